@@ -1,0 +1,26 @@
+# Two commands on a fresh machine with only Python 3.11: `make run` and `make test`.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+PORT ?= 8000
+
+.PHONY: run test install clean
+
+$(VENV)/.installed: requirements.txt requirements-dev.txt
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	touch $@
+
+install: $(VENV)/.installed
+
+run: $(VENV)/.installed
+	SANAD_DEV=1 $(PY) manage.py migrate --noinput -v0
+	SANAD_DEV=1 $(PY) manage.py dev_setup --port $(PORT)
+	PORT=$(PORT) bin/dev-run
+
+# Tests use their own var/ directory (database, dev secrets, broker files).
+test: $(VENV)/.installed
+	SANAD_DEV=1 SANAD_VAR_DIR=$(CURDIR)/var/test $(PY) -m pytest $(PYTEST_ARGS)
+
+clean:
+	rm -rf $(VENV) var staticfiles

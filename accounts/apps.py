@@ -1,0 +1,11 @@
+from django.apps import AppConfig
+
+
+class AccountsConfig(AppConfig):
+    name = "accounts"
+    verbose_name = "Staff and keys"
+
+    def ready(self) -> None:
+        from backend.sealed_fields import register_sealed_field
+
+        register_sealed_field("accounts.StaffUser", "contact_sealed")

@@ -1,0 +1,22 @@
+"""How the key commands read passwords: a prompt, or a file for automation. Never argv."""
+
+import getpass
+import sys
+from pathlib import Path
+
+from django.core.management.base import CommandError
+
+
+def read_password(prompt: str, *, password_file: str | None, confirm: bool = False) -> str:
+    if password_file:
+        try:
+            # A password file holds one line; a trailing newline is not part of it.
+            return Path(password_file).read_text(encoding="utf-8").rstrip("\r\n")
+        except OSError:
+            raise CommandError("The password file cannot be read.") from None
+    if not sys.stdin.isatty():
+        raise CommandError("No terminal to ask for a password on; pass --password-file.")
+    password = getpass.getpass(prompt)
+    if confirm and getpass.getpass("Again: ") != password:
+        raise CommandError("The passwords differ.")
+    return password

@@ -1,0 +1,29 @@
+from django.core.exceptions import ValidationError
+from django.core.management.base import BaseCommand, CommandError
+
+from accounts.management.commands._passwords import read_password
+from accounts.models import StaffUser
+from accounts.services import staff_reset_password
+
+
+class Command(BaseCommand):
+    help = (
+        "Reset a staff user's password without the old one (replaces Django's command). "
+        "The user's personal key and every key grant are lost; a key holder must grant again."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("username")
+        parser.add_argument("--password-file", help="Read the new password from this file instead of asking.")
+
+    def handle(self, *args, username, password_file, **options):
+        try:
+            user = StaffUser.objects.get(username=username)
+        except StaffUser.DoesNotExist:
+            raise CommandError(f"No staff user named {username!r}.") from None
+        password = read_password(f"New password for {username}: ", password_file=password_file, confirm=True)
+        try:
+            lost = staff_reset_password(user=user, new_password=password)
+        except ValidationError as exc:
+            raise CommandError(" ".join(exc.messages)) from None
+        self.stdout.write(f"Password reset for {username}; {lost} key grant(s) lost and must be granted again.")

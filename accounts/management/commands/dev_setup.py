@@ -1,0 +1,70 @@
+"""Embedded dev mode only: demo staff, an intake key, and where to log in. Safe to run again."""
+
+import json
+import os
+import secrets
+from pathlib import Path
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
+
+from accounts.models import StaffUser
+from accounts.roles import KeyPurpose, Role
+from accounts.selectors import intake_keys_active
+from accounts.services import key_grant_create, shared_key_create, staff_create
+
+DEMO_USERS = [
+    ("demo-lead", Role.TRIAGE_LEAD),
+    ("demo-caseworker", Role.CASEWORKER),
+    ("demo-relocation", Role.RELOCATION_COORDINATOR),
+    ("demo-auditor", Role.AUDITOR),
+    ("demo-admin", Role.SYSADMIN),
+]
+
+
+def _demo_passwords(path: Path) -> dict[str, str]:
+    if path.exists():
+        return json.loads(path.read_text(encoding="utf-8"))
+    passwords = {username: "-".join(secrets.token_hex(3) for _ in range(4)) for username, _ in DEMO_USERS}
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as handle:
+        json.dump(passwords, handle, indent=2)
+    return passwords
+
+
+class Command(BaseCommand):
+    help = "Create demo staff and an intake key for the embedded dev mode (refuses to run in production)."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--port", default="8000")
+
+    def handle(self, *args, port, **options):
+        if not settings.SANAD_DEV:
+            raise CommandError("dev_setup runs only with SANAD_DEV=1.")
+        passwords = _demo_passwords(settings.VAR_DIR / "dev-demo-passwords.json")
+        users = {}
+        for username, role in DEMO_USERS:
+            user = StaffUser.objects.filter(username=username).first()
+            if user is None:
+                user = staff_create(username=username, password=passwords[username], roles=[role])
+                self.stdout.write(f"Created demo user {username} ({role.label}).")
+            users[username] = user
+        key = intake_keys_active().filter(grants__holder=users["demo-lead"]).first()
+        if key is None:
+            key = shared_key_create(purpose=KeyPurpose.INTAKE, holder=users["demo-lead"])
+            self.stdout.write(f"Created intake key {key.key_id} ({key.suite}), held by demo-lead.")
+        if not key.grants.filter(holder=users["demo-caseworker"]).exists():
+            key_grant_create(
+                shared_key=key,
+                grantor=users["demo-lead"],
+                grantor_password=passwords["demo-lead"],
+                grantee=users["demo-caseworker"],
+            )
+            self.stdout.write(f"Granted {key.key_id} to demo-caseworker.")
+        base = f"http://127.0.0.1:{port}"
+        self.stdout.write("")
+        self.stdout.write(f"Sanad (dev mode) is starting at {base}/")
+        self.stdout.write(f"  Log in at {base}/admin/ as demo-caseworker, password {passwords['demo-caseworker']}")
+        self.stdout.write(f"  Other demo staff and passwords: {settings.VAR_DIR / 'dev-demo-passwords.json'}")
+        self.stdout.write(f"  Intake keys: {base}/api/v1/intake-keys/   Health: {base}/healthz  {base}/readyz")
+        self.stdout.write("")

@@ -1,0 +1,35 @@
+from django.core.management.base import BaseCommand, CommandError
+
+from accounts.management.commands._passwords import read_password
+from accounts.models import SharedKey, StaffUser
+from accounts.roles import KeyPurpose
+from accounts.services import AccountError, key_grant_create
+from backend.crypto.errors import CryptoError
+
+
+class Command(BaseCommand):
+    help = "Grant intake keys held by one staff member to another (asks for the grantor's password)."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--from", dest="grantor", required=True)
+        parser.add_argument("--to", dest="grantee", required=True)
+        parser.add_argument("--key-id", help="Only this key (default: every active intake key the grantor holds).")
+        parser.add_argument("--password-file", help="Read the grantor's password from this file instead of asking.")
+
+    def handle(self, *args, grantor, grantee, key_id, password_file, **options):
+        users = {user.username: user for user in StaffUser.objects.filter(username__in=[grantor, grantee])}
+        for name in (grantor, grantee):
+            if name not in users:
+                raise CommandError(f"No staff user named {name!r}.")
+        keys = SharedKey.objects.filter(purpose=KeyPurpose.INTAKE, grants__holder=users[grantor])
+        keys = keys.filter(key_id=key_id) if key_id else keys.filter(active=True)
+        keys = list(keys.order_by("created_at"))
+        if not keys:
+            raise CommandError(f"{grantor} holds no {'such' if key_id else 'active'} intake key.")
+        password = read_password(f"Password for {grantor}: ", password_file=password_file)
+        for key in keys:
+            try:
+                key_grant_create(shared_key=key, grantor=users[grantor], grantor_password=password, grantee=users[grantee])
+            except (AccountError, CryptoError) as exc:
+                raise CommandError(f"{key.key_id}: {exc}") from None
+            self.stdout.write(f"Granted {key.key_id} to {grantee}.")

@@ -1,0 +1,118 @@
+"""Staff users, their personal key pairs, shared key pairs and grants of those.
+
+Nothing here holds a private key in clear: personal private keys are wrapped
+under the user's password (Argon2id), and shared (intake/relocation) private
+keys exist only as grants, HPKE-wrapped to a holder's personal public key.
+"""
+
+from __future__ import annotations
+
+import uuid
+
+from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
+from django.contrib.auth.models import PermissionsMixin
+from django.contrib.auth.validators import UnicodeUsernameValidator
+from django.db import models
+from django.utils import timezone
+
+from accounts.roles import KeyPurpose
+from backend.crypto.hpke import Suite
+
+SUITE_CHOICES = [(suite.value, suite.value) for suite in Suite]
+
+
+class StaffUserManager(BaseUserManager):
+    use_in_migrations = True
+
+    def create_user(self, username: str, password: str | None = None, **extra):
+        user = self.model(username=username, **extra)
+        user.set_password(password)
+        user.save(using=self._db)
+        return user
+
+    def create_superuser(self, username: str, password: str | None = None, **extra):
+        extra.setdefault("is_staff", True)
+        extra.setdefault("is_superuser", True)
+        return self.create_user(username, password, **extra)
+
+
+class StaffUser(AbstractBaseUser, PermissionsMixin):
+    """A member of staff. Reporters have no account."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    username = models.CharField(max_length=150, unique=True, validators=[UnicodeUsernameValidator()])
+    is_active = models.BooleanField(default=True)
+    is_staff = models.BooleanField(default=True)
+    date_joined = models.DateTimeField(default=timezone.now)
+    # Contact address for notifications, sealed: a staff list with addresses
+    # is a target list. Opened only through accounts.services.
+    contact_sealed = models.BinaryField(null=True, blank=True, editable=False)
+
+    objects = StaffUserManager()
+
+    USERNAME_FIELD = "username"
+    REQUIRED_FIELDS: list[str] = []
+
+    class Meta:
+        verbose_name = "staff user"
+
+    def __str__(self) -> str:
+        return self.username
+
+    @property
+    def role_names(self) -> set[str]:
+        return set(self.groups.values_list("name", flat=True))
+
+
+class PersonalKey(models.Model):
+    """A staff member's HPKE key pair; the private half wrapped under their password."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    user = models.OneToOneField(StaffUser, on_delete=models.CASCADE, related_name="personal_key")
+    suite = models.CharField(max_length=32, choices=SUITE_CHOICES)
+    public_key = models.BinaryField()
+    wrapped_private_key = models.BinaryField()
+    created_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return f"personal key {self.pk}"
+
+
+class SharedKey(models.Model):
+    """An intake or relocation key pair. The private half exists only in KeyGrants."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    key_id = models.CharField(max_length=32, unique=True)
+    purpose = models.CharField(max_length=16, choices=KeyPurpose.choices)
+    suite = models.CharField(max_length=32, choices=SUITE_CHOICES)
+    public_key = models.BinaryField()
+    active = models.BooleanField(default=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    created_by = models.ForeignKey(StaffUser, null=True, on_delete=models.SET_NULL, related_name="+")
+    retired_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["purpose", "active"])]
+
+    def __str__(self) -> str:
+        return f"{self.purpose} key {self.key_id}"
+
+
+class KeyGrant(models.Model):
+    """A shared private key, HPKE-wrapped to one holder's personal public key."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    shared_key = models.ForeignKey(SharedKey, on_delete=models.CASCADE, related_name="grants")
+    holder = models.ForeignKey(StaffUser, on_delete=models.CASCADE, related_name="key_grants")
+    # The personal key this grant is wrapped to: when that key is lost (admin
+    # password reset), the grant goes with it.
+    holder_key = models.ForeignKey(PersonalKey, on_delete=models.CASCADE, related_name="grants")
+    wrapped_private_key = models.BinaryField()
+    granted_by = models.ForeignKey(StaffUser, null=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["shared_key", "holder"], name="one_grant_per_key_and_holder")]
+
+    def __str__(self) -> str:
+        return f"grant {self.pk}"

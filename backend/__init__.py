@@ -1,0 +1,1 @@
+"""Cross-cutting core with no domain models: crypto, receipts, checks, API plumbing."""

@@ -1,0 +1,75 @@
+"""System checks that refuse unsafe configurations.
+
+`sanad.E00x` run with every management command and, in production, at web and
+worker start-up (`config.startup.refuse_unsafe_start`); `sanad.W00x` are
+deployment warnings shown by `check --deploy`. Messages name the setting,
+never its value.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.core.checks import Error, Tags, Warning, register
+
+# Values that appear in documentation and tutorials; refused wherever they turn up.
+KNOWN_DEFAULTS = {
+    "changeme",
+    "change-me",
+    "secret",
+    "insecure",
+    "default",
+    "password",
+    "your-secret-key",
+    "django-insecure",
+    "replace-me",
+}
+MIN_SECRET_KEY_LENGTH = 50
+MIN_KEY_BYTES = 32
+# 32 random bytes have about 30 distinct values; fewer than 16 means a key
+# typed by hand or padded with a repeated byte.
+MIN_DISTINCT_BYTES = 16
+
+
+def _weak_key(key: bytes) -> bool:
+    return len(key) < MIN_KEY_BYTES or len(set(key)) < MIN_DISTINCT_BYTES
+
+
+@register(Tags.security)
+def check_configuration(app_configs=None, **kwargs):
+    errors = [Error(message, id="sanad.E001") for message in settings.SANAD_CONFIG_ERRORS]
+    secret = settings.SECRET_KEY or ""
+    if secret and (
+        len(secret) < MIN_SECRET_KEY_LENGTH
+        or len(set(secret)) < MIN_DISTINCT_BYTES
+        or secret.lower().startswith("django-insecure")
+        or secret.lower() in KNOWN_DEFAULTS
+    ):
+        errors.append(
+            Error(
+                f"SANAD_SECRET_KEY is short, low in variety or a known default; use at least "
+                f"{MIN_SECRET_KEY_LENGTH} random characters.",
+                id="sanad.E002",
+            )
+        )
+    for key_id, key in settings.SANAD_SEALING_KEYS:
+        if len(key) != MIN_KEY_BYTES or _weak_key(key):
+            errors.append(Error(f"SANAD_SEALING_KEYS key '{key_id}' is not 32 random bytes.", id="sanad.E003"))
+    for name in ("SANAD_BLIND_INDEX_KEY", "SANAD_RECEIPT_KEY"):
+        key = getattr(settings, name)
+        if key is not None and _weak_key(key):
+            errors.append(Error(f"{name} is shorter than 32 bytes or low in variety.", id="sanad.E004"))
+    keys = [key for _, key in settings.SANAD_SEALING_KEYS]
+    keys += [k for k in (settings.SANAD_BLIND_INDEX_KEY, settings.SANAD_RECEIPT_KEY) if k is not None]
+    if len(set(keys)) != len(keys):
+        errors.append(Error("The same key is used for two purposes; every key must be its own.", id="sanad.E005"))
+    return errors
+
+
+@register(Tags.security, deploy=True)
+def check_deployment(app_configs=None, **kwargs):
+    messages = []
+    if settings.SANAD_DEV:
+        messages.append(Error("SANAD_DEV=1 is the embedded development mode, not a deployment.", id="sanad.E006"))
+    if settings.DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+        messages.append(Warning("SQLite is for development; production runs on PostgreSQL.", id="sanad.W001"))
+    return messages

@@ -1,0 +1,307 @@
+"""Sanad settings, read from the environment.
+
+Without SANAD_DEV=1 this is production: DEBUG is off, every secret must come
+from the environment (or a NAME_FILE), and `config.startup.refuse_unsafe_start`
+stops the web and worker processes when a system check finds a missing, short
+or default secret. SANAD_DEV=1 (set by `make run` and `make test`) uses SQLite,
+an embedded broker and random secrets written once to var/.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
+
+from config.env import (
+    decode_key,
+    dev_secrets,
+    env_bool,
+    env_int,
+    env_list,
+    env_secret,
+    env_str,
+    parse_key_ring,
+)
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+VAR_DIR = Path(env_str("SANAD_VAR_DIR") or BASE_DIR / "var")
+
+SANAD_DEV = env_bool("SANAD_DEV", False)
+DEBUG = SANAD_DEV and env_bool("SANAD_DEBUG", False)
+
+# Problems found while reading the environment. They are reported together by
+# the system check `sanad.E001` rather than raised one at a time, and name the
+# variable, never its value.
+SANAD_CONFIG_ERRORS: list[str] = []
+
+
+def _secret(name: str) -> str | None:
+    value = env_secret(name)
+    if value is None and SANAD_DEV:
+        value = dev_secrets(VAR_DIR / "dev-secrets.json")[name]
+    if value is None:
+        SANAD_CONFIG_ERRORS.append(f"{name} (or {name}_FILE) is not set.")
+    return value
+
+
+def _key(name: str) -> bytes | None:
+    value = _secret(name)
+    if value is None:
+        return None
+    try:
+        return decode_key(name, value)
+    except ImproperlyConfigured as exc:
+        SANAD_CONFIG_ERRORS.append(str(exc))
+        return None
+
+
+def _key_ring(name: str) -> list[tuple[str, bytes]]:
+    value = _secret(name)
+    if value is None:
+        return []
+    try:
+        return parse_key_ring(name, value)
+    except ImproperlyConfigured as exc:
+        SANAD_CONFIG_ERRORS.append(str(exc))
+        return []
+
+
+# --- Secrets -----------------------------------------------------------------
+
+SECRET_KEY = _secret("SANAD_SECRET_KEY") or ""
+# Sealed fields (AES-256-GCM). The first key seals; every key opens. Rotate by
+# putting a new key first, deploying, then running `manage.py reseal`.
+SANAD_SEALING_KEYS = _key_ring("SANAD_SEALING_KEYS")
+# Keyed hash for indicator blind indexes. Cannot be rotated without the
+# plaintext indicators, which the server does not keep.
+SANAD_BLIND_INDEX_KEY = _key("SANAD_BLIND_INDEX_KEY")
+# Keyed hash under which receipts are stored.
+SANAD_RECEIPT_KEY = _key("SANAD_RECEIPT_KEY")
+
+# Blind-index truncation (CipherSweet's planning rule, see backend/crypto/blind_index.py):
+# with R indicator rows expected, L bits give R / 2^L expected coincidences per value.
+SANAD_BLIND_INDEX_EXPECTED_ROWS = env_int("SANAD_BLIND_INDEX_EXPECTED_ROWS", 100_000, minimum=4)
+SANAD_BLIND_INDEX_BITS = env_int("SANAD_BLIND_INDEX_BITS", 0, minimum=0, maximum=63)  # 0: derive
+
+# Argon2id parameters for wrapping personal private keys under a password
+# (RFC 9106's second recommended option). Stored beside each wrapped key, so
+# raising them later affects only keys wrapped afterwards.
+SANAD_KEYWRAP_ARGON2 = {
+    "time_cost": env_int("SANAD_KEYWRAP_ARGON2_TIME_COST", 3, minimum=1),
+    "memory_cost": env_int("SANAD_KEYWRAP_ARGON2_MEMORY_KIB", 64 * 1024, minimum=8 * 1024),
+    "parallelism": env_int("SANAD_KEYWRAP_ARGON2_PARALLELISM", 4, minimum=1),
+}
+
+# --- Hosts, database, broker ----------------------------------------------------
+
+ALLOWED_HOSTS = env_list("SANAD_ALLOWED_HOSTS", ["127.0.0.1", "localhost"] if SANAD_DEV else [])
+CSRF_TRUSTED_ORIGINS = env_list("SANAD_CSRF_TRUSTED_ORIGINS")
+if not SANAD_DEV and not ALLOWED_HOSTS:
+    SANAD_CONFIG_ERRORS.append("SANAD_ALLOWED_HOSTS is not set.")
+
+_database_url = env_secret("DATABASE_URL")
+if _database_url:
+    DATABASES = {"default": dj_database_url.parse(_database_url, conn_max_age=60, conn_health_checks=True)}
+elif SANAD_DEV:
+    DATABASES = {
+        "default": {
+            "ENGINE": "django.db.backends.sqlite3",
+            "NAME": VAR_DIR / "db.sqlite3",
+            "OPTIONS": {"timeout": 20, "transaction_mode": "IMMEDIATE"},
+        }
+    }
+else:
+    SANAD_CONFIG_ERRORS.append("DATABASE_URL (or DATABASE_URL_FILE) is not set.")
+    DATABASES = {"default": {"ENGINE": "django.db.backends.dummy"}}
+
+_redis_url = env_secret("REDIS_URL")
+if _redis_url:
+    CELERY_BROKER_URL = _redis_url
+    CELERY_BROKER_TRANSPORT_OPTIONS: dict = {
+        # Longer than any task's hard time limit, so an unacknowledged task is
+        # redelivered only when its worker is really gone.
+        "visibility_timeout": env_int("SANAD_BROKER_VISIBILITY_TIMEOUT", 3600, minimum=60),
+    }
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": _redis_url}}
+elif SANAD_DEV:
+    # Embedded broker: kombu's filesystem transport under var/, no server needed.
+    _broker_dir = VAR_DIR / "broker"
+    for _sub in ("queue", "processed"):
+        (_broker_dir / _sub).mkdir(parents=True, exist_ok=True)
+    CELERY_BROKER_URL = "filesystem://"
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        "data_folder_in": str(_broker_dir / "queue"),
+        "data_folder_out": str(_broker_dir / "queue"),
+        "processed_folder": str(_broker_dir / "processed"),
+        "store_processed": False,
+    }
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+else:
+    SANAD_CONFIG_ERRORS.append("REDIS_URL (or REDIS_URL_FILE) is not set.")
+    CELERY_BROKER_URL = "memory://"
+    CELERY_BROKER_TRANSPORT_OPTIONS = {}
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.dummy.DummyCache"}}
+
+# --- Celery --------------------------------------------------------------------
+
+CELERY_TASK_SERIALIZER = "json"
+CELERY_ACCEPT_CONTENT = ["json"]
+CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_TASK_IGNORE_RESULT = True
+CELERY_TASK_TIME_LIMIT = env_int("SANAD_TASK_TIME_LIMIT", 300, minimum=5)
+CELERY_TASK_SOFT_TIME_LIMIT = max(1, CELERY_TASK_TIME_LIMIT - 30)
+CELERY_TASK_DEFAULT_QUEUE = "maintenance"
+CELERY_TASK_ROUTES = {"backend.tasks.*": {"queue": "maintenance"}}
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False
+
+# --- Django --------------------------------------------------------------------
+
+INSTALLED_APPS = [
+    # Ours first, so accounts' `changepassword` replaces django.contrib.auth's.
+    "backend",
+    "accounts",
+    "reports",
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "rest_framework",
+    "drf_spectacular",
+]
+
+MIDDLEWARE = [
+    "backend.middleware.ScrubClientIdentityMiddleware",
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "config.urls"
+WSGI_APPLICATION = "config.wsgi.application"
+AUTH_USER_MODEL = "accounts.StaffUser"
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ],
+        },
+    },
+]
+
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.Argon2PasswordHasher"]
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 12}},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+
+LANGUAGE_CODE = "en"
+TIME_ZONE = "UTC"
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "static/"
+STATIC_ROOT = BASE_DIR / "staticfiles"
+# Dev mode serves static files straight from the apps (no collectstatic, DEBUG stays off).
+WHITENOISE_USE_FINDERS = SANAD_DEV
+WHITENOISE_AUTOREFRESH = SANAD_DEV
+if SANAD_DEV:
+    STATIC_ROOT = VAR_DIR / "static"
+    STATIC_ROOT.mkdir(parents=True, exist_ok=True)
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {
+        "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
+        if SANAD_DEV
+        else "whitenoise.storage.CompressedManifestStaticFilesStorage"
+    },
+}
+
+# --- Sessions, cookies, transport security ---------------------------------------
+
+SESSION_ENGINE = "django.contrib.sessions.backends.db"
+SESSION_COOKIE_AGE = env_int("SANAD_SESSION_ABSOLUTE_SECONDS", 8 * 3600, minimum=300)
+SESSION_EXPIRE_AT_BROWSER_CLOSE = True
+SESSION_COOKIE_SAMESITE = "Strict"
+SESSION_COOKIE_HTTPONLY = True
+CSRF_COOKIE_SAMESITE = "Strict"
+CSRF_COOKIE_HTTPONLY = True
+X_FRAME_OPTIONS = "DENY"
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "no-referrer"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+
+if not SANAD_DEV:
+    # `__Host-` cookies are only accepted over HTTPS, with Path=/ and no Domain.
+    SESSION_COOKIE_NAME = "__Host-sanad_session"
+    CSRF_COOKIE_NAME = "__Host-sanad_csrf"
+    SESSION_COOKIE_SECURE = True
+    CSRF_COOKIE_SECURE = True
+    SECURE_SSL_REDIRECT = env_bool("SANAD_SSL_REDIRECT", True)
+    # Health probes come from the orchestrator over plain HTTP inside the network.
+    SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$"]
+    SECURE_HSTS_SECONDS = env_int("SANAD_HSTS_SECONDS", 31_536_000, minimum=0)
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+    # Sending `preload` only makes the site eligible; nothing is submitted to a list.
+    SECURE_HSTS_PRELOAD = True
+    if env_bool("SANAD_BEHIND_TLS_PROXY", True):
+        SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+
+# --- REST framework and API schema -------------------------------------------------
+
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": ["rest_framework.authentication.SessionAuthentication"],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "EXCEPTION_HANDLER": "backend.api.exception_handler",
+    "UNAUTHENTICATED_USER": None,
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Sanad API",
+    "DESCRIPTION": "Threat reporting for activists at risk. Report content is HPKE-encrypted on the device.",
+    "VERSION": "1",
+    "SERVE_INCLUDE_SCHEMA": False,
+}
+
+# --- Logging ---------------------------------------------------------------------
+# Records never carry the request object (its META holds the client's address
+# and user agent), and there is no e-mail handler: error mails would carry both.
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "filters": {"no_request": {"()": "backend.logging.DropRequestFilter"}},
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "formatter": "plain", "filters": ["no_request"]},
+    },
+    "root": {"handlers": ["console"], "level": env_str("SANAD_LOG_LEVEL", "INFO")},
+    "loggers": {
+        "django": {"handlers": ["console"], "level": "INFO", "propagate": False},
+        "django.server": {"handlers": ["console"], "level": "INFO", "propagate": False},
+    },
+}
+ADMINS: list = []

@@ -1,0 +1,22 @@
+"""Start-up guard for the long-running processes (gunicorn, Celery worker and beat)."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.core import checks
+from django.core.exceptions import ImproperlyConfigured
+
+
+def refuse_unsafe_start() -> None:
+    """In production, raise ImproperlyConfigured if any system check reports an error.
+
+    Management commands run the checks themselves; gunicorn and Celery do not,
+    so without this a web process would serve with a missing or default secret.
+    """
+    if settings.SANAD_DEV:
+        return
+    found = checks.run_checks(include_deployment_checks=True)
+    errors = [message for message in found if message.level >= checks.ERROR]
+    if errors:
+        lines = "\n".join(f"  {message.id}: {message.msg}" for message in errors)
+        raise ImproperlyConfigured(f"Refusing to start:\n{lines}")
