@@ -12,3 +12,8 @@ urlpatterns = [
     path("api/schema/", SpectacularAPIView.as_view(authentication_classes=[], permission_classes=[]), name="schema"),
     path("admin/", admin.site.urls),
 ]
+
+handler400 = "backend.errors.bad_request"
+handler403 = "backend.errors.permission_denied"
+handler404 = "backend.errors.not_found"
+handler500 = "backend.errors.server_error"

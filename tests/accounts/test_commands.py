@@ -1,0 +1,77 @@
+import pytest
+from django.core.management import call_command
+from django.core.management.base import CommandError
+
+from accounts.models import KeyGrant, PersonalKey, SharedKey, StaffUser
+from accounts.services import personal_key_unlock, shared_key_unlock
+from tests.conftest import OTHER_PASSWORD, PASSWORD
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def password_file(tmp_path):
+    path = tmp_path / "pw"
+    path.write_text(PASSWORD + "\n")
+    return str(path)
+
+
+def test_create_grant_and_use_an_intake_key(password_file, capsys):
+    call_command("create_staff", "lead", roles="triage_lead", password_file=password_file)
+    call_command("create_staff", "cw", roles="caseworker", password_file=password_file, contact="cw@example.org")
+    call_command("create_intake_key", holder="lead", suite="X25519")
+    key = SharedKey.objects.get()
+    call_command("grant_intake_key", grantor="lead", grantee="cw", password_file=password_file)
+    out = capsys.readouterr().out
+    assert f"Granted {key.key_id} to cw." in out
+    cw = StaffUser.objects.get(username="cw")
+    private = shared_key_unlock(shared_key=key, user=cw, personal_key=personal_key_unlock(user=cw, password=PASSWORD))
+    assert private.public_key().raw == bytes(key.public_key)
+
+
+def test_create_staff_refuses_unknown_roles_and_weak_passwords(tmp_path):
+    weak = tmp_path / "weak"
+    weak.write_text("12345678")
+    with pytest.raises(CommandError, match="Unknown"):
+        call_command("create_staff", "x", roles="caseworker,wizard", password_file=str(weak))
+    with pytest.raises(CommandError):
+        call_command("create_staff", "x", roles="caseworker", password_file=str(weak))
+    assert not StaffUser.objects.exists()
+
+
+def test_create_staff_without_a_terminal_or_file_refuses(monkeypatch):
+    monkeypatch.setattr("sys.stdin.isatty", lambda: False)
+    with pytest.raises(CommandError, match="password-file"):
+        call_command("create_staff", "x", roles="caseworker")
+
+
+def test_grant_errors_are_clear_and_write_nothing(personas, tmp_path):
+    wrong = tmp_path / "wrong"
+    wrong.write_text("not the password")
+    with pytest.raises(CommandError, match="[Ww]rong password"):
+        call_command("grant_intake_key", grantor="lead", grantee="bob", password_file=str(wrong))
+    with pytest.raises(CommandError, match="No staff user"):
+        call_command("grant_intake_key", grantor="lead", grantee="nobody", password_file=str(wrong))
+    with pytest.raises(CommandError, match="holds no"):
+        call_command("grant_intake_key", grantor="bob", grantee="alice", password_file=str(wrong))
+    with pytest.raises(CommandError, match="No staff user"):
+        call_command("create_intake_key", holder="nobody")
+    assert not KeyGrant.objects.filter(holder=personas["bob"]).exists()
+
+
+def test_changepassword_is_a_reset_that_loses_grants(personas, tmp_path, capsys):
+    new = tmp_path / "new"
+    new.write_text(OTHER_PASSWORD)
+    call_command("changepassword", "alice", password_file=str(new))
+    assert "1 key grant(s) lost" in capsys.readouterr().out
+    alice = StaffUser.objects.get(username="alice")
+    assert alice.check_password(OTHER_PASSWORD)
+    assert PersonalKey.objects.filter(user=alice).exists()
+    assert not KeyGrant.objects.filter(holder=alice).exists()
+
+
+def test_retire_intake_key(personas, capsys):
+    call_command("retire_intake_key", personas["intake"].key_id)
+    assert not SharedKey.objects.get(pk=personas["intake"].pk).active
+    with pytest.raises(CommandError):
+        call_command("retire_intake_key", "ik-missing")

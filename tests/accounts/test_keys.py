@@ -1,0 +1,195 @@
+"""Personal keys, shared keys and grants: who can open what, and what the database holds."""
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.db import connection
+
+from accounts.models import KeyGrant, PersonalKey, SharedKey, StaffUser
+from accounts.roles import KeyPurpose, Role
+from accounts.services import (
+    AccountError,
+    NoPersonalKey,
+    NotAKeyHolder,
+    RoleNotAllowed,
+    key_grant_create,
+    personal_key_unlock,
+    shared_key_create,
+    shared_key_retire,
+    shared_key_unlock,
+    staff_change_password,
+    staff_contact,
+    staff_create,
+    staff_reset_password,
+)
+from backend.crypto import hpke
+from backend.crypto.errors import DecryptionFailed, WrongPassword
+from tests.conftest import OTHER_PASSWORD, PASSWORD
+
+pytestmark = pytest.mark.django_db
+
+
+def all_database_bytes() -> bytes:
+    """Every column of every Sanad table, as bytes, for plaintext scans."""
+    chunks = []
+    with connection.cursor() as cursor:
+        for model in (StaffUser, PersonalKey, SharedKey, KeyGrant):
+            table = model._meta.db_table
+            columns = ", ".join(connection.ops.quote_name(f.column) for f in model._meta.concrete_fields)
+            cursor.execute(f"SELECT {columns} FROM {connection.ops.quote_name(table)}")
+            for row in cursor.fetchall():
+                for value in row:
+                    if isinstance(value, (bytes, memoryview)):
+                        chunks.append(bytes(value))
+                    elif value is not None:
+                        chunks.append(str(value).encode())
+    return b"\x00".join(chunks)
+
+
+def unlock(user, password=PASSWORD, key=None):
+    personal = personal_key_unlock(user=user, password=password)
+    return shared_key_unlock(shared_key=key, user=user, personal_key=personal)
+
+
+def test_only_decrypting_roles_get_a_personal_key(personas):
+    assert PersonalKey.objects.filter(user__in=[personas["lead"], personas["alice"], personas["bob"]]).count() == 3
+    assert not PersonalKey.objects.filter(user__in=[personas["sam"], personas["audrey"]]).exists()
+
+
+def test_no_private_key_or_contact_is_stored_in_clear(personas):
+    alice_personal = personal_key_unlock(user=personas["alice"], password=PASSWORD)
+    intake_private = unlock(personas["alice"], key=personas["intake"])
+    stored = all_database_bytes()
+    for secret in (alice_personal.raw, intake_private.raw):
+        assert secret not in stored
+        assert secret[:16] not in stored
+        assert secret.hex().encode() not in stored
+    assert b"alice@example.org" not in stored
+    assert staff_contact(user=personas["alice"]) == "alice@example.org"
+
+
+def test_holder_and_grantee_open_the_same_intake_key(personas):
+    from_lead = unlock(personas["lead"], key=personas["intake"])
+    from_alice = unlock(personas["alice"], key=personas["intake"])
+    assert from_lead.raw == from_alice.raw
+    assert from_lead.public_key().raw == bytes(personas["intake"].public_key)
+    report = hpke.encrypt(from_lead.public_key(), b"report", info=hpke.report_info(personas["intake"].key_id))
+    assert hpke.decrypt(from_alice, report, info=hpke.report_info(personas["intake"].key_id)) == b"report"
+
+
+def test_a_caseworker_without_a_grant_cannot_open_the_key(personas):
+    with pytest.raises(NotAKeyHolder):
+        unlock(personas["bob"], password=OTHER_PASSWORD, key=personas["intake"])
+
+
+def test_wrong_password_does_not_unlock(personas):
+    with pytest.raises(WrongPassword):
+        personal_key_unlock(user=personas["alice"], password=OTHER_PASSWORD)
+
+
+def test_users_without_a_key_have_nothing_to_unlock(personas):
+    with pytest.raises(NoPersonalKey):
+        personal_key_unlock(user=personas["sam"], password=PASSWORD)
+
+
+def test_a_grant_copied_to_another_holder_does_not_open(personas):
+    """Wrong row: Bob's grant row given Alice's wrapped key fails, even with Bob's own personal key."""
+    lead, alice, bob, intake = personas["lead"], personas["alice"], personas["bob"], personas["intake"]
+    key_grant_create(shared_key=intake, grantor=lead, grantor_password=PASSWORD, grantee=bob)
+    alice_grant = KeyGrant.objects.get(shared_key=intake, holder=alice)
+    KeyGrant.objects.filter(shared_key=intake, holder=bob).update(wrapped_private_key=alice_grant.wrapped_private_key)
+    with pytest.raises(DecryptionFailed):
+        unlock(bob, password=OTHER_PASSWORD, key=intake)
+
+
+def test_only_triage_leads_grant_and_only_caseworkers_and_leads_hold(personas):
+    intake = personas["intake"]
+    with pytest.raises(RoleNotAllowed):
+        key_grant_create(shared_key=intake, grantor=personas["alice"], grantor_password=PASSWORD, grantee=personas["bob"])
+    for outsider in (personas["sam"], personas["audrey"]):
+        with pytest.raises(RoleNotAllowed):
+            key_grant_create(shared_key=intake, grantor=personas["lead"], grantor_password=PASSWORD, grantee=outsider)
+    with pytest.raises(RoleNotAllowed):
+        shared_key_create(purpose=KeyPurpose.INTAKE, holder=personas["alice"])
+    assert not KeyGrant.objects.filter(holder__in=[personas["bob"], personas["sam"], personas["audrey"]]).exists()
+
+
+def test_wrong_grantor_password_writes_nothing(personas):
+    with pytest.raises(WrongPassword):
+        key_grant_create(shared_key=personas["intake"], grantor=personas["lead"], grantor_password="nope", grantee=personas["bob"])
+    assert not KeyGrant.objects.filter(holder=personas["bob"]).exists()
+
+
+def test_deactivated_staff_get_no_grant(personas):
+    StaffUser.objects.filter(pk=personas["bob"].pk).update(is_active=False)
+    personas["bob"].refresh_from_db()
+    with pytest.raises(AccountError):
+        key_grant_create(shared_key=personas["intake"], grantor=personas["lead"], grantor_password=PASSWORD, grantee=personas["bob"])
+
+
+def test_password_change_rewraps_and_keeps_access(personas):
+    alice, intake = personas["alice"], personas["intake"]
+    before = unlock(alice, key=intake).raw
+    old_wrapped = bytes(alice.personal_key.wrapped_private_key)
+    staff_change_password(user=alice, old_password=PASSWORD, new_password=OTHER_PASSWORD)
+    alice.refresh_from_db()
+    assert alice.check_password(OTHER_PASSWORD)
+    assert bytes(PersonalKey.objects.get(user=alice).wrapped_private_key) != old_wrapped
+    assert unlock(alice, password=OTHER_PASSWORD, key=intake).raw == before
+    with pytest.raises(WrongPassword):
+        personal_key_unlock(user=alice, password=PASSWORD)
+
+
+def test_password_change_needs_the_old_password_and_a_valid_new_one(personas):
+    alice = personas["alice"]
+    with pytest.raises(WrongPassword):
+        staff_change_password(user=alice, old_password="wrong", new_password=OTHER_PASSWORD)
+    with pytest.raises(ValidationError):
+        staff_change_password(user=alice, old_password=PASSWORD, new_password="short")
+    alice.refresh_from_db()
+    assert alice.check_password(PASSWORD)
+    assert personal_key_unlock(user=alice, password=PASSWORD)
+
+
+def test_admin_reset_loses_key_and_grants_until_granted_again(personas):
+    alice, intake, lead = personas["alice"], personas["intake"], personas["lead"]
+    old_public = bytes(alice.personal_key.public_key)
+    assert staff_reset_password(user=alice, new_password=OTHER_PASSWORD) == 1
+    assert not KeyGrant.objects.filter(holder=alice).exists()
+    fresh = PersonalKey.objects.get(user=alice)
+    assert bytes(fresh.public_key) != old_public
+    with pytest.raises(NotAKeyHolder):
+        unlock(alice, password=OTHER_PASSWORD, key=intake)
+    key_grant_create(shared_key=intake, grantor=lead, grantor_password=PASSWORD, grantee=alice)
+    assert unlock(alice, password=OTHER_PASSWORD, key=intake).raw == unlock(lead, key=intake).raw
+
+
+def test_staff_create_refuses_weak_passwords_duplicates_and_unknown_roles(db):
+    with pytest.raises(ValidationError):
+        staff_create(username="weak", password="password1234", roles=[Role.CASEWORKER])
+    with pytest.raises(ValueError):
+        staff_create(username="nobody", password=PASSWORD, roles=["superhero"])
+    staff_create(username="taken", password=PASSWORD, roles=[Role.AUDITOR])
+    with pytest.raises(AccountError):
+        staff_create(username="taken", password=PASSWORD, roles=[Role.AUDITOR])
+    assert StaffUser.objects.filter(username__in=["weak", "nobody"]).count() == 0
+
+
+@pytest.mark.parametrize("suite", list(hpke.Suite), ids=[s.value for s in hpke.Suite])
+def test_intake_keys_of_either_suite(personas, suite):
+    key = shared_key_create(purpose=KeyPurpose.INTAKE, holder=personas["lead"], suite=suite)
+    assert key.suite == suite.value
+    assert len(bytes(key.public_key)) == suite.public_key_length
+    assert key.key_id.startswith("ik-")
+    assert unlock(personas["lead"], key=key).public_key().raw == bytes(key.public_key)
+
+
+def test_retired_keys_stay_readable(personas):
+    intake = shared_key_retire(shared_key=personas["intake"])
+    assert not intake.active and intake.retired_at is not None
+    assert unlock(personas["alice"], key=intake)
+
+
+def test_str_shows_no_key_material(personas):
+    for obj in (personas["alice"], personas["alice"].personal_key, personas["intake"], KeyGrant.objects.first()):
+        text = str(obj)
+        assert "\\x" not in text and len(text) < 64

@@ -1,0 +1,49 @@
+import pytest
+from django.db import connection
+
+pytestmark = pytest.mark.django_db
+
+
+def test_healthz(client):
+    response = client.get("/healthz")
+    assert response.status_code == 200 and response.json() == {"status": "ok"}
+    assert "no-cache" in response["Cache-Control"]
+
+
+def test_readyz_ok_with_database_and_broker(client):
+    response = client.get("/readyz")
+    assert response.status_code == 200, response.content
+    assert response.json() == {"status": "ok"}
+
+
+def test_readyz_names_a_broken_database(client, monkeypatch):
+    def broken_cursor(*args, **kwargs):
+        raise RuntimeError("connection refused: password=hunter2")
+
+    monkeypatch.setattr(connection, "cursor", broken_cursor)
+    response = client.get("/readyz")
+    assert response.status_code == 503
+    assert response.json() == {"status": "unavailable", "reasons": ["database"]}
+    assert b"hunter2" not in response.content
+
+
+def test_readyz_names_an_unreachable_broker_without_its_url(client, settings):
+    from config.celery import app
+
+    original = app.conf.broker_url
+    app.conf.broker_url = "redis://:s3cretpass@127.0.0.1:1/0"
+    try:
+        response = client.get("/readyz")
+    finally:
+        app.conf.broker_url = original
+    assert response.status_code == 503
+    assert response.json() == {"status": "unavailable", "reasons": ["broker"]}
+    assert b"s3cretpass" not in response.content
+
+
+@pytest.mark.services
+def test_readyz_with_real_postgres_and_redis(client, settings):
+    assert settings.DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql"
+    assert settings.CELERY_BROKER_URL.startswith("redis://")
+    response = client.get("/readyz")
+    assert response.status_code == 200, response.content

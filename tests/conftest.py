@@ -1,0 +1,46 @@
+"""Shared fixtures: personas set up through the same services the app uses, and service policy."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+from accounts.roles import KeyPurpose, Role
+
+PASSWORD = "correct horse battery staple 42"
+OTHER_PASSWORD = "a different long passphrase 7"
+
+
+def pytest_collection_modifyitems(config, items):
+    """`services` tests need DATABASE_URL and REDIS_URL; SANAD_REQUIRE_SERVICES=1 makes their absence a failure."""
+    have_services = bool(os.environ.get("DATABASE_URL") and os.environ.get("REDIS_URL"))
+    if have_services or os.environ.get("SANAD_REQUIRE_SERVICES") == "1":
+        return
+    skip = pytest.mark.skip(reason="needs PostgreSQL and Redis (set DATABASE_URL and REDIS_URL)")
+    for item in items:
+        if "services" in item.keywords:
+            item.add_marker(skip)
+
+
+@pytest.fixture(autouse=True)
+def _cheap_hashing_for_tests_only(settings):
+    """CHEAP HASHING, TESTS ONLY: production uses Argon2id at RFC 9106 cost (see config/settings.py)."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    settings.SANAD_KEYWRAP_ARGON2 = {"time_cost": 1, "memory_cost": 8 * 1024, "parallelism": 1}
+
+
+@pytest.fixture
+def personas(db):
+    """lead holds the intake key; alice (caseworker) was granted it; bob (caseworker) was not;
+    sam is a sysadmin and audrey an auditor (neither ever decrypts)."""
+    from accounts.services import key_grant_create, shared_key_create, staff_create
+
+    lead = staff_create(username="lead", password=PASSWORD, roles=[Role.TRIAGE_LEAD])
+    alice = staff_create(username="alice", password=PASSWORD, roles=[Role.CASEWORKER], contact="alice@example.org")
+    bob = staff_create(username="bob", password=OTHER_PASSWORD, roles=[Role.CASEWORKER])
+    sam = staff_create(username="sam", password=PASSWORD, roles=[Role.SYSADMIN])
+    audrey = staff_create(username="audrey", password=PASSWORD, roles=[Role.AUDITOR])
+    intake = shared_key_create(purpose=KeyPurpose.INTAKE, holder=lead)
+    key_grant_create(shared_key=intake, grantor=lead, grantor_password=PASSWORD, grantee=alice)
+    return {"lead": lead, "alice": alice, "bob": bob, "sam": sam, "audrey": audrey, "intake": intake}

@@ -1,0 +1,65 @@
+"""GET /api/v1/intake-keys/ exactly as wire format v1 says."""
+
+import pytest
+
+from accounts.roles import KeyPurpose
+from accounts.services import shared_key_create, shared_key_retire
+from backend.crypto import hpke
+from backend.crypto.encoding import b64url_decode
+
+pytestmark = pytest.mark.django_db
+URL = "/api/v1/intake-keys/"
+
+
+def test_active_keys_in_wire_format(personas, client):
+    pq = personas["intake"]
+    classic = shared_key_create(purpose=KeyPurpose.INTAKE, holder=personas["lead"], suite=hpke.Suite.X25519)
+    response = client.get(URL)
+    assert response.status_code == 200
+    assert response["Content-Type"] == "application/json"
+    body = response.json()
+    assert {entry["key_id"] for entry in body} == {pq.key_id, classic.key_id}
+    for entry in body:
+        assert set(entry) == {"key_id", "kem", "kdf", "aead", "public_key"}
+        assert entry["kdf"] == "HKDF-SHA256" and entry["aead"] == "AES-256-GCM"
+        raw = b64url_decode(entry["public_key"])
+        assert "=" not in entry["public_key"]
+        suite = hpke.Suite(entry["kem"])
+        assert len(raw) == {hpke.Suite.X25519: 32, hpke.Suite.MLKEM768_X25519: 1184 + 32}[suite]
+        hpke.load_public_key(suite, raw)  # a client can encrypt to it
+
+
+def test_retired_and_relocation_keys_are_not_offered(personas, client, settings):
+    settings.SANAD_KEYWRAP_ARGON2 = {"time_cost": 1, "memory_cost": 8 * 1024, "parallelism": 1}
+    from accounts.services import staff_create
+    from accounts.roles import Role
+    from tests.conftest import PASSWORD
+
+    coordinator = staff_create(username="coord", password=PASSWORD, roles=[Role.RELOCATION_COORDINATOR])
+    shared_key_create(purpose=KeyPurpose.RELOCATION, holder=coordinator)
+    shared_key_retire(shared_key=personas["intake"])
+    assert client.get(URL).json() == []
+
+
+def test_no_authentication_needed_and_cookies_ignored(personas, client):
+    client.cookies["sessionid"] = "garbage"
+    assert client.get(URL).status_code == 200
+
+
+def test_writes_are_refused_with_json(personas, client):
+    response = client.post(URL, data={}, content_type="application/json")
+    assert response.status_code == 405
+    assert response.json()["error"] == "method_not_allowed"
+
+
+def test_schema_documents_the_endpoint(client):
+    response = client.get("/api/schema/", HTTP_ACCEPT="application/json")
+    assert response.status_code == 200
+    schema = response.json()
+    assert "/api/v1/intake-keys/" in schema["paths"]
+
+
+def test_unknown_paths_get_a_json_404(client):
+    response = client.get("/api/v1/nothing-here/")
+    assert response.status_code == 404
+    assert response.json() == {"error": "not_found", "detail": "Not found."}
