@@ -1,6 +1,7 @@
 """The Celery app. Settings come from Django settings (CELERY_*); messages carry ids only."""
 
 import os
+import sys
 
 from celery import Celery
 from celery.signals import beat_init, worker_init
@@ -15,6 +16,14 @@ app.autodiscover_tasks()
 @worker_init.connect
 @beat_init.connect
 def _refuse_unsafe_start(**kwargs) -> None:
+    from django.core.exceptions import ImproperlyConfigured
+
     from config.startup import refuse_unsafe_start
 
-    refuse_unsafe_start()
+    try:
+        refuse_unsafe_start()
+    except ImproperlyConfigured as exc:
+        # Celery logs and swallows Exceptions raised by signal handlers; SystemExit is
+        # a BaseException, so it really stops the worker or beat.
+        print(exc, file=sys.stderr)
+        raise SystemExit(1) from None

@@ -70,7 +70,14 @@ def _key_ring(name: str) -> list[tuple[str, bytes]]:
 
 # --- Secrets -----------------------------------------------------------------
 
-SECRET_KEY = _secret("SANAD_SECRET_KEY") or ""
+SECRET_KEY = _secret("SANAD_SECRET_KEY")
+if SECRET_KEY is None:
+    # Missing (already recorded as an error). A throwaway per-process value lets
+    # Django start far enough for the checks to report every problem at once;
+    # `refuse_unsafe_start` and the checks still stop anything from serving.
+    import secrets as _secrets
+
+    SECRET_KEY = _secrets.token_urlsafe(50)
 # Sealed fields (AES-256-GCM). The first key seals; every key opens. Rotate by
 # putting a new key first, deploying, then running `manage.py reseal`.
 SANAD_SEALING_KEYS = _key_ring("SANAD_SEALING_KEYS")

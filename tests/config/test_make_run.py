@@ -1,0 +1,84 @@
+"""`make run` on a fresh var/ serves /healthz and one intake key; run again, it reuses everything."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+pytestmark = pytest.mark.slow
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def get(url: str):
+    with urllib.request.urlopen(url, timeout=5) as response:
+        return response.status, json.loads(response.read())
+
+
+def start(env, log_path):
+    log = open(log_path, "w")
+    return subprocess.Popen(
+        ["make", "--no-print-directory", "run"],
+        cwd=ROOT, env=env, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+    )
+
+
+def wait_until_serving(port, process, log_path, seconds=90):
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            pytest.fail(f"make run exited {process.returncode}:\n{Path(log_path).read_text()}")
+        try:
+            return get(f"http://127.0.0.1:{port}/healthz")
+        except OSError:
+            time.sleep(0.5)
+    pytest.fail(f"make run did not serve within {seconds}s:\n{Path(log_path).read_text()}")
+
+
+def stop(process):
+    os.killpg(process.pid, signal.SIGTERM)
+    try:
+        process.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait()
+
+
+def test_make_run_serves_and_is_idempotent(tmp_path):
+    env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "REDIS_URL", "SANAD_DEV", "SANAD_VAR_DIR")}
+    env["SANAD_VAR_DIR"] = str(tmp_path / "var")
+    for attempt in (1, 2):
+        port = free_port()
+        env["PORT"] = str(port)
+        log_path = tmp_path / f"run{attempt}.log"
+        process = start(env, log_path)
+        try:
+            assert wait_until_serving(port, process, log_path) == (200, {"status": "ok"})
+            status, keys = get(f"http://127.0.0.1:{port}/api/v1/intake-keys/")
+            assert status == 200 and len(keys) == 1 and keys[0]["kem"] == "MLKEM768-X25519"
+            status, ready = get(f"http://127.0.0.1:{port}/readyz")
+            assert (status, ready) == (200, {"status": "ok"})
+        finally:
+            stop(process)
+        output = log_path.read_text()
+        assert f"Log in at http://127.0.0.1:{port}/admin/ as demo-caseworker, password " in output
+        assert "celery@" in output and " ready." in output  # the worker started on the embedded broker
+        if attempt == 1:
+            assert "Created intake key" in output
+            first_key = keys[0]["key_id"]
+        else:
+            assert "Created" not in output and "Granted" not in output
+            assert keys[0]["key_id"] == first_key
