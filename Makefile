@@ -3,6 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 PORT ?= 8000
+SANAD_TEST_VAR ?= var/test
 
 .PHONY: run test install clean
 
@@ -20,7 +21,7 @@ run: $(VENV)/.installed
 
 # Tests use their own var/ directory (database, dev secrets, broker files).
 test: $(VENV)/.installed
-	SANAD_DEV=1 SANAD_VAR_DIR=$(CURDIR)/var/test $(PY) -m pytest $(PYTEST_ARGS)
+	SANAD_DEV=1 SANAD_VAR_DIR=$(CURDIR)/$(SANAD_TEST_VAR) $(PY) -m pytest $(PYTEST_ARGS)
 
 clean:
 	rm -rf $(VENV) var staticfiles

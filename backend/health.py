@@ -5,16 +5,22 @@ import logging
 from django.db import connection
 from django.http import HttpRequest, JsonResponse
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET
 
 logger = logging.getLogger(__name__)
 
 BROKER_TIMEOUT_SECONDS = 2.0
 
 
+def _method_not_allowed() -> JsonResponse:
+    response = JsonResponse({"error": "method_not_allowed", "detail": "Use GET."}, status=405)
+    response["Allow"] = "GET, HEAD"
+    return response
+
+
 @never_cache
-@require_GET
 def healthz(request: HttpRequest) -> JsonResponse:
+    if request.method not in ("GET", "HEAD"):
+        return _method_not_allowed()
     return JsonResponse({"status": "ok"})
 
 
@@ -42,8 +48,9 @@ def broker_ready() -> bool:
 
 
 @never_cache
-@require_GET
 def readyz(request: HttpRequest) -> JsonResponse:
+    if request.method not in ("GET", "HEAD"):
+        return _method_not_allowed()
     failing = [name for name, ready in (("database", database_ready), ("broker", broker_ready)) if not ready()]
     if failing:
         return JsonResponse({"status": "unavailable", "reasons": failing}, status=503)

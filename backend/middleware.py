@@ -31,3 +31,24 @@ class ScrubClientIdentityMiddleware:
         for key in IDENTIFYING_META_KEYS:
             request.META.pop(key, None)
         return self.get_response(request)
+
+
+class HealthProbeMiddleware:
+    """Answer /healthz and /readyz before host validation and the HTTPS redirect.
+
+    Orchestrators probe over plain HTTP with whatever Host header they use
+    (127.0.0.1:8000 in docker-compose's healthcheck); the probes reveal
+    nothing but up/down, so they need neither ALLOWED_HOSTS nor TLS.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        from backend.health import healthz, readyz
+
+        self.get_response = get_response
+        self.probes = {"/healthz": healthz, "/readyz": readyz}
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        probe = self.probes.get(request.path_info)
+        if probe is not None:
+            return probe(request)
+        return self.get_response(request)

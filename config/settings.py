@@ -185,6 +185,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "backend.middleware.ScrubClientIdentityMiddleware",
+    "backend.middleware.HealthProbeMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -265,9 +266,8 @@ if not SANAD_DEV:
     CSRF_COOKIE_NAME = "__Host-sanad_csrf"
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
+    # Health probes are answered before this redirect (backend.middleware.HealthProbeMiddleware).
     SECURE_SSL_REDIRECT = env_bool("SANAD_SSL_REDIRECT", True)
-    # Health probes come from the orchestrator over plain HTTP inside the network.
-    SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$"]
     SECURE_HSTS_SECONDS = env_int("SANAD_HSTS_SECONDS", 31_536_000, minimum=0)
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     # Sending `preload` only makes the site eligible; nothing is submitted to a list.

@@ -2,12 +2,10 @@ from django.contrib import admin
 from django.urls import path
 from drf_spectacular.views import SpectacularAPIView
 
-from backend.health import healthz, readyz
 from reports.api import IntakeKeysView
 
 urlpatterns = [
-    path("healthz", healthz, name="healthz"),
-    path("readyz", readyz, name="readyz"),
+    # /healthz and /readyz are answered by backend.middleware.HealthProbeMiddleware.
     path("api/v1/intake-keys/", IntakeKeysView.as_view(), name="intake-keys"),
     path("api/schema/", SpectacularAPIView.as_view(authentication_classes=[], permission_classes=[]), name="schema"),
     path("admin/", admin.site.urls),

@@ -47,3 +47,17 @@ def test_readyz_with_real_postgres_and_redis(client, settings):
     assert settings.CELERY_BROKER_URL.startswith("redis://")
     response = client.get("/readyz")
     assert response.status_code == 200, response.content
+
+
+def test_probes_answer_any_host_header(client, settings):
+    """docker-compose probes with Host 127.0.0.1:8000, which production ALLOWED_HOSTS refuses."""
+    settings.ALLOWED_HOSTS = ["sanad.example.org"]
+    assert client.get("/healthz", HTTP_HOST="127.0.0.1:8000").status_code == 200
+    assert client.get("/readyz", HTTP_HOST="127.0.0.1:8000").status_code == 200
+    assert client.get("/api/v1/intake-keys/", HTTP_HOST="127.0.0.1:8000").status_code == 400
+
+
+def test_probes_refuse_writes(client):
+    for path in ("/healthz", "/readyz"):
+        response = client.post(path)
+        assert response.status_code == 405 and response.json()["error"] == "method_not_allowed"

@@ -1,0 +1,78 @@
+"""The deployment files say what the code reads, and gunicorn's log names no client."""
+
+from __future__ import annotations
+
+import os
+import re
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from tests.config.test_settings import prod_env  # noqa: F401  (fixture)
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_env_example_lists_every_variable_the_settings_read():
+    code = "\n".join((ROOT / path).read_text() for path in ("config/settings.py", "config/gunicorn.conf.py"))
+    names = set(re.findall(r'(?:env_\w+|_secret|_key|_key_ring|environ\.get)\(\s*"([A-Z][A-Z0-9_]+)"', code))
+    assert {"SANAD_SECRET_KEY", "SANAD_SEALING_KEYS", "DATABASE_URL", "REDIS_URL"} <= names
+    example = (ROOT / ".env.example").read_text()
+    missing = sorted(name for name in names - {"SANAD_DEV", "SANAD_DEBUG", "SANAD_VAR_DIR", "PORT"} if name not in example)
+    assert missing == []
+    assert not re.search(r"^[A-Z_]+=\S", example, re.MULTILINE), ".env.example must hold no values"
+
+
+def test_compose_defines_the_production_services():
+    import yaml
+
+    compose = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
+    assert {"postgres", "redis", "web", "worker", "beat"} <= set(compose["services"])
+    assert "gunicorn" in compose["services"]["web"]["command"]
+    text = (ROOT / "docker-compose.yml").read_text()
+    for name in ("SANAD_SECRET_KEY", "SANAD_SEALING_KEYS", "SANAD_BLIND_INDEX_KEY", "SANAD_RECEIPT_KEY"):
+        assert f"${{{name}:?" in text  # required, no default
+
+
+@pytest.mark.slow
+def test_gunicorn_access_log_has_no_address_or_user_agent(prod_env, tmp_path):  # noqa: F811
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    prod_env["PORT"] = str(port)
+    gunicorn = str(Path(sys.executable).with_name("gunicorn"))
+    log = tmp_path / "gunicorn.log"
+    with open(log, "w") as out:
+        server = subprocess.Popen(
+            [gunicorn, "-c", "config/gunicorn.conf.py", "--workers", "1", "config.wsgi:application"],
+            cwd=ROOT, env=prod_env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True,
+        )
+    try:
+        request = urllib.request.Request(
+            f"http://127.0.0.1:{port}/healthz?canary-query=1",
+            headers={"User-Agent": "canary-agent/1.0", "X-Forwarded-For": "198.51.100.23", "Referer": "https://canary-ref.example/"},
+        )
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                with urllib.request.urlopen(request, timeout=5) as response:
+                    assert response.status == 200
+                break
+            except OSError:
+                if time.monotonic() > deadline or server.poll() is not None:
+                    pytest.fail(log.read_text())
+                time.sleep(0.3)
+        time.sleep(0.5)
+    finally:
+        os.killpg(server.pid, signal.SIGTERM)
+        server.wait(timeout=20)
+    text = log.read_text()
+    assert '"GET /healthz" 200' in text
+    for canary in ("127.0.0.1 -", "198.51.100.23", "canary-agent", "canary-ref", "canary-query"):
+        assert canary not in text
