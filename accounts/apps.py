@@ -9,3 +9,4 @@ class AccountsConfig(AppConfig):
         from backend.sealed_fields import register_sealed_field
 
         register_sealed_field("accounts.StaffUser", "contact_sealed")
+        register_sealed_field("accounts.SharedKey", "attestation_sealed")

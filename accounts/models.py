@@ -90,6 +90,10 @@ class SharedKey(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
     created_by = models.ForeignKey(StaffUser, null=True, on_delete=models.SET_NULL, related_name="+")
     retired_at = models.DateTimeField(null=True, blank=True)
+    # Sealed attestation of (key_id, purpose, suite, public key): someone who can
+    # write this table but lacks the sealing keys cannot slip in a key of their
+    # own for clients to encrypt to. Checked before a key is ever served.
+    attestation_sealed = models.BinaryField(editable=False)
 
     class Meta:
         indexes = [models.Index(fields=["purpose", "active"])]
@@ -102,11 +106,12 @@ class KeyGrant(models.Model):
     """A shared private key, HPKE-wrapped to one holder's personal public key."""
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
-    shared_key = models.ForeignKey(SharedKey, on_delete=models.CASCADE, related_name="grants")
-    holder = models.ForeignKey(StaffUser, on_delete=models.CASCADE, related_name="key_grants")
-    # The personal key this grant is wrapped to: when that key is lost (admin
-    # password reset), the grant goes with it.
-    holder_key = models.ForeignKey(PersonalKey, on_delete=models.CASCADE, related_name="grants")
+    # PROTECT throughout: a grant may be the last copy of a private key, so it
+    # is only ever removed by accounts.services, which refuses to orphan a key.
+    shared_key = models.ForeignKey(SharedKey, on_delete=models.PROTECT, related_name="grants")
+    holder = models.ForeignKey(StaffUser, on_delete=models.PROTECT, related_name="key_grants")
+    # The personal key this grant is wrapped to.
+    holder_key = models.ForeignKey(PersonalKey, on_delete=models.PROTECT, related_name="grants")
     wrapped_private_key = models.BinaryField()
     granted_by = models.ForeignKey(StaffUser, null=True, on_delete=models.SET_NULL, related_name="+")
     created_at = models.DateTimeField(default=timezone.now)

@@ -27,3 +27,11 @@ MAY_GRANT = {
     KeyPurpose.RELOCATION: {Role.RELOCATION_COORDINATOR},
 }
 DECRYPTING_ROLES = set().union(*MAY_HOLD.values())
+# Roles that oversee others and must never also read: a sysadmin who could make
+# themselves a triage lead could mint an intake key of their own.
+NEVER_DECRYPT = {Role.SYSADMIN, Role.AUDITOR}
+
+
+def roles_conflict(roles: set[str]) -> bool:
+    """True if a set of roles mixes one that never decrypts with one that may."""
+    return bool(NEVER_DECRYPT & roles) and bool(DECRYPTING_ROLES & roles)

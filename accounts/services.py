@@ -1,24 +1,29 @@
-"""Writes for staff accounts and keys: the only code that creates, wraps or grants keys.
+"""Writes for staff accounts and keys: the only code that creates, wraps, grants or revokes keys.
 
 Every function runs in one transaction, so a failure (wrong password, a
-grantee without a key) leaves nothing half-written.
+grantee without a key) leaves nothing half-written. Two rules hold throughout:
+a grant is never removed if it is the last copy of a shared private key
+(unless the caller forces it, which retires the key), and nobody whose roles
+include one that never decrypts (sysadmin, auditor) holds a key.
 """
 
 from __future__ import annotations
 
 import hashlib
+import hmac
 import secrets
 
 from django.conf import settings
 from django.contrib.auth.models import Group
 from django.contrib.auth.password_validation import validate_password
-from django.db import transaction
+from django.db import IntegrityError, transaction
+from django.db.models import Count
 from django.utils import timezone
 
 from accounts.models import KeyGrant, PersonalKey, SharedKey, StaffUser
-from accounts.roles import DECRYPTING_ROLES, MAY_GRANT, MAY_HOLD, KeyPurpose, Role
+from accounts.roles import DECRYPTING_ROLES, MAY_GRANT, MAY_HOLD, KeyPurpose, Role, roles_conflict
 from backend.crypto import hpke, keywrap
-from backend.crypto.errors import WrongPassword
+from backend.crypto.errors import CryptoError, WrongPassword
 from backend.sealed_fields import open_value, seal_value
 
 
@@ -38,6 +43,17 @@ class RoleNotAllowed(AccountError):
     pass
 
 
+class WouldOrphanKey(AccountError):
+    """The change would remove the last grant of a shared key, making its content unreadable."""
+
+    def __init__(self, key_ids: list[str]) -> None:
+        self.key_ids = key_ids
+        super().__init__(
+            f"This would remove the last holder of key(s) {', '.join(key_ids)}: everything encrypted to "
+            "them would become unreadable. Grant them to another holder first, or force it (the keys are retired)."
+        )
+
+
 # --- Personal keys ----------------------------------------------------------------
 
 
@@ -55,17 +71,14 @@ def _wrap_personal(user: StaffUser, private_key: hpke.PrivateKey, password: str)
     )
 
 
-def personal_key_create(*, user: StaffUser, password: str, suite: hpke.Suite = hpke.DEFAULT_SUITE) -> PersonalKey:
-    """Give `user` a new personal key pair wrapped under `password` (replacing any old one and its grants)."""
+def _personal_key_new(user: StaffUser, password: str, suite: hpke.Suite = hpke.DEFAULT_SUITE) -> PersonalKey:
     private_key = hpke.generate_private_key(suite)
-    with transaction.atomic():
-        PersonalKey.objects.filter(user=user).delete()
-        return PersonalKey.objects.create(
-            user=user,
-            suite=suite.value,
-            public_key=private_key.public_key().raw,
-            wrapped_private_key=_wrap_personal(user, private_key, password),
-        )
+    return PersonalKey.objects.create(
+        user=user,
+        suite=suite.value,
+        public_key=private_key.public_key().raw,
+        wrapped_private_key=_wrap_personal(user, private_key, password),
+    )
 
 
 def personal_key_unlock(*, user: StaffUser, password: str) -> hpke.PrivateKey:
@@ -84,7 +97,60 @@ def personal_key_unlock(*, user: StaffUser, password: str) -> hpke.PrivateKey:
     return private_key
 
 
+# --- Grants: wrapping, opening, revoking ---------------------------------------------
+
+
+def _wrap_grant(shared: SharedKey, holder_key: PersonalKey, private_key: hpke.PrivateKey) -> bytes:
+    public = hpke.load_public_key(hpke.Suite.parse(holder_key.suite), bytes(holder_key.public_key))
+    return hpke.encrypt(public, private_key.raw, info=hpke.grant_info(shared.key_id, str(holder_key.user_id)))
+
+
+def _open_grant(grant: KeyGrant, personal_key: hpke.PrivateKey) -> hpke.PrivateKey:
+    shared = grant.shared_key
+    raw = hpke.decrypt(personal_key, bytes(grant.wrapped_private_key), info=hpke.grant_info(shared.key_id, str(grant.holder_id)))
+    private_key = hpke.load_private_key(hpke.Suite.parse(shared.suite), raw)
+    if private_key.public_key().raw != bytes(shared.public_key):
+        raise NotAKeyHolder("The grant does not open to this key.")
+    return private_key
+
+
+def _may_hold(user: StaffUser, purpose: str) -> bool:
+    roles = user.role_names
+    return user.is_active and not roles_conflict(roles) and bool(MAY_HOLD[KeyPurpose(purpose)] & roles)
+
+
+def _revoke_grants(user: StaffUser, grants, *, force: bool) -> int:
+    """Delete these grants of `user`; refuse (or with force, retire the keys) if one is a key's last."""
+    grants = list(grants.select_related("shared_key"))
+    key_ids = [grant.shared_key_id for grant in grants]
+    holders = dict(
+        SharedKey.objects.filter(pk__in=key_ids)
+        .annotate(n=Count("grants"))
+        .values_list("pk", "n")
+    )
+    orphaned = [grant.shared_key for grant in grants if holders[grant.shared_key_id] <= 1]
+    if orphaned and not force:
+        raise WouldOrphanKey(sorted(key.key_id for key in orphaned))
+    for key in orphaned:
+        SharedKey.objects.filter(pk=key.pk, active=True).update(active=False, retired_at=timezone.now())
+    KeyGrant.objects.filter(pk__in=[grant.pk for grant in grants]).delete()
+    return len(grants)
+
+
 # --- Staff accounts ------------------------------------------------------------------
+
+
+def _groups(roles: set[str]) -> list[Group]:
+    return [Group.objects.get_or_create(name=role)[0] for role in sorted(roles)]
+
+
+def _check_roles(roles: list[str]) -> set[str]:
+    values = {Role(role).value for role in roles}
+    if not values:
+        raise AccountError("A staff user needs at least one role.")
+    if roles_conflict(values):
+        raise RoleNotAllowed("Sysadmins and auditors never decrypt, so they cannot also hold a decrypting role.")
+    return values
 
 
 def staff_create(
@@ -96,19 +162,21 @@ def staff_create(
     acting_user: StaffUser | None = None,
 ) -> StaffUser:
     """Create a staff user with roles; users who may decrypt get a personal key pair."""
-    role_values = [Role(role) for role in roles]
+    role_values = _check_roles(roles)
     if StaffUser.objects.filter(username=username).exists():
         raise AccountError(f"A staff user named {username!r} exists already.")
-    candidate = StaffUser(username=username)
-    validate_password(password, user=candidate)
-    with transaction.atomic():
-        user = StaffUser.objects.create_user(username=username, password=password)
-        user.groups.set([Group.objects.get_or_create(name=role.value)[0] for role in role_values])
-        if contact:
-            user.contact_sealed = seal_value(user, "contact_sealed", contact.encode("utf-8"))
-            user.save(update_fields=["contact_sealed"])
-        if DECRYPTING_ROLES.intersection(role_values):
-            personal_key_create(user=user, password=password)
+    validate_password(password, user=StaffUser(username=username))
+    try:
+        with transaction.atomic():
+            user = StaffUser.objects.create_user(username=username, password=password)
+            user.groups.set(_groups(role_values))
+            if contact:
+                user.contact_sealed = seal_value(user, "contact_sealed", contact.encode("utf-8"))
+                user.save(update_fields=["contact_sealed"])
+            if DECRYPTING_ROLES & role_values:
+                _personal_key_new(user, password)
+    except IntegrityError:
+        raise AccountError(f"A staff user named {username!r} exists already.") from None
     return user
 
 
@@ -117,44 +185,95 @@ def staff_contact(*, user: StaffUser) -> str | None:
     return None if value is None else value.decode("utf-8")
 
 
+def staff_set_roles(*, user: StaffUser, roles: list[str], acting_user: StaffUser | None = None, force: bool = False) -> None:
+    """Replace a user's roles; grants their new roles may not hold are revoked (never a key's last unless forced)."""
+    role_values = _check_roles(roles)
+    with transaction.atomic():
+        user.groups.set(_groups(role_values))
+        for purpose in KeyPurpose:
+            if not MAY_HOLD[purpose] & role_values:
+                _revoke_grants(user, KeyGrant.objects.filter(holder=user, shared_key__purpose=purpose), force=force)
+        if not DECRYPTING_ROLES & role_values:
+            PersonalKey.objects.filter(user=user).delete()
+
+
+def staff_deactivate(*, user: StaffUser, acting_user: StaffUser | None = None, force: bool = False) -> int:
+    """Deactivate a user and revoke every grant they hold (never a key's last unless forced)."""
+    with transaction.atomic():
+        revoked = _revoke_grants(user, KeyGrant.objects.filter(holder=user), force=force)
+        StaffUser.objects.filter(pk=user.pk).update(is_active=False)
+    user.is_active = False
+    return revoked
+
+
 def staff_change_password(*, user: StaffUser, old_password: str, new_password: str) -> None:
-    """Change a password the user knows, re-wrapping their personal key under the new one."""
+    """Change a password the user knows. A fresh personal key pair replaces the old one and
+    every grant is re-wrapped to it, so an old backup plus the old password opens nothing new."""
     if not user.check_password(old_password):
         raise WrongPassword("Wrong password.")
     validate_password(new_password, user=user)
     with transaction.atomic():
         record = PersonalKey.objects.select_for_update().filter(user=user).first()
         if record is not None:
-            private_key = personal_key_unlock(user=user, password=old_password)
-            record.wrapped_private_key = _wrap_personal(user, private_key, new_password)
-            record.save(update_fields=["wrapped_private_key"])
+            old_private = personal_key_unlock(user=user, password=old_password)
+            grants = list(KeyGrant.objects.filter(holder=user).select_related("shared_key"))
+            opened = [(grant.shared_key, _open_grant(grant, old_private)) for grant in grants]
+            granted_by = {grant.shared_key_id: grant.granted_by_id for grant in grants}
+            KeyGrant.objects.filter(pk__in=[grant.pk for grant in grants]).delete()
+            record.delete()
+            new_record = _personal_key_new(user, new_password, hpke.Suite.parse(record.suite))
+            for shared, private_key in opened:
+                KeyGrant.objects.create(
+                    shared_key=shared,
+                    holder=user,
+                    holder_key=new_record,
+                    wrapped_private_key=_wrap_grant(shared, new_record, private_key),
+                    granted_by_id=granted_by[shared.pk],
+                )
+        elif DECRYPTING_ROLES & user.role_names:
+            # Given a decrypting role after creation: the password is at hand now.
+            _personal_key_new(user, new_password)
         user.set_password(new_password)
         user.save(update_fields=["password"])
 
 
-def staff_reset_password(*, user: StaffUser, new_password: str, acting_user: StaffUser | None = None) -> int:
+def staff_reset_password(
+    *, user: StaffUser, new_password: str, acting_user: StaffUser | None = None, force: bool = False
+) -> int:
     """Set a password without the old one. The personal key and every grant are lost.
 
-    A user who may decrypt gets a fresh personal key with no grants: access
-    returns only when a key holder grants again. Returns the grants lost.
+    Refused if the user holds the last grant of a key, unless forced (the key is
+    retired). A user who may decrypt gets a fresh personal key with no grants:
+    access returns only when a key holder grants again. Returns the grants lost.
     """
     validate_password(new_password, user=user)
     with transaction.atomic():
-        lost = KeyGrant.objects.filter(holder=user).count()
+        lost = _revoke_grants(user, KeyGrant.objects.filter(holder=user), force=force)
         PersonalKey.objects.filter(user=user).delete()
         user.set_password(new_password)
         user.save(update_fields=["password"])
-        if DECRYPTING_ROLES.intersection(user.role_names):
-            personal_key_create(user=user, password=new_password)
+        if DECRYPTING_ROLES & user.role_names:
+            _personal_key_new(user, new_password)
     return lost
 
 
-# --- Shared keys and grants ----------------------------------------------------------
+# --- Shared keys -------------------------------------------------------------------------
 
 
-def _require_role(user: StaffUser, allowed: set[str], what: str) -> None:
-    if not allowed.intersection(user.role_names):
-        raise RoleNotAllowed(f"{user.username} has no role that may {what}.")
+def _attestation(shared: SharedKey) -> bytes:
+    return b"\x00".join(
+        [b"sanad/shared-key/v1", shared.key_id.encode(), shared.purpose.encode(), shared.suite.encode(),
+         hashlib.sha256(bytes(shared.public_key)).digest()]
+    )
+
+
+def shared_key_attested(shared: SharedKey) -> bool:
+    """True if the row's sealed attestation matches its key id, purpose, suite and public key."""
+    try:
+        sealed = open_value(shared, "attestation_sealed")
+    except CryptoError:
+        return False
+    return sealed is not None and hmac.compare_digest(sealed, _attestation(shared))
 
 
 def _new_key_id(purpose: str) -> str:
@@ -162,56 +281,56 @@ def _new_key_id(purpose: str) -> str:
     return f"{prefix}-{secrets.token_hex(6)}"
 
 
-def _wrap_grant(shared: SharedKey, holder_key: PersonalKey, private_key: hpke.PrivateKey) -> bytes:
-    public = hpke.load_public_key(hpke.Suite.parse(holder_key.suite), bytes(holder_key.public_key))
-    return hpke.encrypt(public, private_key.raw, info=hpke.grant_info(shared.key_id, str(holder_key.user_id)))
-
-
 def shared_key_create(
-    *, purpose: str, holder: StaffUser, suite: hpke.Suite = hpke.DEFAULT_SUITE, acting_user: StaffUser | None = None
+    *, purpose: str, holder: StaffUser, holder_password: str, suite: hpke.Suite = hpke.DEFAULT_SUITE
 ) -> SharedKey:
-    """Create an intake or relocation key pair, held at first only by `holder`."""
+    """Create an intake or relocation key pair, held at first only by `holder`.
+
+    The holder proves presence with their password. Once an active key of this
+    purpose exists, only someone already holding one may create another, so an
+    account manager cannot mint a key of their own for clients to encrypt to.
+    """
     purpose = KeyPurpose(purpose)
-    _require_role(holder, MAY_GRANT[purpose], f"hold and grant {purpose} keys")
-    try:
-        holder_key = PersonalKey.objects.get(user=holder)
-    except PersonalKey.DoesNotExist:
-        raise NoPersonalKey(f"{holder.username} has no personal key.") from None
+    if not (_may_hold(holder, purpose) and MAY_GRANT[purpose] & holder.role_names):
+        raise RoleNotAllowed(f"{holder.username} has no role that may hold and grant {purpose} keys.")
+    personal = personal_key_unlock(user=holder, password=holder_password)
+    existing = SharedKey.objects.filter(purpose=purpose, active=True)
+    if existing.exists():
+        grant = KeyGrant.objects.filter(holder=holder, shared_key__in=existing).select_related("shared_key").first()
+        if grant is None:
+            raise NotAKeyHolder(f"Only a holder of an active {purpose} key may create another.")
+        _open_grant(grant, personal)
+    holder_key = PersonalKey.objects.get(user=holder)
     private_key = hpke.generate_private_key(suite)
     with transaction.atomic():
-        shared = SharedKey.objects.create(
-            key_id=_new_key_id(purpose),
-            purpose=purpose,
-            suite=suite.value,
-            public_key=private_key.public_key().raw,
-            created_by=acting_user or holder,
+        shared = SharedKey(
+            key_id=_new_key_id(purpose), purpose=purpose, suite=suite.value,
+            public_key=private_key.public_key().raw, created_by=holder,
         )
+        shared.attestation_sealed = seal_value(shared, "attestation_sealed", _attestation(shared))
+        shared.save()
         KeyGrant.objects.create(
             shared_key=shared,
             holder=holder,
             holder_key=holder_key,
             wrapped_private_key=_wrap_grant(shared, holder_key, private_key),
-            granted_by=acting_user or holder,
+            granted_by=holder,
         )
     return shared
 
 
 def shared_key_unlock(*, shared_key: SharedKey, user: StaffUser, personal_key: hpke.PrivateKey) -> hpke.PrivateKey:
-    """The shared private key, opened from the user's grant with their unlocked personal key."""
-    grant = (
-        KeyGrant.objects.filter(shared_key=shared_key, holder=user, holder_key__user=user)
-        .select_related("holder_key")
-        .first()
-    )
+    """The shared private key, opened from the user's grant with their unlocked personal key.
+
+    Refused to a deactivated user or one whose roles no longer allow holding it,
+    even if a grant row survived.
+    """
+    if not _may_hold(user, shared_key.purpose):
+        raise NotAKeyHolder(f"{user.username} may not hold {shared_key.purpose} keys.")
+    grant = KeyGrant.objects.filter(shared_key=shared_key, holder=user, holder_key__user=user).select_related("shared_key").first()
     if grant is None:
         raise NotAKeyHolder(f"{user.username} holds no grant of key {shared_key.key_id}.")
-    raw = hpke.decrypt(
-        personal_key, bytes(grant.wrapped_private_key), info=hpke.grant_info(shared_key.key_id, str(user.pk))
-    )
-    private_key = hpke.load_private_key(hpke.Suite.parse(shared_key.suite), raw)
-    if private_key.public_key().raw != bytes(shared_key.public_key):
-        raise NotAKeyHolder("The grant does not open to this key.")
-    return private_key
+    return _open_grant(grant, personal_key)
 
 
 def key_grant_create(
@@ -219,25 +338,30 @@ def key_grant_create(
 ) -> KeyGrant:
     """Wrap a shared key the grantor holds to the grantee's personal key (replacing an old grant)."""
     purpose = KeyPurpose(shared_key.purpose)
-    _require_role(grantor, MAY_GRANT[purpose], f"grant {purpose} keys")
-    _require_role(grantee, MAY_HOLD[purpose], f"hold {purpose} keys")
+    if not (_may_hold(grantor, purpose) and MAY_GRANT[purpose] & grantor.role_names):
+        raise RoleNotAllowed(f"{grantor.username} has no role that may grant {purpose} keys.")
     if not grantee.is_active:
         raise AccountError(f"{grantee.username} is deactivated.")
+    if not _may_hold(grantee, purpose):
+        raise RoleNotAllowed(f"{grantee.username} has no role that may hold {purpose} keys.")
     try:
         grantee_key = PersonalKey.objects.get(user=grantee)
     except PersonalKey.DoesNotExist:
         raise NoPersonalKey(f"{grantee.username} has no personal key.") from None
     personal = personal_key_unlock(user=grantor, password=grantor_password)
     private_key = shared_key_unlock(shared_key=shared_key, user=grantor, personal_key=personal)
-    with transaction.atomic():
-        KeyGrant.objects.filter(shared_key=shared_key, holder=grantee).delete()
-        return KeyGrant.objects.create(
-            shared_key=shared_key,
-            holder=grantee,
-            holder_key=grantee_key,
-            wrapped_private_key=_wrap_grant(shared_key, grantee_key, private_key),
-            granted_by=grantor,
-        )
+    try:
+        with transaction.atomic():
+            KeyGrant.objects.filter(shared_key=shared_key, holder=grantee).delete()
+            return KeyGrant.objects.create(
+                shared_key=shared_key,
+                holder=grantee,
+                holder_key=grantee_key,
+                wrapped_private_key=_wrap_grant(shared_key, grantee_key, private_key),
+                granted_by=grantor,
+            )
+    except IntegrityError:
+        raise AccountError("Another grant to this user was made at the same moment; try again.") from None
 
 
 def shared_key_retire(*, shared_key: SharedKey, acting_user: StaffUser | None = None) -> SharedKey:

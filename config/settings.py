@@ -92,13 +92,19 @@ SANAD_RECEIPT_KEY = _key("SANAD_RECEIPT_KEY")
 SANAD_BLIND_INDEX_EXPECTED_ROWS = env_int("SANAD_BLIND_INDEX_EXPECTED_ROWS", 100_000, minimum=4)
 SANAD_BLIND_INDEX_BITS = env_int("SANAD_BLIND_INDEX_BITS", 0, minimum=0, maximum=63)  # 0: derive
 
+# An intake key is offered to clients only once this many staff hold it, so one
+# forgotten password or lost account cannot make reports unreadable.
+SANAD_INTAKE_MIN_HOLDERS = env_int("SANAD_INTAKE_MIN_HOLDERS", 2, minimum=1)
+
 # Argon2id parameters for wrapping personal private keys under a password
 # (RFC 9106's second recommended option). Stored beside each wrapped key, so
 # raising them later affects only keys wrapped afterwards.
+# Bounds match what backend.crypto.keywrap will unwrap, so no setting can make
+# keys that never open again.
 SANAD_KEYWRAP_ARGON2 = {
-    "time_cost": env_int("SANAD_KEYWRAP_ARGON2_TIME_COST", 3, minimum=1),
-    "memory_cost": env_int("SANAD_KEYWRAP_ARGON2_MEMORY_KIB", 64 * 1024, minimum=8 * 1024),
-    "parallelism": env_int("SANAD_KEYWRAP_ARGON2_PARALLELISM", 4, minimum=1),
+    "time_cost": env_int("SANAD_KEYWRAP_ARGON2_TIME_COST", 3, minimum=1, maximum=16),
+    "memory_cost": env_int("SANAD_KEYWRAP_ARGON2_MEMORY_KIB", 64 * 1024, minimum=8 * 1024, maximum=1024 * 1024),
+    "parallelism": env_int("SANAD_KEYWRAP_ARGON2_PARALLELISM", 4, minimum=1, maximum=16),
 }
 
 # --- Hosts, database, broker ----------------------------------------------------

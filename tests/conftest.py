@@ -41,6 +41,6 @@ def personas(db):
     bob = staff_create(username="bob", password=OTHER_PASSWORD, roles=[Role.CASEWORKER])
     sam = staff_create(username="sam", password=PASSWORD, roles=[Role.SYSADMIN])
     audrey = staff_create(username="audrey", password=PASSWORD, roles=[Role.AUDITOR])
-    intake = shared_key_create(purpose=KeyPurpose.INTAKE, holder=lead)
+    intake = shared_key_create(purpose=KeyPurpose.INTAKE, holder=lead, holder_password=PASSWORD)
     key_grant_create(shared_key=intake, grantor=lead, grantor_password=PASSWORD, grantee=alice)
     return {"lead": lead, "alice": alice, "bob": bob, "sam": sam, "audrey": audrey, "intake": intake}

@@ -46,8 +46,19 @@ def _derive(password: str, salt: bytes, time_cost: int, memory_cost: int, parall
     )
 
 
+def _check_parameters(time_cost: int, memory_cost: int, parallelism: int) -> None:
+    if not (1 <= time_cost <= _MAX_TIME_COST and 1 <= parallelism <= _MAX_PARALLELISM):
+        raise MalformedCiphertext("Argon2 parameters out of range.")
+    if not (8 * parallelism <= memory_cost <= _MAX_MEMORY_KIB):
+        raise MalformedCiphertext("Argon2 parameters out of range.")
+
+
 def wrap(secret: bytes, password: str, *, context: bytes, time_cost: int, memory_cost: int, parallelism: int) -> bytes:
-    """Encrypt `secret` under Argon2id(password); `context` (e.g. user id) is authenticated."""
+    """Encrypt `secret` under Argon2id(password); `context` (e.g. user id) is authenticated.
+
+    Refuses parameters that unwrap() would refuse, so nothing is wrapped that cannot be opened.
+    """
+    _check_parameters(time_cost, memory_cost, parallelism)
     salt = os.urandom(16)
     header = _HEADER.pack(VERSION, time_cost, memory_cost, parallelism, salt)
     key = _derive(password, salt, time_cost, memory_cost, parallelism)
@@ -66,10 +77,7 @@ def unwrap(envelope: bytes, password: str, *, context: bytes) -> bytes:
         raise MalformedCiphertext("Wrapped key is truncated.")
     header = envelope[: _HEADER.size]
     _, time_cost, memory_cost, parallelism, salt = _HEADER.unpack(header)
-    if not (1 <= time_cost <= _MAX_TIME_COST and 1 <= parallelism <= _MAX_PARALLELISM):
-        raise MalformedCiphertext("Wrapped key has out-of-range parameters.")
-    if not (8 * parallelism <= memory_cost <= _MAX_MEMORY_KIB):
-        raise MalformedCiphertext("Wrapped key has out-of-range parameters.")
+    _check_parameters(time_cost, memory_cost, parallelism)
     nonce = envelope[_HEADER.size : _HEADER.size + _NONCE_LEN]
     key = _derive(password, salt, time_cost, memory_cost, parallelism)
     try:

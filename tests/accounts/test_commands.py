@@ -3,7 +3,7 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 
 from accounts.models import KeyGrant, PersonalKey, SharedKey, StaffUser
-from accounts.services import personal_key_unlock, shared_key_unlock
+from accounts.services import personal_key_unlock, shared_key_unlock, staff_contact
 from tests.conftest import OTHER_PASSWORD, PASSWORD
 
 pytestmark = pytest.mark.django_db
@@ -16,10 +16,12 @@ def password_file(tmp_path):
     return str(path)
 
 
-def test_create_grant_and_use_an_intake_key(password_file, capsys):
+def test_create_grant_and_use_an_intake_key(password_file, tmp_path, capsys):
+    contact = tmp_path / "contact"
+    contact.write_text("cw@example.org\n")
     call_command("create_staff", "lead", roles="triage_lead", password_file=password_file)
-    call_command("create_staff", "cw", roles="caseworker", password_file=password_file, contact="cw@example.org")
-    call_command("create_intake_key", holder="lead", suite="X25519")
+    call_command("create_staff", "cw", roles="caseworker", password_file=password_file, contact_file=str(contact))
+    call_command("create_intake_key", holder="lead", suite="X25519", password_file=password_file)
     key = SharedKey.objects.get()
     call_command("grant_intake_key", grantor="lead", grantee="cw", password_file=password_file)
     out = capsys.readouterr().out
@@ -27,6 +29,7 @@ def test_create_grant_and_use_an_intake_key(password_file, capsys):
     cw = StaffUser.objects.get(username="cw")
     private = shared_key_unlock(shared_key=key, user=cw, personal_key=personal_key_unlock(user=cw, password=PASSWORD))
     assert private.public_key().raw == bytes(key.public_key)
+    assert staff_contact(user=cw) == "cw@example.org"
 
 
 def test_create_staff_refuses_unknown_roles_and_weak_passwords(tmp_path):
@@ -55,8 +58,43 @@ def test_grant_errors_are_clear_and_write_nothing(personas, tmp_path):
     with pytest.raises(CommandError, match="holds no"):
         call_command("grant_intake_key", grantor="bob", grantee="alice", password_file=str(wrong))
     with pytest.raises(CommandError, match="No staff user"):
-        call_command("create_intake_key", holder="nobody")
+        call_command("create_intake_key", holder="nobody", password_file=str(wrong))
+    with pytest.raises(CommandError, match="[Ww]rong password"):
+        call_command("create_intake_key", holder="lead", password_file=str(wrong))
     assert not KeyGrant.objects.filter(holder=personas["bob"]).exists()
+
+
+def test_a_partial_multi_key_grant_writes_nothing(personas, password_file):
+    """grant_intake_key over several keys is all or nothing."""
+    from accounts.roles import KeyPurpose
+    from accounts.services import shared_key_create
+
+    second = shared_key_create(purpose=KeyPurpose.INTAKE, holder=personas["lead"], holder_password=PASSWORD)
+    SharedKey.objects.filter(pk=second.pk).update(suite="X25519")  # its grant no longer opens
+    with pytest.raises(CommandError, match="No grant was made"):
+        call_command("grant_intake_key", grantor="lead", grantee="bob", password_file=password_file)
+    assert not KeyGrant.objects.filter(holder=personas["bob"]).exists()
+
+
+def test_changepassword_refuses_to_orphan_a_key_unless_forced(personas, tmp_path, password_file):
+    from accounts.roles import KeyPurpose
+    from accounts.services import shared_key_create
+
+    only_lead = shared_key_create(purpose=KeyPurpose.INTAKE, holder=personas["lead"], holder_password=PASSWORD)
+    new = tmp_path / "new"
+    new.write_text(OTHER_PASSWORD)
+    with pytest.raises(CommandError, match="last holder"):
+        call_command("changepassword", "lead", password_file=str(new))
+    assert StaffUser.objects.get(username="lead").check_password(PASSWORD)
+    call_command("changepassword", "lead", password_file=str(new), force=True)
+    assert not SharedKey.objects.get(pk=only_lead.pk).active
+
+
+def test_deactivate_staff_revokes_grants(personas, capsys):
+    call_command("deactivate_staff", "alice")
+    assert "1 key grant(s) revoked" in capsys.readouterr().out
+    assert not StaffUser.objects.get(username="alice").is_active
+    assert not KeyGrant.objects.filter(holder=personas["alice"]).exists()
 
 
 def test_changepassword_is_a_reset_that_loses_grants(personas, tmp_path, capsys):

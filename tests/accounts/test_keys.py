@@ -19,7 +19,10 @@ from accounts.services import (
     staff_change_password,
     staff_contact,
     staff_create,
+    staff_deactivate,
     staff_reset_password,
+    staff_set_roles,
+    WouldOrphanKey,
 )
 from backend.crypto import hpke
 from backend.crypto.errors import DecryptionFailed, WrongPassword
@@ -109,7 +112,7 @@ def test_only_triage_leads_grant_and_only_caseworkers_and_leads_hold(personas):
         with pytest.raises(RoleNotAllowed):
             key_grant_create(shared_key=intake, grantor=personas["lead"], grantor_password=PASSWORD, grantee=outsider)
     with pytest.raises(RoleNotAllowed):
-        shared_key_create(purpose=KeyPurpose.INTAKE, holder=personas["alice"])
+        shared_key_create(purpose=KeyPurpose.INTAKE, holder=personas["alice"], holder_password=PASSWORD)
     assert not KeyGrant.objects.filter(holder__in=[personas["bob"], personas["sam"], personas["audrey"]]).exists()
 
 
@@ -126,17 +129,21 @@ def test_deactivated_staff_get_no_grant(personas):
         key_grant_create(shared_key=personas["intake"], grantor=personas["lead"], grantor_password=PASSWORD, grantee=personas["bob"])
 
 
-def test_password_change_rewraps_and_keeps_access(personas):
+def test_password_change_makes_a_new_key_pair_and_keeps_access(personas):
     alice, intake = personas["alice"], personas["intake"]
     before = unlock(alice, key=intake).raw
-    old_wrapped = bytes(alice.personal_key.wrapped_private_key)
+    # What an attacker with an old backup and the old (phished) password would hold:
+    old_personal = personal_key_unlock(user=alice, password=PASSWORD)
     staff_change_password(user=alice, old_password=PASSWORD, new_password=OTHER_PASSWORD)
     alice.refresh_from_db()
     assert alice.check_password(OTHER_PASSWORD)
-    assert bytes(PersonalKey.objects.get(user=alice).wrapped_private_key) != old_wrapped
+    assert bytes(PersonalKey.objects.get(user=alice).public_key) != old_personal.public_key().raw
     assert unlock(alice, password=OTHER_PASSWORD, key=intake).raw == before
     with pytest.raises(WrongPassword):
         personal_key_unlock(user=alice, password=PASSWORD)
+    grant = KeyGrant.objects.get(holder=alice, shared_key=intake)
+    with pytest.raises(DecryptionFailed):
+        hpke.decrypt(old_personal, bytes(grant.wrapped_private_key), info=hpke.grant_info(intake.key_id, str(alice.pk)))
 
 
 def test_password_change_needs_the_old_password_and_a_valid_new_one(personas):
@@ -176,7 +183,7 @@ def test_staff_create_refuses_weak_passwords_duplicates_and_unknown_roles(db):
 
 @pytest.mark.parametrize("suite", list(hpke.Suite), ids=[s.value for s in hpke.Suite])
 def test_intake_keys_of_either_suite(personas, suite):
-    key = shared_key_create(purpose=KeyPurpose.INTAKE, holder=personas["lead"], suite=suite)
+    key = shared_key_create(purpose=KeyPurpose.INTAKE, holder=personas["lead"], holder_password=PASSWORD, suite=suite)
     assert key.suite == suite.value
     assert len(bytes(key.public_key)) == suite.public_key_length
     assert key.key_id.startswith("ik-")
@@ -193,3 +200,94 @@ def test_str_shows_no_key_material(personas):
     for obj in (personas["alice"], personas["alice"].personal_key, personas["intake"], KeyGrant.objects.first()):
         text = str(obj)
         assert "\\x" not in text and len(text) < 64
+
+
+def test_sysadmins_and_auditors_cannot_also_decrypt(db):
+    for roles in ([Role.SYSADMIN, Role.TRIAGE_LEAD], [Role.AUDITOR, Role.CASEWORKER], [Role.SYSADMIN, Role.RELOCATION_COORDINATOR]):
+        with pytest.raises(RoleNotAllowed):
+            staff_create(username="mixed", password=PASSWORD, roles=roles)
+    assert not StaffUser.objects.filter(username="mixed").exists()
+
+
+def test_a_sysadmin_cannot_take_a_decrypting_role_later(personas):
+    with pytest.raises(RoleNotAllowed):
+        staff_set_roles(user=personas["sam"], roles=[Role.SYSADMIN, Role.TRIAGE_LEAD])
+    assert personas["sam"].role_names == {"sysadmin"}
+
+
+def test_only_an_existing_holder_creates_further_intake_keys(personas):
+    """A fresh triage-lead account (which a sysadmin could make) cannot mint a key clients would use."""
+    newcomer = staff_create(username="newlead", password=PASSWORD, roles=[Role.TRIAGE_LEAD])
+    with pytest.raises(NotAKeyHolder):
+        shared_key_create(purpose=KeyPurpose.INTAKE, holder=newcomer, holder_password=PASSWORD)
+    with pytest.raises(WrongPassword):
+        shared_key_create(purpose=KeyPurpose.INTAKE, holder=personas["lead"], holder_password=OTHER_PASSWORD)
+    assert SharedKey.objects.count() == 1
+    assert shared_key_create(purpose=KeyPurpose.INTAKE, holder=personas["lead"], holder_password=PASSWORD)
+
+
+def test_reset_refuses_to_remove_a_keys_last_holder_unless_forced(personas):
+    lead = personas["lead"]
+    only_lead = shared_key_create(purpose=KeyPurpose.INTAKE, holder=lead, holder_password=PASSWORD)
+    with pytest.raises(WouldOrphanKey) as excinfo:
+        staff_reset_password(user=lead, new_password=OTHER_PASSWORD)
+    assert excinfo.value.key_ids == [only_lead.key_id]
+    lead.refresh_from_db()
+    assert lead.check_password(PASSWORD) and KeyGrant.objects.filter(holder=lead).count() == 2
+    assert staff_reset_password(user=lead, new_password=OTHER_PASSWORD, force=True) == 2
+    only_lead.refresh_from_db()
+    assert not only_lead.active and only_lead.retired_at is not None
+    assert SharedKey.objects.get(pk=personas["intake"].pk).active  # alice still holds it
+
+
+def test_deactivation_revokes_grants_and_refuses_unlock(personas):
+    alice, intake = personas["alice"], personas["intake"]
+    personal = personal_key_unlock(user=alice, password=PASSWORD)
+    assert staff_deactivate(user=alice) == 1
+    with pytest.raises(NotAKeyHolder):
+        shared_key_unlock(shared_key=intake, user=alice, personal_key=personal)
+
+
+def test_a_surviving_grant_row_does_not_help_a_deactivated_or_demoted_user(personas):
+    alice, intake = personas["alice"], personas["intake"]
+    personal = personal_key_unlock(user=alice, password=PASSWORD)
+    StaffUser.objects.filter(pk=alice.pk).update(is_active=False)
+    alice.refresh_from_db()
+    with pytest.raises(NotAKeyHolder):
+        shared_key_unlock(shared_key=intake, user=alice, personal_key=personal)
+    StaffUser.objects.filter(pk=alice.pk).update(is_active=True)
+    alice.refresh_from_db()
+    alice.groups.clear()
+    with pytest.raises(NotAKeyHolder):
+        shared_key_unlock(shared_key=intake, user=alice, personal_key=personal)
+
+
+def test_role_change_revokes_grants_the_new_roles_may_not_hold(personas):
+    alice = personas["alice"]
+    staff_set_roles(user=alice, roles=[Role.AUDITOR])
+    assert not KeyGrant.objects.filter(holder=alice).exists()
+    assert not PersonalKey.objects.filter(user=alice).exists()
+
+
+def test_a_deactivated_grantor_cannot_grant(personas):
+    StaffUser.objects.filter(pk=personas["lead"].pk).update(is_active=False)
+    personas["lead"].refresh_from_db()
+    with pytest.raises(RoleNotAllowed):
+        key_grant_create(shared_key=personas["intake"], grantor=personas["lead"], grantor_password=PASSWORD, grantee=personas["bob"])
+
+
+def test_staff_holding_grants_cannot_be_deleted_behind_the_services_back(personas):
+    from django.db.models import ProtectedError
+
+    with pytest.raises(ProtectedError):
+        personas["alice"].delete()
+    assert KeyGrant.objects.filter(holder=personas["alice"]).exists()
+
+
+def test_argon2_parameters_that_could_not_be_unwrapped_are_refused(personas, settings):
+    from backend.crypto.errors import MalformedCiphertext
+
+    settings.SANAD_KEYWRAP_ARGON2 = {"time_cost": 20, "memory_cost": 8 * 1024, "parallelism": 1}
+    with pytest.raises(MalformedCiphertext):
+        staff_create(username="carol", password=PASSWORD, roles=[Role.CASEWORKER])
+    assert not StaffUser.objects.filter(username="carol").exists()

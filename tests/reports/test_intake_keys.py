@@ -3,7 +3,8 @@
 import pytest
 
 from accounts.roles import KeyPurpose
-from accounts.services import shared_key_create, shared_key_retire
+from accounts.services import key_grant_create, shared_key_create, shared_key_retire
+from tests.conftest import PASSWORD
 from backend.crypto import hpke
 from backend.crypto.encoding import b64url_decode
 
@@ -13,7 +14,8 @@ URL = "/api/v1/intake-keys/"
 
 def test_active_keys_in_wire_format(personas, client):
     pq = personas["intake"]
-    classic = shared_key_create(purpose=KeyPurpose.INTAKE, holder=personas["lead"], suite=hpke.Suite.X25519)
+    classic = shared_key_create(purpose=KeyPurpose.INTAKE, holder=personas["lead"], holder_password=PASSWORD, suite=hpke.Suite.X25519)
+    key_grant_create(shared_key=classic, grantor=personas["lead"], grantor_password=PASSWORD, grantee=personas["alice"])
     response = client.get(URL)
     assert response.status_code == 200
     assert response["Content-Type"] == "application/json"
@@ -33,10 +35,9 @@ def test_retired_and_relocation_keys_are_not_offered(personas, client, settings)
     settings.SANAD_KEYWRAP_ARGON2 = {"time_cost": 1, "memory_cost": 8 * 1024, "parallelism": 1}
     from accounts.services import staff_create
     from accounts.roles import Role
-    from tests.conftest import PASSWORD
 
     coordinator = staff_create(username="coord", password=PASSWORD, roles=[Role.RELOCATION_COORDINATOR])
-    shared_key_create(purpose=KeyPurpose.RELOCATION, holder=coordinator)
+    shared_key_create(purpose=KeyPurpose.RELOCATION, holder=coordinator, holder_password=PASSWORD)
     shared_key_retire(shared_key=personas["intake"])
     assert client.get(URL).json() == []
 
@@ -63,3 +64,31 @@ def test_unknown_paths_get_a_json_404(client):
     response = client.get("/api/v1/nothing-here/")
     assert response.status_code == 404
     assert response.json() == {"error": "not_found", "detail": "Not found."}
+
+
+def test_a_key_with_a_single_holder_is_not_offered(personas, client):
+    """One forgotten password must not make reports unreadable: keys need two holders first."""
+    lone = shared_key_create(purpose=KeyPurpose.INTAKE, holder=personas["lead"], holder_password=PASSWORD)
+    offered = {entry["key_id"] for entry in client.get(URL).json()}
+    assert lone.key_id not in offered and personas["intake"].key_id in offered
+    key_grant_create(shared_key=lone, grantor=personas["lead"], grantor_password=PASSWORD, grantee=personas["alice"])
+    assert lone.key_id in {entry["key_id"] for entry in client.get(URL).json()}
+
+
+@pytest.mark.parametrize("column", ["public_key", "suite", "purpose", "attestation_sealed"])
+def test_a_key_row_edited_without_the_sealing_keys_is_never_offered(personas, client, column, caplog):
+    from accounts.models import SharedKey
+
+    intake = personas["intake"]
+    forged = {
+        "public_key": hpke.generate_private_key(hpke.Suite.MLKEM768_X25519).public_key().raw,
+        "suite": "X25519",
+        "purpose": "intake",
+        "attestation_sealed": b"\x01\x00",
+    }[column]
+    if column == "purpose":  # same purpose, but key_id changed instead
+        SharedKey.objects.filter(pk=intake.pk).update(key_id="ik-forged00000")
+    else:
+        SharedKey.objects.filter(pk=intake.pk).update(**{column: forged})
+    assert client.get(URL).json() == []
+    assert "fails its attestation" in caplog.text

@@ -20,3 +20,15 @@ def read_password(prompt: str, *, password_file: str | None, confirm: bool = Fal
     if confirm and getpass.getpass("Again: ") != password:
         raise CommandError("The passwords differ.")
     return password
+
+
+def read_optional_line(prompt: str, *, path: str | None) -> str | None:
+    """One line from a file, or asked on a terminal; None when neither gives one."""
+    if path:
+        try:
+            return Path(path).read_text(encoding="utf-8").strip() or None
+        except OSError:
+            raise CommandError(f"{path} cannot be read.") from None
+    if sys.stdin.isatty():
+        return input(prompt).strip() or None
+    return None

@@ -3,7 +3,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from accounts.management.commands._passwords import read_password
 from accounts.models import StaffUser
-from accounts.services import staff_reset_password
+from accounts.services import AccountError, staff_reset_password
 
 
 class Command(BaseCommand):
@@ -15,15 +15,23 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("username")
         parser.add_argument("--password-file", help="Read the new password from this file instead of asking.")
+        parser.add_argument(
+            "--force",
+            action="store_true",
+            help="Also when the user holds the last grant of a key: that key is retired and what was "
+            "encrypted to it becomes unreadable.",
+        )
 
-    def handle(self, *args, username, password_file, **options):
+    def handle(self, *args, username, password_file, force, **options):
         try:
             user = StaffUser.objects.get(username=username)
         except StaffUser.DoesNotExist:
             raise CommandError(f"No staff user named {username!r}.") from None
         password = read_password(f"New password for {username}: ", password_file=password_file, confirm=True)
         try:
-            lost = staff_reset_password(user=user, new_password=password)
+            lost = staff_reset_password(user=user, new_password=password, force=force)
         except ValidationError as exc:
             raise CommandError(" ".join(exc.messages)) from None
+        except AccountError as exc:
+            raise CommandError(str(exc)) from None
         self.stdout.write(f"Password reset for {username}; {lost} key grant(s) lost and must be granted again.")

@@ -1,7 +1,7 @@
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
-from accounts.management.commands._passwords import read_password
+from accounts.management.commands._passwords import read_optional_line, read_password
 from accounts.roles import Role
 from accounts.services import AccountError, staff_create
 
@@ -16,15 +16,20 @@ class Command(BaseCommand):
             required=True,
             help=f"Comma-separated, from: {', '.join(Role.values)}",
         )
-        parser.add_argument("--contact", help="Contact address for notifications (stored sealed).")
+        parser.add_argument(
+            "--contact-file",
+            help="Read a contact address for notifications (stored sealed) from this file; "
+            "on a terminal it is asked for instead. Never on the command line: it would show in ps and history.",
+        )
         parser.add_argument("--password-file", help="Read the password from this file instead of asking.")
 
-    def handle(self, *args, username, roles, contact, password_file, **options):
+    def handle(self, *args, username, roles, contact_file, password_file, **options):
         role_list = [role.strip() for role in roles.split(",") if role.strip()]
         unknown = sorted(set(role_list) - set(Role.values))
         if unknown or not role_list:
             raise CommandError(f"Unknown or missing roles: {', '.join(unknown) or '(none)'}. Known: {', '.join(Role.values)}.")
         password = read_password(f"Password for {username}: ", password_file=password_file, confirm=True)
+        contact = read_optional_line("Contact address (optional): ", path=contact_file)
         try:
             user = staff_create(username=username, password=password, roles=role_list, contact=contact)
         except ValidationError as exc:

@@ -8,9 +8,8 @@ from pathlib import Path
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from accounts.models import StaffUser
+from accounts.models import SharedKey, StaffUser
 from accounts.roles import KeyPurpose, Role
-from accounts.selectors import intake_keys_active
 from accounts.services import key_grant_create, shared_key_create, staff_create
 
 DEMO_USERS = [
@@ -49,9 +48,11 @@ class Command(BaseCommand):
                 user = staff_create(username=username, password=passwords[username], roles=[role])
                 self.stdout.write(f"Created demo user {username} ({role.label}).")
             users[username] = user
-        key = intake_keys_active().filter(grants__holder=users["demo-lead"]).first()
+        key = SharedKey.objects.filter(purpose=KeyPurpose.INTAKE, active=True, grants__holder=users["demo-lead"]).first()
         if key is None:
-            key = shared_key_create(purpose=KeyPurpose.INTAKE, holder=users["demo-lead"])
+            key = shared_key_create(
+                purpose=KeyPurpose.INTAKE, holder=users["demo-lead"], holder_password=passwords["demo-lead"]
+            )
             self.stdout.write(f"Created intake key {key.key_id} ({key.suite}), held by demo-lead.")
         if not key.grants.filter(holder=users["demo-caseworker"]).exists():
             key_grant_create(

@@ -1,4 +1,5 @@
 from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
 
 from accounts.management.commands._passwords import read_password
 from accounts.models import SharedKey, StaffUser
@@ -27,9 +28,12 @@ class Command(BaseCommand):
         if not keys:
             raise CommandError(f"{grantor} holds no {'such' if key_id else 'active'} intake key.")
         password = read_password(f"Password for {grantor}: ", password_file=password_file)
+        # All or nothing: a failure on one key leaves no grant of the others.
+        with transaction.atomic():
+            for key in keys:
+                try:
+                    key_grant_create(shared_key=key, grantor=users[grantor], grantor_password=password, grantee=users[grantee])
+                except (AccountError, CryptoError) as exc:
+                    raise CommandError(f"{key.key_id}: {exc} No grant was made.") from None
         for key in keys:
-            try:
-                key_grant_create(shared_key=key, grantor=users[grantor], grantor_password=password, grantee=users[grantee])
-            except (AccountError, CryptoError) as exc:
-                raise CommandError(f"{key.key_id}: {exc}") from None
             self.stdout.write(f"Granted {key.key_id} to {grantee}.")
