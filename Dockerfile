@@ -7,9 +7,9 @@ RUN useradd --system --uid 10001 --home-dir /app sanad
 COPY requirements.txt .
 RUN pip install -r requirements.txt
 COPY --chown=sanad:sanad . .
-# collectstatic needs settings but no secret: a throwaway dev-mode environment is enough here.
-RUN SANAD_DEV=1 SANAD_VAR_DIR=/tmp/build-var python manage.py collectstatic --noinput -v0 \
-    && rm -rf /tmp/build-var
+# Production settings, so the files land in STATIC_ROOT (/app/staticfiles) with
+# WhiteNoise's manifest. collectstatic runs no security check and needs no secret.
+RUN python manage.py collectstatic --noinput -v0
 USER sanad
 EXPOSE 8000
 CMD ["gunicorn", "-c", "config/gunicorn.conf.py", "config.wsgi:application"]

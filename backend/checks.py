@@ -11,6 +11,10 @@ from __future__ import annotations
 from django.conf import settings
 from django.core.checks import Error, Tags, Warning, register
 
+from backend.crypto.blind_index import planned_bits
+from backend.crypto.errors import CryptoError
+from backend.crypto.sealed import KeyRing
+
 # Values that appear in documentation and tutorials; refused wherever they turn up.
 KNOWN_DEFAULTS = {
     "changeme",
@@ -28,6 +32,7 @@ MIN_KEY_BYTES = 32
 # 32 random bytes have about 30 distinct values; fewer than 16 means a key
 # typed by hand or padded with a repeated byte.
 MIN_DISTINCT_BYTES = 16
+LOOPBACK_HOSTS = {"127.0.0.1", "localhost", "::1", "[::1]"}
 
 
 def _weak_key(key: bytes) -> bool:
@@ -54,6 +59,11 @@ def check_configuration(app_configs=None, **kwargs):
     for key_id, key in settings.SANAD_SEALING_KEYS:
         if len(key) != MIN_KEY_BYTES or _weak_key(key):
             errors.append(Error(f"SANAD_SEALING_KEYS key '{key_id}' is not 32 random bytes.", id="sanad.E003"))
+    if settings.SANAD_SEALING_KEYS:
+        try:
+            KeyRing(settings.SANAD_SEALING_KEYS)
+        except CryptoError as exc:
+            errors.append(Error(f"SANAD_SEALING_KEYS: {exc}", id="sanad.E003"))
     for name in ("SANAD_BLIND_INDEX_KEY", "SANAD_RECEIPT_KEY"):
         key = getattr(settings, name)
         if key is not None and _weak_key(key):
@@ -62,6 +72,22 @@ def check_configuration(app_configs=None, **kwargs):
     keys += [k for k in (settings.SANAD_BLIND_INDEX_KEY, settings.SANAD_RECEIPT_KEY) if k is not None]
     if len(set(keys)) != len(keys):
         errors.append(Error("The same key is used for two purposes; every key must be its own.", id="sanad.E005"))
+    planned = planned_bits(settings.SANAD_BLIND_INDEX_EXPECTED_ROWS)
+    if settings.SANAD_BLIND_INDEX_BITS > planned:
+        errors.append(
+            Error(
+                f"SANAD_BLIND_INDEX_BITS={settings.SANAD_BLIND_INDEX_BITS} exceeds {planned}, the most that keeps "
+                "matches candidates (R / 2^L >= 2 for SANAD_BLIND_INDEX_EXPECTED_ROWS); more bits make indexes "
+                "exact and invertible by anyone holding the key.",
+                id="sanad.E008",
+            )
+        )
+    if settings.SANAD_DEV and not set(settings.ALLOWED_HOSTS) <= LOOPBACK_HOSTS:
+        errors.append(
+            Error("SANAD_DEV=1 writes its secrets to disk; it may only answer on 127.0.0.1/localhost.", id="sanad.E007")
+        )
+    if not settings.SANAD_DEV and any(host == "*" or host.startswith(".") and len(host) < 3 for host in settings.ALLOWED_HOSTS):
+        errors.append(Error("SANAD_ALLOWED_HOSTS must name this deployment's hosts, not '*'.", id="sanad.E009"))
     return errors
 
 

@@ -1,6 +1,7 @@
 """Liveness and readiness probes. Reasons name the failing dependency, never its error text."""
 
 import logging
+import time
 
 from django.db import connection
 from django.http import HttpRequest, JsonResponse
@@ -8,7 +9,11 @@ from django.views.decorators.cache import never_cache
 
 logger = logging.getLogger(__name__)
 
-BROKER_TIMEOUT_SECONDS = 2.0
+BROKER_TIMEOUT_SECONDS = 1.0
+# Readiness is computed at most this often per process: a flood of probes
+# (they need no host or TLS) must not open a broker connection each.
+READY_CACHE_SECONDS = 5.0
+_ready_cache: dict[str, tuple[float, list[str]]] = {}
 
 
 def _method_not_allowed() -> JsonResponse:
@@ -51,7 +56,13 @@ def broker_ready() -> bool:
 def readyz(request: HttpRequest) -> JsonResponse:
     if request.method not in ("GET", "HEAD"):
         return _method_not_allowed()
-    failing = [name for name, ready in (("database", database_ready), ("broker", broker_ready)) if not ready()]
+    now = time.monotonic()
+    cached = _ready_cache.get("failing")
+    if cached and now - cached[0] < READY_CACHE_SECONDS:
+        failing = cached[1]
+    else:
+        failing = [name for name, ready in (("database", database_ready), ("broker", broker_ready)) if not ready()]
+        _ready_cache["failing"] = (now, failing)
     if failing:
         return JsonResponse({"status": "unavailable", "reasons": failing}, status=503)
     return JsonResponse({"status": "ok"})

@@ -4,32 +4,46 @@ from collections.abc import Callable
 
 from django.http import HttpRequest, HttpResponse
 
-# Headers and WSGI keys that identify a client or its device. Deleting them here
-# means no view, log line, error report or model can store them by mistake.
-IDENTIFYING_META_KEYS = (
-    "REMOTE_ADDR",
-    "REMOTE_HOST",
-    "HTTP_USER_AGENT",
-    "HTTP_X_FORWARDED_FOR",
-    "HTTP_X_REAL_IP",
-    "HTTP_FORWARDED",
-    "HTTP_CF_CONNECTING_IP",
-    "HTTP_TRUE_CLIENT_IP",
-    "HTTP_SEC_CH_UA",
-    "HTTP_SEC_CH_UA_PLATFORM",
-    "HTTP_SEC_CH_UA_MOBILE",
-    "HTTP_SEC_CH_UA_MODEL",
-    "HTTP_SEC_CH_UA_FULL_VERSION_LIST",
+# Request headers a view may see; every other header is dropped. An allowlist,
+# because the list of headers that identify a client or device (X-Client-IP,
+# Via, X-Requested-With naming an app, X-Wap-Profile naming a phone model,
+# client hints, Accept-Language...) has no end.
+KEPT_HEADERS = frozenset(
+    {
+        "HTTP_HOST",
+        "HTTP_AUTHORIZATION",
+        "HTTP_ACCEPT",
+        "HTTP_ACCEPT_ENCODING",
+        "HTTP_X_FORWARDED_PROTO",  # read by SECURE_PROXY_SSL_HEADER
+        "HTTP_COOKIE",
+        "HTTP_X_CSRFTOKEN",
+        "HTTP_ORIGIN",  # CSRF origin check
+        "HTTP_IF_NONE_MATCH",
+        "HTTP_IF_MODIFIED_SINCE",
+    }
 )
+# Staff pages (the admin) also need these: Django's CSRF check falls back to the
+# Referer over HTTPS, and staff read the admin in their own language.
+KEPT_HEADERS_STAFF = KEPT_HEADERS | {"HTTP_REFERER", "HTTP_ACCEPT_LANGUAGE"}
+# Non-header WSGI keys that identify the peer.
+DROPPED_KEYS = ("REMOTE_ADDR", "REMOTE_HOST", "REMOTE_PORT", "PROXY_ADDR", "PROXY_PORT", "gunicorn.socket")
+REPORTER_PATH_PREFIX = "/api/"
 
 
 class ScrubClientIdentityMiddleware:
+    """Forget who the client is before any view runs: no view, log line, error report
+    or model can then store an address, user agent or device detail by mistake."""
+
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        for key in IDENTIFYING_META_KEYS:
-            request.META.pop(key, None)
+        kept = KEPT_HEADERS if request.path_info.startswith(REPORTER_PATH_PREFIX) else KEPT_HEADERS_STAFF
+        meta = request.META
+        for key in [key for key in meta if key.startswith("HTTP_") and key not in kept]:
+            del meta[key]
+        for key in DROPPED_KEYS:
+            meta.pop(key, None)
         return self.get_response(request)
 
 

@@ -20,3 +20,19 @@ errorlog = "-"
 access_log_format = '%(t)s "%(m)s %(U)s" %(s)s %(B)s %(M)sms'
 # gunicorn would otherwise trust X-Forwarded-* only from 127.0.0.1; the proxy in front sets them.
 forwarded_allow_ips = os.environ.get("SANAD_FORWARDED_ALLOW_IPS", "127.0.0.1")
+
+# gunicorn's own error log names the client's address on malformed requests and
+# the full URI (query included) on errors: filter both out before any handler.
+logconfig_dict = {
+    "filters": {"redact_client": {"()": "backend.logging.RedactClientFilter"}},
+    "loggers": {
+        "gunicorn.error": {
+            "level": "INFO",
+            "handlers": ["error_console"],
+            "filters": ["redact_client"],
+            "propagate": False,
+            "qualname": "gunicorn.error",
+        },
+        "gunicorn.access": {"level": "INFO", "handlers": ["console"], "propagate": False, "qualname": "gunicorn.access"},
+    },
+}

@@ -8,14 +8,14 @@ from django.core.exceptions import ImproperlyConfigured
 
 
 def refuse_unsafe_start() -> None:
-    """In production, raise ImproperlyConfigured if any system check reports an error.
+    """Raise ImproperlyConfigured if any system check reports an error.
 
     Management commands run the checks themselves; gunicorn and Celery do not,
-    so without this a web process would serve with a missing or default secret.
+    so without this a web process would serve with a missing or default
+    secret. Dev mode is checked too (it must not answer on a public host), but
+    without the deployment checks that it fails by design.
     """
-    if settings.SANAD_DEV:
-        return
-    found = checks.run_checks(include_deployment_checks=True)
+    found = checks.run_checks(include_deployment_checks=not settings.SANAD_DEV)
     errors = [message for message in found if message.level >= checks.ERROR]
     if errors:
         lines = "\n".join(f"  {message.id}: {message.msg}" for message in errors)

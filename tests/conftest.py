@@ -30,6 +30,16 @@ def _cheap_hashing_for_tests_only(settings):
     settings.SANAD_KEYWRAP_ARGON2 = {"time_cost": 1, "memory_cost": 8 * 1024, "parallelism": 1}
 
 
+@pytest.fixture(autouse=True)
+def _fresh_readiness():
+    """/readyz caches its answer for a few seconds per process; each test starts without one."""
+    from backend import health
+
+    health._ready_cache.clear()
+    yield
+    health._ready_cache.clear()
+
+
 @pytest.fixture
 def personas(db):
     """lead holds the intake key; alice (caseworker) was granted it; bob (caseworker) was not;

@@ -7,26 +7,74 @@ from django.http import JsonResponse
 from django.test import RequestFactory
 
 from backend.logging import DropRequestFilter
-from backend.middleware import IDENTIFYING_META_KEYS, ScrubClientIdentityMiddleware
+from backend.logging import redact_client
+from backend.middleware import ScrubClientIdentityMiddleware
 
 pytestmark = pytest.mark.django_db
 FAKE_IP = "203.0.113.77"
 FAKE_UA = "Mozilla/5.0 (Linux; Android 14; SM-A515F) canary-ua"
 
 
-def test_middleware_removes_address_and_device_headers():
+IDENTIFYING = {
+    "REMOTE_ADDR": FAKE_IP,
+    "REMOTE_PORT": "53211",
+    "HTTP_USER_AGENT": FAKE_UA,
+    "HTTP_X_FORWARDED_FOR": FAKE_IP,
+    "HTTP_X_REAL_IP": FAKE_IP,
+    "HTTP_X_CLIENT_IP": FAKE_IP,
+    "HTTP_X_CLUSTER_CLIENT_IP": FAKE_IP,
+    "HTTP_FASTLY_CLIENT_IP": FAKE_IP,
+    "HTTP_X_ORIGINAL_FORWARDED_FOR": FAKE_IP,
+    "HTTP_FORWARDED": f"for={FAKE_IP}",
+    "HTTP_VIA": f"1.1 {FAKE_IP}",
+    "HTTP_X_REQUESTED_WITH": "org.example.canary.app",
+    "HTTP_X_WAP_PROFILE": "http://wap.example/SM-A515F.xml",
+    "HTTP_SEC_CH_UA_MODEL": "SM-A515F",
+    "HTTP_SEC_CH_UA_PLATFORM_VERSION": "14.0.0",
+    "HTTP_SEC_CH_UA_ARCH": "arm",
+    "HTTP_ACCEPT_LANGUAGE": "ckb-IQ",
+    "HTTP_REFERER": "https://canary-ref.example/",
+    "HTTP_DNT": "1",
+}
+
+
+def scrubbed_meta(path: str) -> dict:
     seen = {}
 
     def view(request):
         seen.update(request.META)
         return JsonResponse({})
 
-    request = RequestFactory().get(
-        "/", REMOTE_ADDR=FAKE_IP, HTTP_USER_AGENT=FAKE_UA, HTTP_X_FORWARDED_FOR=FAKE_IP, HTTP_SEC_CH_UA_MODEL="SM-A515F"
-    )
+    request = RequestFactory().get(path, HTTP_AUTHORIZATION="Receipt 1234", HTTP_HOST="sanad.example.org", **IDENTIFYING)
+    request.META["gunicorn.socket"] = object()
     ScrubClientIdentityMiddleware(view)(request)
-    assert not set(IDENTIFYING_META_KEYS) & set(seen)
-    assert FAKE_IP not in repr(seen) and "canary-ua" not in repr(seen)
+    return seen
+
+
+def test_reporter_requests_keep_only_allowlisted_headers():
+    seen = scrubbed_meta("/api/v1/intake-keys/")
+    assert not set(IDENTIFYING) & set(seen)
+    assert "gunicorn.socket" not in seen
+    assert seen["HTTP_AUTHORIZATION"] == "Receipt 1234"  # what the API needs survives
+    assert seen["HTTP_HOST"] == "sanad.example.org"
+    text = repr(seen)
+    for canary in (FAKE_IP, "canary", "SM-A515F", "ckb-IQ"):
+        assert canary not in text
+
+
+def test_staff_pages_keep_referer_and_language_but_no_identity():
+    seen = scrubbed_meta("/admin/login/")
+    assert seen["HTTP_REFERER"] == "https://canary-ref.example/" and seen["HTTP_ACCEPT_LANGUAGE"] == "ckb-IQ"
+    assert not (set(IDENTIFYING) - {"HTTP_REFERER", "HTTP_ACCEPT_LANGUAGE"}) & set(seen)
+
+
+def test_gunicorn_style_messages_are_redacted():
+    assert redact_client("Invalid request from ip=203.0.113.77: Invalid HTTP Version") == (
+        "Invalid request from ip=[redacted]: Invalid HTTP Version"
+    )
+    assert redact_client("Error handling request GET /api/v1/x?receipt=1234") == "Error handling request GET /api/v1/x?[query]"
+    assert redact_client("peer [2001:db8::7]:443 and ::1 and 10.0.0.2:5432 left") == "peer [address] and [address] and [address] left"
+    assert redact_client("Booting worker with pid: 4242") == "Booting worker with pid: 4242"
 
 
 def test_request_logs_carry_neither_address_nor_user_agent(personas, monkeypatch):

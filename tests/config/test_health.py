@@ -61,3 +61,16 @@ def test_probes_refuse_writes(client):
     for path in ("/healthz", "/readyz"):
         response = client.post(path)
         assert response.status_code == 405 and response.json()["error"] == "method_not_allowed"
+
+
+def test_readiness_is_computed_at_most_every_few_seconds(client, monkeypatch):
+    from backend import health
+
+    calls = []
+    monkeypatch.setattr(health, "broker_ready", lambda: calls.append(1) or True)
+    for _ in range(20):
+        assert client.get("/readyz").status_code == 200
+    assert len(calls) == 1
+    health._ready_cache["failing"] = (health._ready_cache["failing"][0] - health.READY_CACHE_SECONDS, [])
+    client.get("/readyz")
+    assert len(calls) == 2

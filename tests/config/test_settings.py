@@ -86,6 +86,9 @@ def test_each_missing_setting_is_refused_by_name(prod_env, name):
         ("SANAD_RECEIPT_KEY", "not base64!", "sanad.E001"),
         ("SANAD_SEALING_KEYS", "no-colon-here", "sanad.E001"),
         ("SANAD_SEALING_KEYS", f"k1:{key()},k1:{key()}", "sanad.E001"),
+        ("SANAD_SEALING_KEYS", f"bad id:{key()}", "sanad.E003"),
+        ("SANAD_BLIND_INDEX_BITS", "40", "sanad.E008"),
+        ("SANAD_ALLOWED_HOSTS", "*", "sanad.E009"),
     ],
     ids=[
         "short secret key",
@@ -98,6 +101,9 @@ def test_each_missing_setting_is_refused_by_name(prod_env, name):
         "receipt key not base64",
         "sealing ring without ids",
         "sealing ring with a repeated id",
+        "sealing key id with a space",
+        "blind index too long to stay a candidate",
+        "any host",
     ],
 )
 def test_weak_or_malformed_secrets_are_refused(prod_env, name, value, code):
@@ -105,7 +111,8 @@ def test_weak_or_malformed_secrets_are_refused(prod_env, name, value, code):
     result = check(prod_env)
     assert result.returncode != 0
     assert code in result.stderr
-    assert value not in result.stdout + result.stderr
+    if name in SECRET_NAMES:
+        assert value not in result.stdout + result.stderr
 
 
 def test_one_key_for_two_purposes_is_refused(prod_env):
@@ -118,6 +125,16 @@ def test_dev_mode_is_not_a_deployment(prod_env):
     prod_env["SANAD_DEV"] = "1"
     result = check(prod_env)
     assert result.returncode != 0 and "sanad.E006" in result.stderr
+
+
+def test_dev_mode_refuses_to_serve_a_public_host(prod_env):
+    prod_env["SANAD_DEV"] = "1"
+    del prod_env["SANAD_ALLOWED_HOSTS"]
+    result = run(prod_env, sys.executable, "-c", "import config.wsgi")
+    assert result.returncode == 0, result.stderr  # loopback only: fine
+    prod_env["SANAD_ALLOWED_HOSTS"] = "sanad.example.org"
+    result = run(prod_env, sys.executable, "-c", "import config.wsgi")
+    assert result.returncode != 0 and "sanad.E007" in result.stderr
 
 
 def test_secrets_can_come_from_files(prod_env, tmp_path):
