@@ -123,11 +123,10 @@ def _revoke_grants(user: StaffUser, grants, *, force: bool) -> int:
     """Delete these grants of `user`; refuse (or with force, retire the keys) if one is a key's last."""
     grants = list(grants.select_related("shared_key"))
     key_ids = [grant.shared_key_id for grant in grants]
-    holders = dict(
-        SharedKey.objects.filter(pk__in=key_ids)
-        .annotate(n=Count("grants"))
-        .values_list("pk", "n")
-    )
+    # Lock the keys first: two holders revoked at once must not each count the
+    # other and leave the key with none.
+    list(SharedKey.objects.select_for_update().filter(pk__in=key_ids).order_by("pk").values_list("pk", flat=True))
+    holders = dict(SharedKey.objects.filter(pk__in=key_ids).annotate(n=Count("grants")).values_list("pk", "n"))
     orphaned = [grant.shared_key for grant in grants if holders[grant.shared_key_id] <= 1]
     if orphaned and not force:
         raise WouldOrphanKey(sorted(key.key_id for key in orphaned))
@@ -344,14 +343,14 @@ def key_grant_create(
         raise AccountError(f"{grantee.username} is deactivated.")
     if not _may_hold(grantee, purpose):
         raise RoleNotAllowed(f"{grantee.username} has no role that may hold {purpose} keys.")
-    try:
-        grantee_key = PersonalKey.objects.get(user=grantee)
-    except PersonalKey.DoesNotExist:
-        raise NoPersonalKey(f"{grantee.username} has no personal key.") from None
     personal = personal_key_unlock(user=grantor, password=grantor_password)
     private_key = shared_key_unlock(shared_key=shared_key, user=grantor, personal_key=personal)
     try:
         with transaction.atomic():
+            # Locked: a password change replacing this key pair waits, or runs first.
+            grantee_key = PersonalKey.objects.select_for_update().filter(user=grantee).first()
+            if grantee_key is None:
+                raise NoPersonalKey(f"{grantee.username} has no personal key.")
             KeyGrant.objects.filter(shared_key=shared_key, holder=grantee).delete()
             return KeyGrant.objects.create(
                 shared_key=shared_key,

@@ -1,8 +1,7 @@
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
-from accounts.management.commands._passwords import read_password
-from accounts.models import StaffUser
+from accounts.management.commands._input import read_password, staff_user
 from accounts.services import AccountError, staff_reset_password
 
 
@@ -23,10 +22,7 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, username, password_file, force, **options):
-        try:
-            user = StaffUser.objects.get(username=username)
-        except StaffUser.DoesNotExist:
-            raise CommandError(f"No staff user named {username!r}.") from None
+        user = staff_user(username)
         password = read_password(f"New password for {username}: ", password_file=password_file, confirm=True)
         try:
             lost = staff_reset_password(user=user, new_password=password, force=force)

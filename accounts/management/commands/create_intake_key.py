@@ -1,7 +1,6 @@
 from django.core.management.base import BaseCommand, CommandError
 
-from accounts.management.commands._passwords import read_password
-from accounts.models import StaffUser
+from accounts.management.commands._input import read_password, staff_user
 from accounts.roles import KeyPurpose
 from accounts.services import AccountError, shared_key_create
 from backend.crypto.errors import CryptoError
@@ -20,10 +19,7 @@ class Command(BaseCommand):
         parser.add_argument("--password-file", help="Read the holder's password from this file instead of asking.")
 
     def handle(self, *args, holder, suite, password_file, **options):
-        try:
-            user = StaffUser.objects.get(username=holder)
-        except StaffUser.DoesNotExist:
-            raise CommandError(f"No staff user named {holder!r}.") from None
+        user = staff_user(holder)
         password = read_password(f"Password for {holder}: ", password_file=password_file)
         try:
             key = shared_key_create(purpose=KeyPurpose.INTAKE, holder=user, holder_password=password, suite=Suite(suite))

@@ -1,7 +1,7 @@
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
-from accounts.management.commands._passwords import read_optional_line, read_password
+from accounts.management.commands._input import read_optional_line, read_password
 from accounts.roles import Role
 from accounts.services import AccountError, staff_create
 

@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand, CommandError
 
-from accounts.models import StaffUser
+from accounts.management.commands._input import staff_user
 from accounts.services import AccountError, staff_deactivate
 
 
@@ -16,10 +16,7 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, username, force, **options):
-        try:
-            user = StaffUser.objects.get(username=username)
-        except StaffUser.DoesNotExist:
-            raise CommandError(f"No staff user named {username!r}.") from None
+        user = staff_user(username)
         try:
             revoked = staff_deactivate(user=user, force=force)
         except AccountError as exc:

@@ -1,7 +1,7 @@
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
-from accounts.management.commands._passwords import read_password
+from accounts.management.commands._input import read_password
 from accounts.models import SharedKey, StaffUser
 from accounts.roles import KeyPurpose
 from accounts.services import AccountError, key_grant_create

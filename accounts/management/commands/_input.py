@@ -1,10 +1,12 @@
-"""How the key commands read passwords: a prompt, or a file for automation. Never argv."""
+"""Input for the staff and key commands: passwords and contacts from a prompt or a file (never argv), users by name."""
 
 import getpass
 import sys
 from pathlib import Path
 
 from django.core.management.base import CommandError
+
+from accounts.models import StaffUser
 
 
 def read_password(prompt: str, *, password_file: str | None, confirm: bool = False) -> str:
@@ -32,3 +34,10 @@ def read_optional_line(prompt: str, *, path: str | None) -> str | None:
     if sys.stdin.isatty():
         return input(prompt).strip() or None
     return None
+
+
+def staff_user(username: str) -> StaffUser:
+    try:
+        return StaffUser.objects.get(username=username)
+    except StaffUser.DoesNotExist:
+        raise CommandError(f"No staff user named {username!r}.") from None
