@@ -2,11 +2,16 @@ from django.contrib import admin
 from django.urls import path
 from drf_spectacular.views import SpectacularAPIView
 
-from reports.api import IntakeKeysView
+from reports.api import EvidenceView, FollowUpsView, IntakeKeysView, PowView, ReportStatusView, ReportsView
 
 urlpatterns = [
     # /healthz and /readyz are answered by backend.middleware.HealthProbeMiddleware.
     path("api/v1/intake-keys/", IntakeKeysView.as_view(), name="intake-keys"),
+    path("api/v1/pow/", PowView.as_view(), name="pow"),
+    path("api/v1/reports/", ReportsView.as_view(), name="reports"),
+    path("api/v1/reports/status/", ReportStatusView.as_view(), name="report-status"),
+    path("api/v1/reports/followups/", FollowUpsView.as_view(), name="report-followups"),
+    path("api/v1/reports/evidence/", EvidenceView.as_view(), name="report-evidence"),
     path("api/schema/", SpectacularAPIView.as_view(authentication_classes=[], permission_classes=[]), name="schema"),
     path("admin/", admin.site.urls),
 ]

@@ -1,7 +1,12 @@
-"""Reporter-facing API: public, unauthenticated, and blind to who is asking."""
+"""Reporter-facing API (wire format v1): public, unauthenticated or receipt-authenticated,
+and blind to who is asking. Views parse and call one service each."""
 
-from drf_spectacular.utils import OpenApiExample, extend_schema
-from rest_framework import serializers
+from __future__ import annotations
+
+from django.conf import settings
+from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema, inline_serializer
+from rest_framework import serializers, status
+from rest_framework.exceptions import APIException, Throttled, ValidationError
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -10,6 +15,61 @@ from rest_framework.views import APIView
 from accounts.selectors import intake_keys_active
 from backend.crypto.encoding import b64url_encode
 from backend.crypto.hpke import AEAD_NAME, KDF_NAME, Suite
+from backend.pow import PowError, count_event, pow_challenge_issue, pow_required, pow_verify_and_consume, recent_count
+from reports.envelope import parse_content, parse_report_envelope
+from reports.models import Report
+from reports.parsers import BoundedJSONParser
+from reports.selectors import report_for_receipt, reporter_status
+from reports.services import IntakeError, evidence_add, followup_add, report_submit, report_withdraw
+
+
+def _b64_len(raw_bytes: int) -> int:
+    return (raw_bytes + 2) // 3 * 4
+
+
+class UnknownReceipt(APIException):
+    status_code = status.HTTP_401_UNAUTHORIZED
+    default_detail = "Unknown receipt."
+    default_code = "unknown_receipt"
+
+
+class IntakeRefused(APIException):
+    def __init__(self, error: IntakeError) -> None:
+        self.status_code = error.status
+        self.default_code = error.code
+        super().__init__(detail={error.field: str(error)}, code=error.code)
+
+
+class PublicView(APIView):
+    """No account, no session, no cookies: reporters are anonymous by design."""
+
+    authentication_classes: list = []
+    permission_classes = [AllowAny]
+    parser_classes = [BoundedJSONParser]
+
+
+class ReceiptView(PublicView):
+    """Authorization: Receipt <receipt>. A wrong, unknown, withdrawn or malformed receipt
+    gets the same 401 after the same work; a flood of failures closes these calls for a minute."""
+
+    def report(self, request: Request) -> Report:
+        if recent_count("receipt-failure") >= settings.SANAD_RECEIPT_FAILURES_PER_MINUTE:
+            raise Throttled(wait=60)
+        scheme, _, value = request.META.get("HTTP_AUTHORIZATION", "").partition(" ")
+        report = report_for_receipt(value.strip() if scheme == "Receipt" else "")
+        if report is None:
+            count_event("receipt-failure")
+            raise UnknownReceipt()
+        return report
+
+
+RECEIPT_HEADER = OpenApiParameter(
+    "Authorization", str, OpenApiParameter.HEADER, required=True, description="Receipt 1234-5678-9012-3456-7890"
+)
+CONTENT_REQUEST = inline_serializer(
+    "EncryptedContent", fields={"key_id": serializers.CharField(), "ciphertext": serializers.CharField()}
+)
+
 
 class IntakeKeySerializer(serializers.Serializer):
     """Schema of one intake key in wire format v1 (documentation only)."""
@@ -21,12 +81,8 @@ class IntakeKeySerializer(serializers.Serializer):
     public_key = serializers.CharField(help_text="base64url, unpadded")
 
 
-class IntakeKeysView(APIView):
-    """Active intake public keys, for clients to encrypt reports to (wire format v1)."""
-
-    # Public by design: reporters have no account. Nothing here is secret.
-    authentication_classes: list = []
-    permission_classes = [AllowAny]
+class IntakeKeysView(PublicView):
+    """Active intake public keys, for clients to encrypt reports to."""
 
     @extend_schema(
         operation_id="intake_keys_list",
@@ -34,30 +90,127 @@ class IntakeKeysView(APIView):
         examples=[
             OpenApiExample(
                 "One X25519 key",
-                value=[
-                    {
-                        "key_id": "ik-3f9a0c1d2b4e",
-                        "kem": "X25519",
-                        "kdf": KDF_NAME,
-                        "aead": AEAD_NAME,
-                        "public_key": "base64url of 32 bytes",
-                    }
-                ],
+                value=[{"key_id": "ik-3f9a0c1d2b4e", "kem": "X25519", "kdf": KDF_NAME, "aead": AEAD_NAME,
+                        "public_key": "base64url of 32 bytes"}],
                 response_only=True,
             )
         ],
     )
     def get(self, request: Request) -> Response:
         keys = [
-            {
-                "key_id": key.key_id,
-                "kem": key.suite,
-                "kdf": KDF_NAME,
-                "aead": AEAD_NAME,
-                "public_key": b64url_encode(bytes(key.public_key)),
-            }
+            {"key_id": key.key_id, "kem": key.suite, "kdf": KDF_NAME, "aead": AEAD_NAME,
+             "public_key": b64url_encode(bytes(key.public_key))}
             for key in intake_keys_active()
         ]
         response = Response(keys)
         response["Cache-Control"] = "public, max-age=300"
         return response
+
+
+class PowView(PublicView):
+    @extend_schema(
+        operation_id="pow_challenge",
+        responses={200: inline_serializer("PowChallenge", fields={
+            "challenge": serializers.CharField(), "difficulty": serializers.IntegerField(),
+            "expires_at": serializers.DateTimeField()})},
+        description="Find a decimal nonce with SHA-256(challenge bytes || nonce) starting with `difficulty` zero "
+        "bits; send it once as \"pow\". Difficulty 0: no proof needed.",
+    )
+    def get(self, request: Request) -> Response:
+        challenge = pow_challenge_issue()
+        response = Response(
+            {"challenge": challenge.challenge, "difficulty": challenge.difficulty, "expires_at": challenge.expires_at}
+        )
+        response["Cache-Control"] = "no-store"
+        return response
+
+
+class ReportsView(ReceiptView):
+    """POST submits (no receipt yet); DELETE withdraws (receipt)."""
+
+    max_body_bytes = _b64_len(settings.SANAD_MAX_REPORT_BYTES) + 16 * 1024
+
+    @extend_schema(
+        operation_id="report_submit",
+        request=inline_serializer("ReportEnvelope", fields={
+            "version": serializers.IntegerField(), "key_id": serializers.CharField(),
+            "ciphertext": serializers.CharField(), "triage": serializers.DictField(),
+            "reply_public_key": serializers.CharField(required=False), "pow": serializers.DictField(required=False)}),
+        responses={201: inline_serializer("Receipt", fields={
+            "receipt": serializers.CharField(), "status": serializers.CharField()})},
+        examples=[OpenApiExample("Submitted", value={"receipt": "1234-5678-9012-3456-7890", "status": "received"},
+                                 response_only=True, status_codes=["201"])],
+    )
+    def post(self, request: Request) -> Response:
+        if recent_count("report") >= settings.SANAD_INTAKE_MAX_PER_MINUTE:
+            raise Throttled(wait=60)
+        data = request.data
+        if pow_required():
+            try:
+                pow_verify_and_consume(data.get("pow") if isinstance(data, dict) else None)
+            except PowError as exc:
+                raise ValidationError({"pow": str(exc)}) from None
+        envelope = parse_report_envelope(data, max_bytes=settings.SANAD_MAX_REPORT_BYTES)
+        try:
+            _, receipt = report_submit(envelope=envelope)
+        except IntakeError as exc:
+            raise IntakeRefused(exc) from None
+        count_event("report")
+        response = Response({"receipt": receipt, "status": "received"}, status=status.HTTP_201_CREATED)
+        response["Cache-Control"] = "no-store"
+        return response
+
+    @extend_schema(operation_id="report_withdraw", parameters=[RECEIPT_HEADER],
+                   responses={200: inline_serializer("Withdrawn", fields={"status": serializers.CharField()})})
+    def delete(self, request: Request) -> Response:
+        report_withdraw(report=self.report(request))
+        return Response({"status": "withdrawn"})
+
+
+class ReportStatusView(ReceiptView):
+    @extend_schema(
+        operation_id="report_status",
+        parameters=[RECEIPT_HEADER],
+        responses={200: inline_serializer("ReportStatus", fields={
+            "status": serializers.ChoiceField(choices=["received", "in_review", "closed"]),
+            "updated": serializers.DateField(),
+            "replies": serializers.ListField(child=serializers.CharField())})},
+    )
+    def get(self, request: Request) -> Response:
+        report = self.report(request)
+        replies = [b64url_encode(bytes(reply.ciphertext)) for reply in report.replies.order_by("created_at")]
+        # The day only: a precise time would help match a reporter's phone to server activity.
+        response = Response({"status": reporter_status(report), "updated": report.updated_at.date().isoformat(),
+                             "replies": replies})
+        response["Cache-Control"] = "no-store"
+        return response
+
+
+class FollowUpsView(ReceiptView):
+    max_body_bytes = _b64_len(settings.SANAD_MAX_FOLLOWUP_BYTES) + 1024
+
+    @extend_schema(operation_id="followup_add", parameters=[RECEIPT_HEADER], request=CONTENT_REQUEST,
+                   responses={201: inline_serializer("Stored", fields={"status": serializers.CharField()})})
+    def post(self, request: Request) -> Response:
+        report = self.report(request)
+        content = parse_content(request.data, max_bytes=settings.SANAD_MAX_FOLLOWUP_BYTES)
+        try:
+            followup_add(report=report, content=content)
+        except IntakeError as exc:
+            raise IntakeRefused(exc) from None
+        return Response({"status": "stored"}, status=status.HTTP_201_CREATED)
+
+
+class EvidenceView(ReceiptView):
+    max_body_bytes = _b64_len(settings.SANAD_MAX_EVIDENCE_BYTES) + 1024
+
+    @extend_schema(operation_id="evidence_add", parameters=[RECEIPT_HEADER], request=CONTENT_REQUEST,
+                   responses={201: inline_serializer("EvidenceStored", fields={"status": serializers.CharField()})})
+    def post(self, request: Request) -> Response:
+        report = self.report(request)
+        content = parse_content(request.data, max_bytes=settings.SANAD_MAX_EVIDENCE_BYTES)
+        try:
+            evidence_add(report=report, content=content)
+        except IntakeError as exc:
+            raise IntakeRefused(exc) from None
+        return Response({"status": "stored"}, status=status.HTTP_201_CREATED)

@@ -4,3 +4,8 @@ from django.apps import AppConfig
 class ReportsConfig(AppConfig):
     name = "reports"
     verbose_name = "Reports"
+
+    def ready(self) -> None:
+        from backend.sealed_fields import register_sealed_field
+
+        register_sealed_field("reports.Report", "triage_sealed")

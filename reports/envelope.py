@@ -1,0 +1,216 @@
+"""Validation of wire format v1 envelopes: every field checked, every error named, nothing stored.
+
+Errors are collected as {"field.path": "message"} and raised together as one
+DRF ValidationError (400). Values are never echoed back.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+
+from django.utils import timezone
+from rest_framework.exceptions import ValidationError
+
+from accounts.models import SharedKey
+from accounts.selectors import intake_keys_active
+from backend.crypto import hpke
+from backend.crypto.blind_index import BlindIndexer
+from backend.crypto.encoding import b64url_decode
+from backend.crypto.errors import CryptoError, InvalidIndicator
+from reports.vocabulary import FLAGS, LANGUAGES, PLACES, Category
+
+ENVELOPE_FIELDS = {"version", "key_id", "ciphertext", "triage", "reply_public_key", "pow"}
+CONTENT_FIELDS = {"key_id", "ciphertext"}
+TRIAGE_REQUIRED = {"category", "governorate", "incident_month", "immediate_danger", "needs_relocation", "language"}
+TRIAGE_FIELDS = TRIAGE_REQUIRED | {"flags", "indicators"}
+MAX_INDICATORS = 20
+EARLIEST_MONTH = date(2000, 1, 1)
+_MONTH = re.compile(r"\A(\d{4})-(0[1-9]|1[0-2])\Z")
+
+
+@dataclass
+class Triage:
+    category: str
+    governorate: str
+    incident_month: date
+    immediate_danger: bool
+    needs_relocation: bool
+    language: str
+    flags: list[str] = field(default_factory=list)
+    indicators: list[tuple[str, int]] = field(default_factory=list)  # (kind, blind index)
+
+    def sealed_details(self) -> dict:
+        """What is sealed rather than stored in plain columns."""
+        return {
+            "immediate_danger": self.immediate_danger,
+            "needs_relocation": self.needs_relocation,
+            "flags": self.flags,
+            "language": self.language,
+        }
+
+
+@dataclass
+class Envelope:
+    key: SharedKey
+    ciphertext: bytes
+    triage: Triage
+    reply_public_key: bytes | None
+    pow: object
+
+
+@dataclass
+class Content:
+    key: SharedKey
+    ciphertext: bytes
+
+
+class _Errors(dict):
+    def require_object(self, data: object, name: str) -> bool:
+        if not isinstance(data, dict):
+            self[name] = "Must be a JSON object."
+            return False
+        return True
+
+    def unknown(self, data: dict, allowed: set[str], prefix: str = "") -> None:
+        for name in sorted(set(data) - allowed):
+            self[f"{prefix}{name}"[:80]] = "Unknown field."
+
+    def raise_if_any(self) -> None:
+        if self:
+            raise ValidationError(dict(self))
+
+
+def _key(errors: _Errors, value: object) -> SharedKey | None:
+    if not isinstance(value, str) or not value:
+        errors["key_id"] = "Must be a key id from GET /api/v1/intake-keys/."
+        return None
+    key = next((key for key in intake_keys_active() if key.key_id == value), None)
+    if key is None:
+        errors["key_id"] = "Unknown or inactive intake key; fetch GET /api/v1/intake-keys/ again."
+    return key
+
+
+def _ciphertext(errors: _Errors, value: object, key: SharedKey | None, max_bytes: int) -> bytes | None:
+    if not isinstance(value, str):
+        errors["ciphertext"] = "Must be a base64url string."
+        return None
+    try:
+        raw = b64url_decode(value, max_bytes=max_bytes)
+    except CryptoError:
+        errors["ciphertext"] = "Not base64url, or too long."
+        return None
+    if len(raw) > max_bytes:
+        errors["ciphertext"] = "Too long."
+        return None
+    if key is not None and len(raw) < hpke.Suite(key.suite).min_ciphertext_length:
+        errors["ciphertext"] = f"Too short to be {key.suite} HPKE output."
+        return None
+    return raw
+
+
+def _month(errors: _Errors, value: object) -> date | None:
+    match = _MONTH.match(value) if isinstance(value, str) else None
+    if not match:
+        errors["triage.incident_month"] = 'Must be "YYYY-MM".'
+        return None
+    month = date(int(match[1]), int(match[2]), 1)
+    # A day of slack: in Baghdad (UTC+3) the new month starts before it does in UTC.
+    latest = (timezone.now() + timedelta(days=1)).date().replace(day=1)
+    if not EARLIEST_MONTH <= month <= latest:
+        errors["triage.incident_month"] = "Must not be in the future or before 2000."
+        return None
+    return month
+
+
+def _indicators(errors: _Errors, value: object, indexer: BlindIndexer) -> list[tuple[str, int]]:
+    if not isinstance(value, list) or len(value) > MAX_INDICATORS:
+        errors["triage.indicators"] = f"Must be a list of at most {MAX_INDICATORS} indicators."
+        return []
+    result = []
+    for position, item in enumerate(value):
+        name = f"triage.indicators[{position}]"
+        if not isinstance(item, dict) or set(item) != {"type", "value"}:
+            errors[name] = 'Must be {"type": "phone"|"telegram", "value": str}.'
+            continue
+        if item["type"] not in ("phone", "telegram"):
+            errors[f"{name}.type"] = 'Must be "phone" or "telegram".'
+            continue
+        try:
+            result.append(indexer.index_indicator(item["type"], item["value"]))
+        except InvalidIndicator as exc:
+            errors[f"{name}.value"] = str(exc)
+    return result
+
+
+def _triage(errors: _Errors, data: object) -> Triage | None:
+    if not errors.require_object(data, "triage"):
+        return None
+    errors.unknown(data, TRIAGE_FIELDS, "triage.")
+    for name in sorted(TRIAGE_REQUIRED - set(data)):
+        errors[f"triage.{name}"] = "Required."
+    category, governorate, language = data.get("category"), data.get("governorate"), data.get("language")
+    if "category" in data and category not in Category.values:
+        errors["triage.category"] = f"Must be one of {', '.join(Category.values)}."
+    if "governorate" in data and (not isinstance(governorate, str) or governorate not in PLACES):
+        errors["triage.governorate"] = "Must be an ISO 3166-2:IQ code (e.g. IQ-BG) or a country code for abroad."
+    if "language" in data and language not in LANGUAGES:
+        errors["triage.language"] = "Must be one of ar, ckb, en."
+    for name in ("immediate_danger", "needs_relocation"):
+        if name in data and not isinstance(data[name], bool):
+            errors[f"triage.{name}"] = "Must be true or false."
+    flags = data.get("flags", [])
+    if not isinstance(flags, list) or not all(isinstance(flag, str) and flag in FLAGS for flag in flags):
+        errors["triage.flags"] = f"Must be a list drawn from {', '.join(sorted(FLAGS))}."
+        flags = []
+    month = _month(errors, data["incident_month"]) if "incident_month" in data else None
+    indicators = _indicators(errors, data.get("indicators", []), BlindIndexer.from_settings())
+    if errors:
+        return None
+    return Triage(
+        category=category, governorate=governorate, incident_month=month,
+        immediate_danger=data["immediate_danger"], needs_relocation=data["needs_relocation"],
+        language=language, flags=sorted(set(flags)), indicators=indicators,
+    )
+
+
+def _reply_key(errors: _Errors, value: object) -> bytes | None:
+    if value is None:
+        return None
+    try:
+        raw = b64url_decode(value, max_bytes=64) if isinstance(value, str) else b""
+        key = hpke.load_public_key(hpke.Suite.X25519, raw)
+        hpke.encrypt(key, b"", info=hpke.REPLY_INFO)  # refuses low-order points
+    except CryptoError:
+        errors["reply_public_key"] = "Must be a base64url X25519 public key (32 bytes)."
+        return None
+    return raw
+
+
+def parse_report_envelope(data: object, *, max_bytes: int) -> Envelope:
+    """A validated report envelope, or ValidationError naming every bad field."""
+    errors = _Errors()
+    if not errors.require_object(data, "body"):
+        errors.raise_if_any()
+    errors.unknown(data, ENVELOPE_FIELDS)
+    if data.get("version") != 1 or isinstance(data.get("version"), bool):
+        errors["version"] = "Must be 1."
+    key = _key(errors, data.get("key_id"))
+    ciphertext = _ciphertext(errors, data.get("ciphertext"), key, max_bytes)
+    triage = _triage(errors, data.get("triage"))
+    reply_key = _reply_key(errors, data.get("reply_public_key"))
+    errors.raise_if_any()
+    return Envelope(key=key, ciphertext=ciphertext, triage=triage, reply_public_key=reply_key, pow=data.get("pow"))
+
+
+def parse_content(data: object, *, max_bytes: int) -> Content:
+    """A validated follow-up or evidence body {"key_id", "ciphertext"}."""
+    errors = _Errors()
+    if not errors.require_object(data, "body"):
+        errors.raise_if_any()
+    errors.unknown(data, CONTENT_FIELDS)
+    key = _key(errors, data.get("key_id"))
+    ciphertext = _ciphertext(errors, data.get("ciphertext"), key, max_bytes)
+    errors.raise_if_any()
+    return Content(key=key, ciphertext=ciphertext)

@@ -1,0 +1,112 @@
+"""Reports and what reporters add to them. Content is HPKE ciphertext made on the device.
+
+Plain columns are only the coarse fields queues and statistics filter on
+(category, governorate, incident month, state). The other triage details are
+sealed; indicators exist only as truncated blind indexes; the receipt only as
+a keyed hash. No column holds an address, a user agent or anything typed.
+"""
+
+from __future__ import annotations
+
+import uuid
+
+from django.db import models
+from django.utils import timezone
+
+from accounts.models import SharedKey
+from reports.vocabulary import Category
+
+
+class ReportState(models.TextChoices):
+    PENDING = "pending"
+    TRIAGED = "triaged"
+    ASSIGNED = "assigned"
+    ACKNOWLEDGED = "acknowledged"
+    IN_PROGRESS = "in_progress"
+    CLOSED = "closed"
+    WITHDRAWN = "withdrawn"
+    PARKED = "parked"
+
+
+class Report(models.Model):
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    intake_key = models.ForeignKey(SharedKey, on_delete=models.PROTECT, related_name="+")
+    # The HPKE output exactly as received; emptied when the reporter withdraws.
+    ciphertext = models.BinaryField(null=True, editable=False)
+    # SHA-256 of the ciphertext: HPKE has no replay protection, so a stored one is refused.
+    ciphertext_sha256 = models.BinaryField(max_length=32, unique=True, editable=False)
+    # HMAC of the receipt under SANAD_RECEIPT_KEY; cleared on withdrawal (the receipt stops working).
+    receipt_hash = models.BinaryField(max_length=32, null=True, unique=True, editable=False)
+    reply_public_key = models.BinaryField(null=True, editable=False)
+    state = models.CharField(max_length=16, choices=ReportState.choices, default=ReportState.PENDING)
+    category = models.CharField(max_length=32, choices=Category.choices)
+    governorate = models.CharField(max_length=8)
+    incident_month = models.DateField(help_text="First day of the month the incident happened.")
+    # Sealed JSON: immediate_danger, needs_relocation, flags, language.
+    triage_sealed = models.BinaryField(editable=False)
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        indexes = [models.Index(fields=["state", "created_at"])]
+
+    def __str__(self) -> str:
+        return f"report {str(self.pk)[:8]}"
+
+
+class ReportIndicator(models.Model):
+    """One indicator of a report, as its blind index only (see backend/crypto/blind_index.py)."""
+
+    report = models.ForeignKey(Report, on_delete=models.CASCADE, related_name="indicators")
+    kind = models.CharField(max_length=16)
+    bits = models.PositiveSmallIntegerField()
+    value = models.BigIntegerField()
+
+    class Meta:
+        indexes = [models.Index(fields=["kind", "bits", "value"])]
+
+    def __str__(self) -> str:
+        return f"indicator of {self.report}"
+
+
+class FollowUp(models.Model):
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    report = models.ForeignKey(Report, on_delete=models.CASCADE, related_name="followups")
+    intake_key = models.ForeignKey(SharedKey, on_delete=models.PROTECT, related_name="+")
+    ciphertext = models.BinaryField(editable=False)
+    ciphertext_sha256 = models.BinaryField(max_length=32, unique=True, editable=False)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return f"follow-up {str(self.pk)[:8]}"
+
+
+class Evidence(models.Model):
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    report = models.ForeignKey(Report, on_delete=models.CASCADE, related_name="evidence")
+    intake_key = models.ForeignKey(SharedKey, on_delete=models.PROTECT, related_name="+")
+    ciphertext = models.BinaryField(editable=False)
+    ciphertext_sha256 = models.BinaryField(max_length=32, unique=True, editable=False)
+    size = models.PositiveIntegerField()
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name_plural = "evidence"
+
+    def __str__(self) -> str:
+        return f"evidence {str(self.pk)[:8]}"
+
+
+class Reply(models.Model):
+    """A caseworker's answer, HPKE-encrypted to the reporter's reply key (written by the workspace)."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    report = models.ForeignKey(Report, on_delete=models.CASCADE, related_name="replies")
+    ciphertext = models.BinaryField(editable=False)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name_plural = "replies"
+
+    def __str__(self) -> str:
+        return f"reply {str(self.pk)[:8]}"

@@ -1,0 +1,38 @@
+"""A JSON parser that refuses oversized bodies with 413 before reading them."""
+
+from __future__ import annotations
+
+import json
+
+from rest_framework import status
+from rest_framework.exceptions import APIException, ParseError
+from rest_framework.parsers import JSONParser
+
+
+class PayloadTooLarge(APIException):
+    status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
+    default_detail = "Request body too large."
+    default_code = "payload_too_large"
+
+
+def _refuse_constant(name: str):
+    raise ValueError(f"{name} is not JSON")
+
+
+class BoundedJSONParser(JSONParser):
+    """Reads at most `view.max_body_bytes`; strict JSON (no NaN/Infinity)."""
+
+    def parse(self, stream, media_type=None, parser_context=None):
+        view = (parser_context or {}).get("view")
+        limit = getattr(view, "max_body_bytes", 64 * 1024)
+        request = (parser_context or {}).get("request")
+        declared = request.META.get("CONTENT_LENGTH") if request is not None else None
+        if declared and declared.isdigit() and int(declared) > limit:
+            raise PayloadTooLarge()
+        body = stream.read(limit + 1) if stream is not None else b""
+        if len(body) > limit:
+            raise PayloadTooLarge()
+        try:
+            return json.loads(body.decode("utf-8"), parse_constant=_refuse_constant)
+        except (ValueError, UnicodeDecodeError):
+            raise ParseError("Body is not valid UTF-8 JSON.") from None
