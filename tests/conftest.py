@@ -31,6 +31,17 @@ def _cheap_hashing_for_tests_only(settings):
 
 
 @pytest.fixture(autouse=True)
+def _cheap_proof_of_work_and_clean_cache(settings):
+    """CHEAP PROOF OF WORK, TESTS ONLY (production: 18 bits). Counters and challenges start empty."""
+    from django.core.cache import cache
+
+    settings.SANAD_POW_BASE_BITS = 6
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@pytest.fixture(autouse=True)
 def _fresh_readiness():
     """/readyz caches its answer for a few seconds per process; each test starts without one."""
     from backend import health

@@ -1,0 +1,87 @@
+"""The reference client's CLI against a live test server: a reporter's whole session."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from accounts.services import personal_key_unlock, shared_key_unlock
+from backend.crypto import hpke
+from client.cli import main
+from client.tests.test_client_units import photo_with_metadata
+from reports.models import Evidence, FollowUp, Reply, Report, ReportState
+from tests.conftest import PASSWORD
+
+pytestmark = pytest.mark.django_db(transaction=True)
+NARRATIVE = "They called from 0770 123 4567 and said they know where my mother lives. canary-live-4d2"
+
+
+def staff_key(personas, report):
+    alice = personas["alice"]
+    return shared_key_unlock(shared_key=report.intake_key, user=alice, personal_key=personal_key_unlock(user=alice, password=PASSWORD))
+
+
+def test_a_reporters_session_from_submit_to_withdraw(personas, live_server, tmp_path, capsys):
+    server = ["--server", live_server.url]
+    secrets = ["--vault", str(tmp_path / "me.vault"), "--passphrase-file", str(tmp_path / "phrase")]
+    (tmp_path / "phrase").write_text("correct horse battery")
+    (tmp_path / "story.txt").write_text(NARRATIVE)
+
+    code = main(server + ["submit", "--category", "phone_threat", "--governorate", "IQ-DQ", "--month", "2026-11",
+                          "--flag", "death_threat", "--flag", "family_targeted", "--phone", "0770 123 4567",
+                          "--narrative-file", str(tmp_path / "story.txt"), "--save", str(tmp_path / "me.vault"),
+                          "--passphrase-file", str(tmp_path / "phrase")])
+    out = capsys.readouterr().out
+    assert code == 0, out
+    assert "Receipt: " in out and "saved, encrypted" in out
+    assert b"canary" not in (tmp_path / "me.vault").read_bytes()
+
+    report = Report.objects.get()
+    assert report.intake_key.suite == "MLKEM768-X25519"  # the client preferred the post-quantum key
+    document = json.loads(hpke.decrypt(staff_key(personas, report), bytes(report.ciphertext), info=hpke.report_info(report.intake_key.key_id)))
+    assert document["narrative"] == NARRATIVE
+    assert document["indicators"][0]["value"] == "0770 123 4567"
+
+    assert main(server + ["status"] + secrets) == 0
+    assert "Status: received" in capsys.readouterr().out
+
+    public = hpke.load_public_key(hpke.Suite.X25519, bytes(report.reply_public_key))
+    reply = json.dumps({"body": "We are with you. Call us on Signal.", "sent_at": "2026-11-21T10:00:00Z"}).encode()
+    Reply.objects.create(report=report, ciphertext=hpke.encrypt(public, reply, info=hpke.REPLY_INFO))
+    Report.objects.filter(pk=report.pk).update(state=ReportState.ASSIGNED)
+    assert main(server + ["status"] + secrets) == 0
+    out = capsys.readouterr().out
+    assert "Status: in_review" in out and "We are with you. Call us on Signal." in out
+
+    (tmp_path / "more.txt").write_text("They came to the street today.")
+    assert main(server + ["followup", "--narrative-file", str(tmp_path / "more.txt")] + secrets) == 0
+    followup = FollowUp.objects.get()
+    opened = json.loads(hpke.decrypt(staff_key(personas, report), bytes(followup.ciphertext), info=hpke.followup_info(followup.intake_key.key_id)))
+    assert opened["narrative"] == "They came to the street today."
+
+    photo = tmp_path / "IMG_20261121_093012.jpg"
+    photo.write_bytes(photo_with_metadata())
+    assert main(server + ["evidence", str(photo)] + secrets) == 0
+    assert "metadata" in capsys.readouterr().out
+    evidence = Evidence.objects.get()
+    plaintext = hpke.decrypt(staff_key(personas, report), bytes(evidence.ciphertext), info=hpke.evidence_info(evidence.intake_key.key_id))
+    header, _, data = plaintext.partition(b"\n")
+    meta = json.loads(header)
+    assert meta["filename"] == "evidence.jpg" and meta["media_type"] == "image/jpeg"  # no telling file name
+    assert b"CanaryCamMaker" not in data and b"GPS" not in data and data[:2] == b"\xff\xd8"
+
+    assert main(server + ["withdraw"] + secrets) == 0
+    assert Report.objects.get().state == ReportState.WITHDRAWN
+    assert not FollowUp.objects.exists() and not Evidence.objects.exists()
+    assert main(server + ["status"] + secrets) == 1
+    assert "401" in capsys.readouterr().err
+
+
+def test_the_client_reports_a_refusal_clearly(personas, live_server, tmp_path, capsys):
+    (tmp_path / "story.txt").write_text("x")
+    code = main(["--server", live_server.url, "submit", "--category", "phone_threat", "--governorate", "IQ-XX",
+                 "--month", "2026-11", "--narrative-file", str(tmp_path / "story.txt")])
+    assert code == 1
+    assert "triage.governorate" in capsys.readouterr().err
+    assert not Report.objects.exists()
