@@ -1,6 +1,6 @@
 from django.contrib import admin
 from django.urls import path
-from drf_spectacular.views import SpectacularAPIView
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from reports.api import EvidenceView, FollowUpsView, IntakeKeysView, PowView, ReportStatusView, ReportsView
 
@@ -13,6 +13,11 @@ urlpatterns = [
     path("api/v1/reports/followups/", FollowUpsView.as_view(), name="report-followups"),
     path("api/v1/reports/evidence/", EvidenceView.as_view(), name="report-evidence"),
     path("api/schema/", SpectacularAPIView.as_view(authentication_classes=[], permission_classes=[]), name="schema"),
+    path(
+        "api/docs/",
+        SpectacularSwaggerView.as_view(url_name="schema", authentication_classes=[], permission_classes=[]),
+        name="api-docs",
+    ),
     path("admin/", admin.site.urls),
 ]
 

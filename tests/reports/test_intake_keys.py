@@ -92,3 +92,15 @@ def test_a_key_row_edited_without_the_sealing_keys_is_never_offered(personas, cl
         SharedKey.objects.filter(pk=intake.pk).update(**{column: forged})
     assert client.get(URL).json() == []
     assert "fails its attestation" in caplog.text
+
+
+def test_every_reporter_endpoint_is_in_the_schema_and_docs_load_from_our_origin(client):
+    schema = client.get("/api/schema/", HTTP_ACCEPT="application/json").json()
+    for path in ("/api/v1/intake-keys/", "/api/v1/pow/", "/api/v1/reports/", "/api/v1/reports/status/",
+                 "/api/v1/reports/followups/", "/api/v1/reports/evidence/"):
+        assert path in schema["paths"], path
+    assert {"post", "delete"} <= set(schema["paths"]["/api/v1/reports/"])
+    docs = client.get("/api/docs/")
+    assert docs.status_code == 200
+    html = docs.content.decode()
+    assert "swagger-ui" in html and "cdn" not in html.lower() and "https://" not in html
