@@ -16,8 +16,10 @@ import secrets
 from django.conf import settings
 from django.contrib.auth.models import Group
 from django.contrib.auth.password_validation import validate_password
-from django.db import IntegrityError, transaction
-from django.db.models import Count
+from django.contrib.auth.validators import UnicodeUsernameValidator
+from django.core.exceptions import ValidationError
+from django.db import DatabaseError, transaction
+from django.db.models import ProtectedError
 from django.utils import timezone
 
 from accounts.models import KeyGrant, PersonalKey, SharedKey, StaffUser
@@ -115,25 +117,45 @@ def _open_grant(grant: KeyGrant, personal_key: hpke.PrivateKey) -> hpke.PrivateK
 
 
 def _may_hold(user: StaffUser, purpose: str) -> bool:
+    """Active, not a superuser, no role that never decrypts, and a role that may hold this purpose."""
     roles = user.role_names
-    return user.is_active and not roles_conflict(roles) and bool(MAY_HOLD[KeyPurpose(purpose)] & roles)
+    return (
+        user.is_active
+        and not user.is_superuser
+        and not roles_conflict(roles)
+        and bool(MAY_HOLD[KeyPurpose(purpose)] & roles)
+    )
+
+
+def usable_holders(shared_key: SharedKey, *, excluding: StaffUser | None = None) -> int:
+    """Holders of `shared_key` who may still use their grant (deactivated or demoted ones do not count)."""
+    grants = KeyGrant.objects.filter(shared_key=shared_key).select_related("holder").prefetch_related("holder__groups")
+    return sum(
+        1 for grant in grants
+        if (excluding is None or grant.holder_id != excluding.pk) and _may_hold(grant.holder, shared_key.purpose)
+    )
 
 
 def _revoke_grants(user: StaffUser, grants, *, force: bool) -> int:
-    """Delete these grants of `user`; refuse (or with force, retire the keys) if one is a key's last."""
+    """Delete these grants of `user`; refuse (or with force, retire the keys) if one leaves a key
+    without another usable holder."""
     grants = list(grants.select_related("shared_key"))
     key_ids = [grant.shared_key_id for grant in grants]
     # Lock the keys first: two holders revoked at once must not each count the
     # other and leave the key with none.
-    list(SharedKey.objects.select_for_update().filter(pk__in=key_ids).order_by("pk").values_list("pk", flat=True))
-    holders = dict(SharedKey.objects.filter(pk__in=key_ids).annotate(n=Count("grants")).values_list("pk", "n"))
-    orphaned = [grant.shared_key for grant in grants if holders[grant.shared_key_id] <= 1]
+    locked = {key.pk: key for key in SharedKey.objects.select_for_update().filter(pk__in=key_ids).order_by("pk")}
+    orphaned = [locked[grant.shared_key_id] for grant in grants if usable_holders(locked[grant.shared_key_id], excluding=user) == 0]
     if orphaned and not force:
         raise WouldOrphanKey(sorted(key.key_id for key in orphaned))
     for key in orphaned:
-        SharedKey.objects.filter(pk=key.pk, active=True).update(active=False, retired_at=timezone.now())
+        _retire(key)
     KeyGrant.objects.filter(pk__in=[grant.pk for grant in grants]).delete()
     return len(grants)
+
+
+def _lock_user(user: StaffUser) -> StaffUser:
+    """Lock the user's row: grants to them and changes of their roles or status take turns."""
+    return StaffUser.objects.select_for_update().get(pk=user.pk)
 
 
 # --- Staff accounts ------------------------------------------------------------------
@@ -152,6 +174,15 @@ def _check_roles(roles: list[str]) -> set[str]:
     return values
 
 
+def _check_username(username: str) -> None:
+    if not isinstance(username, str) or not username.strip() or len(username) > 150:
+        raise AccountError("A username is 1 to 150 characters.")
+    try:
+        UnicodeUsernameValidator()(username)
+    except ValidationError:
+        raise AccountError("A username holds only letters, digits and @ . + - _.") from None
+
+
 def staff_create(
     *,
     username: str,
@@ -161,6 +192,7 @@ def staff_create(
     acting_user: StaffUser | None = None,
 ) -> StaffUser:
     """Create a staff user with roles; users who may decrypt get a personal key pair."""
+    _check_username(username)
     role_values = _check_roles(roles)
     if StaffUser.objects.filter(username=username).exists():
         raise AccountError(f"A staff user named {username!r} exists already.")
@@ -174,7 +206,7 @@ def staff_create(
                 user.save(update_fields=["contact_sealed"])
             if DECRYPTING_ROLES & role_values:
                 _personal_key_new(user, password)
-    except IntegrityError:
+    except DatabaseError:
         raise AccountError(f"A staff user named {username!r} exists already.") from None
     return user
 
@@ -188,6 +220,8 @@ def staff_set_roles(*, user: StaffUser, roles: list[str], acting_user: StaffUser
     """Replace a user's roles; grants their new roles may not hold are revoked (never a key's last unless forced)."""
     role_values = _check_roles(roles)
     with transaction.atomic():
+        _lock_user(user)
+        list(PersonalKey.objects.select_for_update().filter(user=user))
         user.groups.set(_groups(role_values))
         for purpose in KeyPurpose:
             if not MAY_HOLD[purpose] & role_values:
@@ -199,6 +233,7 @@ def staff_set_roles(*, user: StaffUser, roles: list[str], acting_user: StaffUser
 def staff_deactivate(*, user: StaffUser, acting_user: StaffUser | None = None, force: bool = False) -> int:
     """Deactivate a user and revoke every grant they hold (never a key's last unless forced)."""
     with transaction.atomic():
+        _lock_user(user)
         revoked = _revoke_grants(user, KeyGrant.objects.filter(holder=user), force=force)
         StaffUser.objects.filter(pk=user.pk).update(is_active=False)
     user.is_active = False
@@ -212,6 +247,7 @@ def staff_change_password(*, user: StaffUser, old_password: str, new_password: s
         raise WrongPassword("Wrong password.")
     validate_password(new_password, user=user)
     with transaction.atomic():
+        _lock_user(user)
         record = PersonalKey.objects.select_for_update().filter(user=user).first()
         if record is not None:
             old_private = personal_key_unlock(user=user, password=old_password)
@@ -247,6 +283,8 @@ def staff_reset_password(
     """
     validate_password(new_password, user=user)
     with transaction.atomic():
+        _lock_user(user)
+        list(PersonalKey.objects.select_for_update().filter(user=user))
         lost = _revoke_grants(user, KeyGrant.objects.filter(holder=user), force=force)
         PersonalKey.objects.filter(user=user).delete()
         user.set_password(new_password)
@@ -260,14 +298,16 @@ def staff_reset_password(
 
 
 def _attestation(shared: SharedKey) -> bytes:
+    state = b"active" if shared.active else b"retired"
     return b"\x00".join(
-        [b"sanad/shared-key/v1", shared.key_id.encode(), shared.purpose.encode(), shared.suite.encode(),
-         hashlib.sha256(bytes(shared.public_key)).digest()]
+        [b"sanad/shared-key/v2", shared.key_id.encode(), shared.purpose.encode(), shared.suite.encode(),
+         hashlib.sha256(bytes(shared.public_key)).digest(), state]
     )
 
 
 def shared_key_attested(shared: SharedKey) -> bool:
-    """True if the row's sealed attestation matches its key id, purpose, suite and public key."""
+    """True if the row's sealed attestation matches its key id, purpose, suite, public key and state
+    (a retired key flipped back to active by a database write does not pass)."""
     try:
         sealed = open_value(shared, "attestation_sealed")
     except CryptoError:
@@ -280,25 +320,37 @@ def _new_key_id(purpose: str) -> str:
     return f"{prefix}-{secrets.token_hex(6)}"
 
 
+def _prove_holder(holder: StaffUser, password: str, purpose: str) -> hpke.PrivateKey:
+    """Check `holder` may grant keys of `purpose` and holds one (any, active or retired), by opening it."""
+    if not (_may_hold(holder, purpose) and MAY_GRANT[KeyPurpose(purpose)] & holder.role_names):
+        raise RoleNotAllowed(f"{holder.username} has no role that may hold and grant {purpose} keys.")
+    personal = personal_key_unlock(user=holder, password=password)
+    grant = KeyGrant.objects.filter(holder=holder, shared_key__purpose=purpose).select_related("shared_key").first()
+    if grant is None:
+        raise NotAKeyHolder(f"Only a holder of a {purpose} key may do this.")
+    _open_grant(grant, personal)
+    return personal
+
+
 def shared_key_create(
     *, purpose: str, holder: StaffUser, holder_password: str, suite: hpke.Suite = hpke.DEFAULT_SUITE
 ) -> SharedKey:
     """Create an intake or relocation key pair, held at first only by `holder`.
 
-    The holder proves presence with their password. Once an active key of this
-    purpose exists, only someone already holding one may create another, so an
-    account manager cannot mint a key of their own for clients to encrypt to.
+    Only the very first key of a purpose may be created by any triage lead;
+    after that only someone holding a key of that purpose (active or retired)
+    may, proving it by opening their grant. So an account manager who retires
+    keys and invents new leads still cannot mint a key clients would use. If
+    every holder is ever lost, restore holders from a backup (they know their
+    old passwords); there is deliberately no in-app way around it.
     """
     purpose = KeyPurpose(purpose)
-    if not (_may_hold(holder, purpose) and MAY_GRANT[purpose] & holder.role_names):
-        raise RoleNotAllowed(f"{holder.username} has no role that may hold and grant {purpose} keys.")
-    personal = personal_key_unlock(user=holder, password=holder_password)
-    existing = SharedKey.objects.filter(purpose=purpose, active=True)
-    if existing.exists():
-        grant = KeyGrant.objects.filter(holder=holder, shared_key__in=existing).select_related("shared_key").first()
-        if grant is None:
-            raise NotAKeyHolder(f"Only a holder of an active {purpose} key may create another.")
-        _open_grant(grant, personal)
+    if SharedKey.objects.filter(purpose=purpose).exists():
+        _prove_holder(holder, holder_password, purpose)
+    else:
+        if not (_may_hold(holder, purpose) and MAY_GRANT[purpose] & holder.role_names):
+            raise RoleNotAllowed(f"{holder.username} has no role that may hold and grant {purpose} keys.")
+        personal_key_unlock(user=holder, password=holder_password)
     holder_key = PersonalKey.objects.get(user=holder)
     private_key = hpke.generate_private_key(suite)
     with transaction.atomic():
@@ -347,7 +399,10 @@ def key_grant_create(
     private_key = shared_key_unlock(shared_key=shared_key, user=grantor, personal_key=personal)
     try:
         with transaction.atomic():
-            # Locked: a password change replacing this key pair waits, or runs first.
+            # Locked and checked again: a deactivation, role change or password
+            # change of the grantee during the unlock above waits, or ran first.
+            if not _may_hold(_lock_user(grantee), purpose):
+                raise RoleNotAllowed(f"{grantee.username} may no longer hold {purpose} keys.")
             grantee_key = PersonalKey.objects.select_for_update().filter(user=grantee).first()
             if grantee_key is None:
                 raise NoPersonalKey(f"{grantee.username} has no personal key.")
@@ -359,12 +414,28 @@ def key_grant_create(
                 wrapped_private_key=_wrap_grant(shared_key, grantee_key, private_key),
                 granted_by=grantor,
             )
-    except IntegrityError:
-        raise AccountError("Another grant to this user was made at the same moment; try again.") from None
+    except (DatabaseError, ProtectedError):
+        raise AccountError("Another change to this user was made at the same moment; try again.") from None
 
 
-def shared_key_retire(*, shared_key: SharedKey, acting_user: StaffUser | None = None) -> SharedKey:
-    """Stop offering a key to clients; what was encrypted to it stays readable by its holders."""
-    SharedKey.objects.filter(pk=shared_key.pk, active=True).update(active=False, retired_at=timezone.now())
+def _retire(shared_key: SharedKey) -> None:
+    """Mark retired and re-seal the attestation to say so (caller holds the transaction)."""
+    shared_key.active = False
+    shared_key.retired_at = shared_key.retired_at or timezone.now()
+    shared_key.attestation_sealed = seal_value(shared_key, "attestation_sealed", _attestation(shared_key))
+    shared_key.save(update_fields=["active", "retired_at", "attestation_sealed"])
+
+
+def shared_key_retire(*, shared_key: SharedKey, holder: StaffUser, holder_password: str) -> SharedKey:
+    """Stop offering a key to clients; what was encrypted to it stays readable by its holders.
+
+    Only a holder of a key of the same purpose may retire one: retiring every
+    key must not open the way to minting a new first key.
+    """
+    _prove_holder(holder, holder_password, shared_key.purpose)
+    with transaction.atomic():
+        locked = SharedKey.objects.select_for_update().get(pk=shared_key.pk)
+        if locked.active:
+            _retire(locked)
     shared_key.refresh_from_db()
     return shared_key

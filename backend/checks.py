@@ -86,7 +86,8 @@ def check_configuration(app_configs=None, **kwargs):
         errors.append(
             Error("SANAD_DEV=1 writes its secrets to disk; it may only answer on 127.0.0.1/localhost.", id="sanad.E007")
         )
-    if not settings.SANAD_DEV and any(host == "*" or host.startswith(".") and len(host) < 3 for host in settings.ALLOWED_HOSTS):
+    # "*" or a suffix pattern covering a whole top-level domain (".iq", ".com").
+    if not settings.SANAD_DEV and any(host == "*" or host.startswith(".") and host.count(".") == 1 for host in settings.ALLOWED_HOSTS):
         errors.append(Error("SANAD_ALLOWED_HOSTS must name this deployment's hosts, not '*'.", id="sanad.E009"))
     return errors
 

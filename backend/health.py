@@ -1,6 +1,7 @@
 """Liveness and readiness probes. Reasons name the failing dependency, never its error text."""
 
 import logging
+import threading
 import time
 
 from django.db import connection
@@ -14,6 +15,8 @@ BROKER_TIMEOUT_SECONDS = 1.0
 # (they need no host or TLS) must not open a broker connection each.
 READY_CACHE_SECONDS = 5.0
 _ready_cache: dict[str, tuple[float, list[str]]] = {}
+# One check at a time per process; probes arriving meanwhile get the last answer.
+_ready_lock = threading.Lock()
 
 
 def _method_not_allowed() -> JsonResponse:
@@ -52,17 +55,26 @@ def broker_ready() -> bool:
         return False
 
 
+def _readiness() -> list[str]:
+    """Failing dependencies, computed at most every READY_CACHE_SECONDS and by one thread at a time."""
+    cached = _ready_cache.get("failing")
+    if cached and time.monotonic() - cached[0] < READY_CACHE_SECONDS:
+        return cached[1]
+    if not _ready_lock.acquire(blocking=cached is None):
+        return cached[1]  # another thread is checking: serve the stale answer meanwhile
+    try:
+        failing = [name for name, ready in (("database", database_ready), ("broker", broker_ready)) if not ready()]
+        _ready_cache["failing"] = (time.monotonic(), failing)  # stamped when the check ends
+        return failing
+    finally:
+        _ready_lock.release()
+
+
 @never_cache
 def readyz(request: HttpRequest) -> JsonResponse:
     if request.method not in ("GET", "HEAD"):
         return _method_not_allowed()
-    now = time.monotonic()
-    cached = _ready_cache.get("failing")
-    if cached and now - cached[0] < READY_CACHE_SECONDS:
-        failing = cached[1]
-    else:
-        failing = [name for name, ready in (("database", database_ready), ("broker", broker_ready)) if not ready()]
-        _ready_cache["failing"] = (now, failing)
+    failing = _readiness()
     if failing:
         return JsonResponse({"status": "unavailable", "reasons": failing}, status=503)
     return JsonResponse({"status": "ok"})

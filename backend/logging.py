@@ -22,6 +22,8 @@ class DropRequestFilter(logging.Filter):
 
 _CANDIDATE = re.compile(r"\[?[0-9A-Fa-f:.]{2,}\]?(?::\d+)?")
 _QUERY = re.compile(r"(/\S*?)\?\S*")
+# gunicorn quotes the offending request line or header ("Invalid HTTP Header: 'User-Agent ...'").
+_QUOTED = re.compile(r"'[^']*'|\"[^\"]*\"")
 
 
 def _is_address(token: str) -> bool:
@@ -37,6 +39,7 @@ def _is_address(token: str) -> bool:
 def redact_client(message: str) -> str:
     """Replace IP addresses and query strings in a log message."""
     message = re.sub(r"\bip=\S+?(?=:?\s|$)", "ip=[redacted]", message)
+    message = _QUOTED.sub("'[redacted]'", message)
     message = _CANDIDATE.sub(lambda m: "[address]" if _is_address(m.group(0)) else m.group(0), message)
     return _QUERY.sub(r"\1?[query]", message)
 

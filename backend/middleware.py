@@ -1,8 +1,9 @@
 """Request middleware that forgets who the client is before any view runs."""
 
+import ipaddress
 from collections.abc import Callable
 
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 
 # Request headers a view may see; every other header is dropped. An allowlist,
 # because the list of headers that identify a client or device (X-Client-IP,
@@ -44,6 +45,26 @@ class ScrubClientIdentityMiddleware:
             del meta[key]
         for key in DROPPED_KEYS:
             meta.pop(key, None)
+        return self.get_response(request)
+
+
+class DevLoopbackOnlyMiddleware:
+    """Dev mode only (SANAD_DEV=1, which keeps its secrets in var/): refuse any peer but this machine.
+
+    ALLOWED_HOSTS cannot do this: the Host header is the client's to choose.
+    Placed before the scrub, which removes the address; it is read, never kept.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        try:
+            loopback = ipaddress.ip_address(request.META.get("REMOTE_ADDR", "")).is_loopback
+        except ValueError:
+            loopback = False
+        if not loopback:
+            return JsonResponse({"error": "permission_denied", "detail": "Dev mode serves this machine only."}, status=403)
         return self.get_response(request)
 
 

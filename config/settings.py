@@ -210,6 +210,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    *(["backend.middleware.DevLoopbackOnlyMiddleware"] if SANAD_DEV else []),
     "backend.middleware.ScrubClientIdentityMiddleware",
     "backend.middleware.HealthProbeMiddleware",
     "django.middleware.security.SecurityMiddleware",

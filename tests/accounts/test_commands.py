@@ -108,8 +108,31 @@ def test_changepassword_is_a_reset_that_loses_grants(personas, tmp_path, capsys)
     assert not KeyGrant.objects.filter(holder=alice).exists()
 
 
-def test_retire_intake_key(personas, capsys):
-    call_command("retire_intake_key", personas["intake"].key_id)
+def test_retire_intake_key_needs_a_holder(personas, password_file, tmp_path):
+    other = tmp_path / "other"
+    other.write_text(OTHER_PASSWORD)
+    with pytest.raises(CommandError, match="no role"):
+        call_command("retire_intake_key", personas["intake"].key_id, holder="bob", password_file=str(other))
+    call_command("create_staff", "newlead", roles="triage_lead", password_file=password_file)
+    with pytest.raises(CommandError, match="Only a holder"):
+        call_command("retire_intake_key", personas["intake"].key_id, holder="newlead", password_file=password_file)
+    with pytest.raises(CommandError, match="no role"):
+        call_command("retire_intake_key", personas["intake"].key_id, holder="sam", password_file=password_file)
+    assert SharedKey.objects.get(pk=personas["intake"].pk).active
+    call_command("retire_intake_key", personas["intake"].key_id, holder="lead", password_file=password_file)
     assert not SharedKey.objects.get(pk=personas["intake"].pk).active
     with pytest.raises(CommandError):
-        call_command("retire_intake_key", "ik-missing")
+        call_command("retire_intake_key", "ik-missing", holder="lead", password_file=password_file)
+
+
+def test_createsuperuser_is_refused(db):
+    with pytest.raises(CommandError, match="no superusers"):
+        call_command("createsuperuser", "--noinput", "--username", "root")
+    assert not StaffUser.objects.exists()
+
+
+def test_a_password_file_that_is_not_utf8_is_a_clear_error(db, tmp_path):
+    bad = tmp_path / "bad"
+    bad.write_bytes(b"\xff\xfe\x00password")
+    with pytest.raises(CommandError, match="UTF-8"):
+        call_command("create_staff", "x", roles="caseworker", password_file=str(bad))

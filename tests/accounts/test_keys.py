@@ -191,7 +191,7 @@ def test_intake_keys_of_either_suite(personas, suite):
 
 
 def test_retired_keys_stay_readable(personas):
-    intake = shared_key_retire(shared_key=personas["intake"])
+    intake = shared_key_retire(shared_key=personas["intake"], holder=personas["lead"], holder_password=PASSWORD)
     assert not intake.active and intake.retired_at is not None
     assert unlock(personas["alice"], key=intake)
 
@@ -291,3 +291,59 @@ def test_argon2_parameters_that_could_not_be_unwrapped_are_refused(personas, set
     with pytest.raises(MalformedCiphertext):
         staff_create(username="carol", password=PASSWORD, roles=[Role.CASEWORKER])
     assert not StaffUser.objects.filter(username="carol").exists()
+
+
+def test_retiring_every_key_and_inventing_leads_does_not_mint_a_served_key(personas, client):
+    """The re-review's attack: a coerced sysadmin retires the key, creates two leads, mints a key."""
+    with pytest.raises(RoleNotAllowed):
+        shared_key_retire(shared_key=personas["intake"], holder=personas["sam"], holder_password=PASSWORD)
+    shared_key_retire(shared_key=personas["intake"], holder=personas["lead"], holder_password=PASSWORD)  # even if it were
+    mallory_a = staff_create(username="mallory-a", password=PASSWORD, roles=[Role.TRIAGE_LEAD])
+    staff_create(username="mallory-b", password=PASSWORD, roles=[Role.TRIAGE_LEAD])
+    with pytest.raises(NotAKeyHolder):
+        shared_key_create(purpose=KeyPurpose.INTAKE, holder=mallory_a, holder_password=PASSWORD)
+    assert SharedKey.objects.count() == 1
+    # A real holder of the retired key may still create the next one.
+    assert shared_key_create(purpose=KeyPurpose.INTAKE, holder=personas["lead"], holder_password=PASSWORD)
+
+
+def test_a_retired_key_flipped_back_by_a_database_write_is_not_served(personas, client):
+    from accounts.selectors import intake_keys_active
+
+    shared_key_retire(shared_key=personas["intake"], holder=personas["lead"], holder_password=PASSWORD)
+    SharedKey.objects.filter(pk=personas["intake"].pk).update(active=True, retired_at=None)
+    assert intake_keys_active() == []
+
+
+def test_holders_who_cannot_use_their_grant_do_not_count(personas):
+    from accounts.selectors import intake_keys_active
+
+    intake, lead, alice = personas["intake"], personas["lead"], personas["alice"]
+    assert [key.pk for key in intake_keys_active()] == [intake.pk]
+    StaffUser.objects.filter(pk=alice.pk).update(is_active=False)  # written around the services
+    assert intake_keys_active() == []  # one usable holder left: not offered
+    with pytest.raises(WouldOrphanKey):
+        staff_reset_password(user=lead, new_password=OTHER_PASSWORD)
+
+
+def test_superusers_never_hold_keys(personas):
+    alice = personas["alice"]
+    personal = personal_key_unlock(user=alice, password=PASSWORD)
+    StaffUser.objects.filter(pk=alice.pk).update(is_superuser=True)
+    alice.refresh_from_db()
+    with pytest.raises(NotAKeyHolder):
+        shared_key_unlock(shared_key=personas["intake"], user=alice, personal_key=personal)
+
+
+@pytest.mark.parametrize("username", ["", "   ", "tab\tname", "x" * 151, "semi;colon"])
+def test_bad_usernames_are_refused_clearly(db, username):
+    with pytest.raises(AccountError):
+        staff_create(username=username, password=PASSWORD, roles=[Role.AUDITOR])
+    assert not StaffUser.objects.exists()
+
+
+def test_roles_cannot_be_renamed_or_edited_in_the_admin():
+    from django.contrib import admin
+    from django.contrib.auth.models import Group
+
+    assert not admin.site.is_registered(Group)

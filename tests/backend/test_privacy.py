@@ -75,10 +75,23 @@ def test_gunicorn_style_messages_are_redacted():
     assert redact_client("Error handling request GET /api/v1/x?receipt=1234") == "Error handling request GET /api/v1/x?[query]"
     assert redact_client("peer [2001:db8::7]:443 and ::1 and 10.0.0.2:5432 left") == "peer [address] and [address] and [address] left"
     assert redact_client("Booting worker with pid: 4242") == "Booting worker with pid: 4242"
+    header = "Invalid HTTP Header: 'User-Agent Mozilla/5.0 (Linux; Android 10; SM-A505F)'"
+    assert redact_client(header) == "Invalid HTTP Header: '[redacted]'"
 
 
-def test_request_logs_carry_neither_address_nor_user_agent(personas, monkeypatch):
-    """Read what the configured handler (its own filter and formatter) wrote after a 404 and a 500."""
+def test_dev_mode_serves_this_machine_only(client):
+    assert client.get("/healthz", REMOTE_ADDR="127.0.0.1").status_code == 200
+    assert client.get("/healthz", REMOTE_ADDR="::1").status_code == 200
+    for peer in ("192.0.2.2", "10.0.0.5", ""):
+        response = client.get("/healthz", REMOTE_ADDR=peer, HTTP_HOST="127.0.0.1")
+        assert response.status_code == 403 and response.json()["error"] == "permission_denied"
+
+
+def test_request_logs_carry_neither_address_nor_user_agent(personas, monkeypatch, settings):
+    """Read what the configured handler (its own filter and formatter) wrote after a 404 and a 500.
+
+    With production middleware: dev mode would refuse the (fake, non-loopback) peer outright."""
+    settings.MIDDLEWARE = [m for m in settings.MIDDLEWARE if "DevLoopbackOnly" not in m]
     import io
 
     from django.test import Client

@@ -74,3 +74,15 @@ def test_readiness_is_computed_at_most_every_few_seconds(client, monkeypatch):
     health._ready_cache["failing"] = (health._ready_cache["failing"][0] - health.READY_CACHE_SECONDS, [])
     client.get("/readyz")
     assert len(calls) == 2
+
+
+def test_a_probe_during_a_running_check_gets_the_last_answer(client, monkeypatch):
+    from backend import health
+
+    calls = []
+    monkeypatch.setattr(health, "broker_ready", lambda: calls.append(1) or False)
+    assert client.get("/readyz").status_code == 503
+    health._ready_cache["failing"] = (health._ready_cache["failing"][0] - health.READY_CACHE_SECONDS, ["broker"])
+    with health._ready_lock:  # another thread is checking right now
+        assert client.get("/readyz").status_code == 503
+    assert len(calls) == 1

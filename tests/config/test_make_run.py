@@ -71,6 +71,10 @@ def test_make_run_serves_and_is_idempotent(tmp_path):
             assert status == 200 and len(keys) == 1 and keys[0]["kem"] == "MLKEM768-X25519"
             status, ready = get(f"http://127.0.0.1:{port}/readyz")
             assert (status, ready) == (200, {"status": "ok"})
+            # The worker boots beside the web server and may finish later under load.
+            deadline = time.monotonic() + 60
+            while " ready." not in log_path.read_text() and time.monotonic() < deadline:
+                time.sleep(0.5)
         finally:
             stop(process)
         output = log_path.read_text()

@@ -89,6 +89,7 @@ def test_each_missing_setting_is_refused_by_name(prod_env, name):
         ("SANAD_SEALING_KEYS", f"bad id:{key()}", "sanad.E003"),
         ("SANAD_BLIND_INDEX_BITS", "40", "sanad.E008"),
         ("SANAD_ALLOWED_HOSTS", "*", "sanad.E009"),
+        ("SANAD_ALLOWED_HOSTS", "sanad.example.org,.iq", "sanad.E009"),
     ],
     ids=[
         "short secret key",
@@ -104,6 +105,7 @@ def test_each_missing_setting_is_refused_by_name(prod_env, name):
         "sealing key id with a space",
         "blind index too long to stay a candidate",
         "any host",
+        "a whole top-level domain",
     ],
 )
 def test_weak_or_malformed_secrets_are_refused(prod_env, name, value, code):

@@ -38,7 +38,7 @@ def test_retired_and_relocation_keys_are_not_offered(personas, client, settings)
 
     coordinator = staff_create(username="coord", password=PASSWORD, roles=[Role.RELOCATION_COORDINATOR])
     shared_key_create(purpose=KeyPurpose.RELOCATION, holder=coordinator, holder_password=PASSWORD)
-    shared_key_retire(shared_key=personas["intake"])
+    shared_key_retire(shared_key=personas["intake"], holder=personas["lead"], holder_password=PASSWORD)
     assert client.get(URL).json() == []
 
 

@@ -165,7 +165,7 @@ def test_an_inactive_key_is_refused(personas, envelope, submit):
     from accounts.services import shared_key_retire
 
     body = envelope()
-    shared_key_retire(shared_key=personas["intake"])
+    shared_key_retire(shared_key=personas["intake"], holder=personas["lead"], holder_password=PASSWORD)
     response = submit(body)
     assert response.status_code == 400 and "key_id" in response.json()["detail"]
 

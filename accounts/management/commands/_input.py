@@ -14,8 +14,8 @@ def read_password(prompt: str, *, password_file: str | None, confirm: bool = Fal
         try:
             # A password file holds one line; a trailing newline is not part of it.
             return Path(password_file).read_text(encoding="utf-8").rstrip("\r\n")
-        except OSError:
-            raise CommandError("The password file cannot be read.") from None
+        except (OSError, UnicodeDecodeError):
+            raise CommandError("The password file cannot be read as UTF-8 text.") from None
     if not sys.stdin.isatty():
         raise CommandError("No terminal to ask for a password on; pass --password-file.")
     password = getpass.getpass(prompt)
@@ -29,7 +29,7 @@ def read_optional_line(prompt: str, *, path: str | None) -> str | None:
     if path:
         try:
             return Path(path).read_text(encoding="utf-8").strip() or None
-        except OSError:
+        except (OSError, UnicodeDecodeError):
             raise CommandError(f"{path} cannot be read.") from None
     if sys.stdin.isatty():
         return input(prompt).strip() or None
