@@ -78,6 +78,15 @@ def test_a_reporters_session_from_submit_to_withdraw(personas, live_server, tmp_
     assert "401" in capsys.readouterr().err
 
 
+def test_no_content_reaches_files_on_disk(personas, live_server, tmp_path, settings, capsys):
+    """After a whole session, nothing under var/ (broker, static, secrets) holds what the reporter wrote."""
+    test_a_reporters_session_from_submit_to_withdraw(personas, live_server, tmp_path, capsys)
+    for path in settings.VAR_DIR.rglob("*"):
+        if path.is_file():
+            data = path.read_bytes()
+            assert b"canary-live-4d2" not in data and b"7701234567" not in data, path
+
+
 def test_the_client_reports_a_refusal_clearly(personas, live_server, tmp_path, capsys):
     (tmp_path / "story.txt").write_text("x")
     code = main(["--server", live_server.url, "submit", "--category", "phone_threat", "--governorate", "IQ-XX",

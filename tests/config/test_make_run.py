@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -71,9 +72,11 @@ def test_make_run_serves_and_is_idempotent(tmp_path):
             assert status == 200 and len(keys) == 1 and keys[0]["kem"] == "MLKEM768-X25519"
             status, ready = get(f"http://127.0.0.1:{port}/readyz")
             assert (status, ready) == (200, {"status": "ok"})
-            # The worker boots beside the web server and may finish later under load.
-            deadline = time.monotonic() + 60
-            while " ready." not in log_path.read_text() and time.monotonic() < deadline:
+            # The worker boots beside the web server, and the sample report (with its
+            # proof of work) goes in after the server answers: wait for both, bounded.
+            expected = [" ready."] + (["Receipt: "] if attempt == 1 else [])
+            deadline = time.monotonic() + 90
+            while not all(text in log_path.read_text() for text in expected) and time.monotonic() < deadline:
                 time.sleep(0.5)
         finally:
             stop(process)
@@ -82,7 +85,9 @@ def test_make_run_serves_and_is_idempotent(tmp_path):
         assert "celery@" in output and " ready." in output  # the worker started on the embedded broker
         if attempt == 1:
             assert "Created intake key" in output
+            assert re.search(r"Receipt: \d{4}(-\d{4}){4}", output), "a sample report went through the client"
+            assert "Reply key" not in output  # the reply key stays in the vault
             first_key = keys[0]["key_id"]
         else:
-            assert "Created" not in output and "Granted" not in output
+            assert "Created" not in output and "Granted" not in output and "Receipt:" not in output
             assert keys[0]["key_id"] == first_key

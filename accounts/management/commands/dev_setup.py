@@ -62,6 +62,11 @@ class Command(BaseCommand):
                 grantee=users["demo-caseworker"],
             )
             self.stdout.write(f"Granted {key.key_id} to demo-caseworker.")
+        phrase = settings.VAR_DIR / "dev-sample-passphrase"
+        if not phrase.exists():
+            fd = os.open(phrase, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            with os.fdopen(fd, "w", encoding="utf-8") as handle:
+                handle.write(secrets.token_urlsafe(18))
         base = f"http://127.0.0.1:{port}"
         self.stdout.write("")
         self.stdout.write(f"Sanad (dev mode) is starting at {base}/")
