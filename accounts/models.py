@@ -61,7 +61,8 @@ class StaffUser(AbstractBaseUser, PermissionsMixin):
 
     @property
     def role_names(self) -> set[str]:
-        return set(self.groups.values_list("name", flat=True))
+        # .all() (not values_list) so a prefetch_related("groups") is used.
+        return {group.name for group in self.groups.all()}
 
 
 class PersonalKey(models.Model):

@@ -51,17 +51,17 @@ def _minute(offset: int = 0) -> int:
 def count_event(name: str) -> int:
     """Count one event of `name` in the current minute (shared across replicas); returns the new count."""
     key = f"sanad:count:{name}:{_minute()}"
-    cache.add(key, 0, timeout=180)
     try:
-        return cache.incr(key)
-    except ValueError:  # expired between add and incr
-        cache.add(key, 1, timeout=180)
-        return 1
+        return cache.incr(key)  # one round trip in the common case
+    except ValueError:  # first event of this minute
+        if cache.add(key, 1, timeout=180):
+            return 1
+        return cache.incr(key)  # another replica created it meanwhile
 
 
 def recent_count(name: str) -> int:
     """Events of `name` in the current and the previous minute."""
-    return sum(cache.get(f"sanad:count:{name}:{_minute(offset)}", 0) for offset in (0, 1))
+    return sum(cache.get_many([f"sanad:count:{name}:{_minute(offset)}" for offset in (0, 1)]).values())
 
 
 def current_difficulty() -> int:

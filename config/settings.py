@@ -156,7 +156,7 @@ if _redis_url:
         # redelivered only when its worker is really gone.
         "visibility_timeout": env_int("SANAD_BROKER_VISIBILITY_TIMEOUT", 3600, minimum=60),
     }
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": _redis_url}}
+    CACHES = {"default": {"BACKEND": "backend.cache.ReusingRedisCache", "LOCATION": _redis_url}}
 elif SANAD_DEV:
     # Embedded broker: kombu's filesystem transport under var/, no server needed.
     _broker_dir = VAR_DIR / "broker"

@@ -12,7 +12,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from accounts.selectors import intake_keys_active
+from accounts.selectors import intake_keys_offered
 from backend.crypto.encoding import b64url_encode
 from backend.crypto.hpke import AEAD_NAME, KDF_NAME, Suite
 from backend.pow import PowError, count_event, pow_challenge_issue, pow_required, pow_verify_and_consume, recent_count
@@ -100,7 +100,7 @@ class IntakeKeysView(PublicView):
         keys = [
             {"key_id": key.key_id, "kem": key.suite, "kdf": KDF_NAME, "aead": AEAD_NAME,
              "public_key": b64url_encode(bytes(key.public_key))}
-            for key in intake_keys_active()
+            for key in intake_keys_offered()
         ]
         response = Response(keys)
         response["Cache-Control"] = "public, max-age=300"

@@ -14,7 +14,7 @@ from django.utils import timezone
 from rest_framework.exceptions import ValidationError
 
 from accounts.models import SharedKey
-from accounts.selectors import intake_keys_active
+from accounts.selectors import intake_keys_offered
 from backend.crypto import hpke
 from backend.crypto.blind_index import BlindIndexer
 from backend.crypto.encoding import b64url_decode
@@ -86,7 +86,7 @@ def _key(errors: _Errors, value: object) -> SharedKey | None:
     if not isinstance(value, str) or not value:
         errors["key_id"] = "Must be a key id from GET /api/v1/intake-keys/."
         return None
-    key = next((key for key in intake_keys_active() if key.key_id == value), None)
+    key = next((key for key in intake_keys_offered() if key.key_id == value), None)
     if key is None:
         errors["key_id"] = "Unknown or inactive intake key; fetch GET /api/v1/intake-keys/ again."
     return key

@@ -42,13 +42,16 @@ def _cheap_proof_of_work_and_clean_cache(settings):
 
 
 @pytest.fixture(autouse=True)
-def _fresh_readiness():
-    """/readyz caches its answer for a few seconds per process; each test starts without one."""
+def _fresh_process_caches():
+    """/readyz and the offered intake keys are kept briefly per process; each test starts without them."""
+    from accounts.selectors import forget_offered_keys
     from backend import health
 
     health._ready_cache.clear()
+    forget_offered_keys()
     yield
     health._ready_cache.clear()
+    forget_offered_keys()
 
 
 @pytest.fixture

@@ -3,6 +3,7 @@
 import pytest
 
 from accounts.roles import KeyPurpose
+from accounts.selectors import forget_offered_keys
 from accounts.services import key_grant_create, shared_key_create, shared_key_retire
 from tests.conftest import PASSWORD
 from backend.crypto import hpke
@@ -72,7 +73,21 @@ def test_a_key_with_a_single_holder_is_not_offered(personas, client):
     offered = {entry["key_id"] for entry in client.get(URL).json()}
     assert lone.key_id not in offered and personas["intake"].key_id in offered
     key_grant_create(shared_key=lone, grantor=personas["lead"], grantor_password=PASSWORD, grantee=personas["alice"])
+    forget_offered_keys()  # as if OFFERED_KEYS_SECONDS had passed
     assert lone.key_id in {entry["key_id"] for entry in client.get(URL).json()}
+
+
+def test_the_offered_keys_are_recomputed_after_a_few_seconds(personas, client, monkeypatch):
+    from accounts import selectors
+
+    now = [1000.0]
+    monkeypatch.setattr(selectors.time, "monotonic", lambda: now[0])
+    assert len(client.get(URL).json()) == 1
+    shared_key_retire(shared_key=personas["intake"], holder=personas["lead"], holder_password=PASSWORD)
+    now[0] += selectors.OFFERED_KEYS_SECONDS - 0.1
+    assert len(client.get(URL).json()) == 1  # still the remembered answer
+    now[0] += 0.2
+    assert client.get(URL).json() == []
 
 
 @pytest.mark.parametrize("column", ["public_key", "suite", "purpose", "attestation_sealed"])

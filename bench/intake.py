@@ -1,0 +1,177 @@
+"""Intake throughput and latency under gunicorn on PostgreSQL, against a trivial DRF endpoint.
+
+    .venv/bin/python bench/intake.py [--seconds 10] [--clients 16]
+
+Needs PostgreSQL (postgres://postgres@127.0.0.1:5432, a database sanad_bench
+is created and dropped) and Redis (db 14, for the shared intake counters).
+Proof of work is DISABLED for the measurement (SANAD_POW_BASE_BITS=0): it
+costs the client, not the server. Envelopes are encrypted before the clock
+starts. Load comes from separate processes on the same 2-core machine, so
+both endpoints share the CPU with their load generator alike.
+Target: intake reaches at least half the trivial endpoint's throughput.
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import json
+import multiprocessing
+import os
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+DB = "sanad_bench"
+PG = "postgres://postgres@127.0.0.1:5432"
+
+
+def env() -> dict:
+    values = dict(os.environ)
+    values.update({
+        "DJANGO_SETTINGS_MODULE": "bench.settings", "SANAD_DEV": "1", "SANAD_VAR_DIR": str(ROOT / "var" / "bench"),
+        "DATABASE_URL": f"{PG}/{DB}", "REDIS_URL": "redis://127.0.0.1:6379/14", "SANAD_POW_BASE_BITS": "0",
+        "SANAD_INTAKE_MAX_PER_MINUTE": "100000000", "SANAD_LOG_LEVEL": "WARNING",
+    })
+    return values
+
+
+def psql(sql: str) -> None:
+    subprocess.run(["psql", f"{PG}/postgres", "-q", "-c", sql], check=True, capture_output=True)
+
+
+def setup_database() -> None:
+    psql(f"DROP DATABASE IF EXISTS {DB}")
+    psql(f"CREATE DATABASE {DB}")
+    subprocess.run([sys.executable, "manage.py", "migrate", "-v0"], cwd=ROOT, env=env(), check=True)
+    script = (
+        "from accounts.services import *; from accounts.roles import *; pw='bench passphrase 1234';"
+        "lead=staff_create(username='lead', password=pw, roles=[Role.TRIAGE_LEAD]);"
+        "cw=staff_create(username='cw', password=pw, roles=[Role.CASEWORKER]);"
+        "k=shared_key_create(purpose=KeyPurpose.INTAKE, holder=lead, holder_password=pw);"
+        "key_grant_create(shared_key=k, grantor=lead, grantor_password=pw, grantee=cw)"
+    )
+    subprocess.run([sys.executable, "manage.py", "shell", "-c", script], cwd=ROOT, env=env(), check=True)
+
+
+def envelopes(base_url: str, count: int) -> list[bytes]:
+    from client import content, hpke
+    from client.api import SanadClient, b64e
+
+    key = SanadClient(base_url).choose_key()
+    info = b"sanad/v1/report:" + key.key_id.encode()
+    reply = b64e(os.urandom(32))  # any 32 bytes that are not a low-order point will do for the bench
+    bodies = []
+    for n in range(count):
+        plaintext = content.report_content(narrative=f"bench report {n} " + "x" * 600)
+        bodies.append(json.dumps({
+            "version": 1, "key_id": key.key_id, "ciphertext": b64e(hpke.seal(key.kem, key.public_key, plaintext, info)),
+            "triage": {"category": "phone_threat", "governorate": "IQ-BG", "incident_month": time.strftime("%Y-%m"),
+                       "immediate_danger": False, "needs_relocation": False, "flags": ["death_threat"], "language": "ar",
+                       "indicators": [{"type": "phone", "value": f"0770{n % 10000000:07d}"}]},
+            "reply_public_key": reply,
+        }).encode())
+    return bodies
+
+
+def _worker(port, path, bodies, seconds, threads, queue):
+    latencies, errors = [], 0
+    lock = threading.Lock()
+    stop = time.monotonic() + seconds
+    chunk = len(bodies) // threads
+
+    def run(part):
+        nonlocal errors
+        for body in part:
+            if time.monotonic() >= stop:
+                return
+            started = time.perf_counter()
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+            conn.request("POST", path, body=body, headers={"Content-Type": "application/json"})
+            status = conn.getresponse().status
+            conn.close()
+            with lock:
+                if status == 201:
+                    latencies.append(time.perf_counter() - started)
+                else:
+                    errors += 1
+
+    pool = [threading.Thread(target=run, args=(bodies[i * chunk:(i + 1) * chunk],)) for i in range(threads)]
+    for thread in pool:
+        thread.start()
+    for thread in pool:
+        thread.join()
+    queue.put((latencies, errors))
+
+
+def measure(port: int, path: str, bodies: list[bytes], seconds: float, clients: int) -> dict:
+    processes, per = 4, max(1, clients // 4)
+    queue = multiprocessing.Queue()
+    share = len(bodies) // processes
+    started = time.monotonic()
+    procs = [multiprocessing.Process(target=_worker, args=(port, path, bodies[i * share:(i + 1) * share], seconds, per, queue))
+             for i in range(processes)]
+    for proc in procs:
+        proc.start()
+    results = [queue.get() for _ in procs]
+    for proc in procs:
+        proc.join()
+    elapsed = time.monotonic() - started
+    latencies = sorted(x for lat, _ in results for x in lat)
+    return {
+        "rate": len(latencies) / elapsed,
+        "p50": statistics.median(latencies) * 1000,
+        "p99": latencies[int(len(latencies) * 0.99) - 1] * 1000,
+        "ok": len(latencies),
+        "errors": sum(e for _, e in results),
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--seconds", type=float, default=10)
+    parser.add_argument("--clients", type=int, default=16)
+    parser.add_argument("--workers", type=int, default=3)
+    args = parser.parse_args()
+
+    setup_database()
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    server = subprocess.Popen(
+        [str(Path(sys.executable).with_name("gunicorn")), "-c", "config/gunicorn.conf.py", "--workers", str(args.workers),
+         "--bind", f"127.0.0.1:{port}", "--access-logfile", "/dev/null", "config.wsgi:application"],
+        cwd=ROOT, env=env(), start_new_session=True,
+    )
+    try:
+        for _ in range(100):
+            try:
+                http.client.HTTPConnection("127.0.0.1", port, timeout=1).request("GET", "/healthz")
+                break
+            except OSError:
+                time.sleep(0.2)
+        print(f"gunicorn (config/gunicorn.conf.py): {args.workers} workers x 2 threads; PostgreSQL; Redis; {args.clients} concurrent clients; "
+              f"{args.seconds:.0f} s per endpoint; proof of work DISABLED for the measurement")
+        prepared = envelopes(f"http://127.0.0.1:{port}", int(2000 * args.seconds))
+        trivial = measure(port, "/bench/trivial/", [b'{"x": 1}'] * int(5000 * args.seconds), args.seconds, args.clients)
+        intake = measure(port, "/api/v1/reports/", prepared, args.seconds, args.clients)
+        for name, result in (("trivial DRF POST /bench/trivial/", trivial), ("intake   POST /api/v1/reports/", intake)):
+            print(f"{name}: {result['rate']:7.1f} req/s  p50 {result['p50']:6.1f} ms  p99 {result['p99']:6.1f} ms  "
+                  f"({result['ok']} ok, {result['errors']} errors)")
+        ratio = intake["rate"] / trivial["rate"]
+        print(f"ratio intake / trivial throughput: {ratio:.2f} (target >= 0.50: {'met' if ratio >= 0.5 else 'NOT met'})")
+    finally:
+        os.killpg(server.pid, signal.SIGTERM)
+        server.wait(timeout=30)
+        psql(f"DROP DATABASE IF EXISTS {DB}")
+
+
+if __name__ == "__main__":
+    main()
