@@ -115,6 +115,8 @@ class PowView(PublicView):
             "expires_at": serializers.DateTimeField()})},
         description="Find a decimal nonce with SHA-256(challenge bytes || nonce) starting with `difficulty` zero "
         "bits; send it once as \"pow\". Difficulty 0: no proof needed.",
+        examples=[OpenApiExample("Challenge", response_only=True, value={
+            "challenge": "q2oN3D8lTQ2SPQ0h4cH1Tw", "difficulty": 18, "expires_at": "2026-11-21T10:10:00Z"})],
     )
     def get(self, request: Request) -> Response:
         challenge = pow_challenge_issue()
@@ -138,8 +140,20 @@ class ReportsView(ReceiptView):
             "reply_public_key": serializers.CharField(required=False), "pow": serializers.DictField(required=False)}),
         responses={201: inline_serializer("Receipt", fields={
             "receipt": serializers.CharField(), "status": serializers.CharField()})},
-        examples=[OpenApiExample("Submitted", value={"receipt": "1234-5678-9012-3456-7890", "status": "received"},
-                                 response_only=True, status_codes=["201"])],
+        examples=[
+            OpenApiExample("Envelope", request_only=True, value={
+                "version": 1, "key_id": "ik-3f9a0c1d2b4e", "ciphertext": "base64url HPKE output",
+                "triage": {"category": "phone_threat", "governorate": "IQ-DQ", "incident_month": "2026-11",
+                           "immediate_danger": False, "needs_relocation": False, "flags": ["death_threat"],
+                           "language": "ar", "indicators": [{"type": "phone", "value": "0770 123 4567"}]},
+                "reply_public_key": "base64url of 32 bytes",
+                "pow": {"challenge": "q2oN3D8lTQ2SPQ0h4cH1Tw", "nonce": "193847"}}),
+            OpenApiExample("Submitted", value={"receipt": "1234-5678-9012-3456-7890", "status": "received"},
+                           response_only=True, status_codes=["201"]),
+            OpenApiExample("Bad field", value={"error": "invalid", "detail": {"triage.governorate": "Must be an ISO "
+                           "3166-2:IQ code (e.g. IQ-BG) or a country code for abroad."}},
+                           response_only=True, status_codes=["400"]),
+        ],
     )
     def post(self, request: Request) -> Response:
         if recent_count("report") >= settings.SANAD_INTAKE_MAX_PER_MINUTE:
@@ -161,7 +175,8 @@ class ReportsView(ReceiptView):
         return response
 
     @extend_schema(operation_id="report_withdraw", parameters=[RECEIPT_HEADER],
-                   responses={200: inline_serializer("Withdrawn", fields={"status": serializers.CharField()})})
+                   responses={200: inline_serializer("Withdrawn", fields={"status": serializers.CharField()})},
+                   examples=[OpenApiExample("Withdrawn", value={"status": "withdrawn"}, response_only=True)])
     def delete(self, request: Request) -> Response:
         report_withdraw(report=self.report(request))
         return Response({"status": "withdrawn"})
@@ -175,6 +190,8 @@ class ReportStatusView(ReceiptView):
             "status": serializers.ChoiceField(choices=["received", "in_review", "closed"]),
             "updated": serializers.DateField(),
             "replies": serializers.ListField(child=serializers.CharField())})},
+        examples=[OpenApiExample("In review, one reply", response_only=True, value={
+            "status": "in_review", "updated": "2026-11-21", "replies": ["base64url HPKE to reply_public_key"]})],
     )
     def get(self, request: Request) -> Response:
         report = self.report(request)
@@ -190,6 +207,9 @@ class FollowUpsView(ReceiptView):
     max_body_bytes = _b64_len(settings.SANAD_MAX_FOLLOWUP_BYTES) + 1024
 
     @extend_schema(operation_id="followup_add", parameters=[RECEIPT_HEADER], request=CONTENT_REQUEST,
+                   examples=[OpenApiExample("Encrypted", request_only=True,
+                                            value={"key_id": "ik-3f9a0c1d2b4e", "ciphertext": "base64url HPKE output"}),
+                             OpenApiExample("Stored", response_only=True, status_codes=["201"], value={"status": "stored"})],
                    responses={201: inline_serializer("Stored", fields={"status": serializers.CharField()})})
     def post(self, request: Request) -> Response:
         report = self.report(request)
@@ -205,6 +225,9 @@ class EvidenceView(ReceiptView):
     max_body_bytes = _b64_len(settings.SANAD_MAX_EVIDENCE_BYTES) + 1024
 
     @extend_schema(operation_id="evidence_add", parameters=[RECEIPT_HEADER], request=CONTENT_REQUEST,
+                   examples=[OpenApiExample("Encrypted", request_only=True,
+                                            value={"key_id": "ik-3f9a0c1d2b4e", "ciphertext": "base64url HPKE output"}),
+                             OpenApiExample("Stored", response_only=True, status_codes=["201"], value={"status": "stored"})],
                    responses={201: inline_serializer("EvidenceStored", fields={"status": serializers.CharField()})})
     def post(self, request: Request) -> Response:
         report = self.report(request)
