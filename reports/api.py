@@ -4,7 +4,7 @@ and blind to who is asking. Views parse and call one service each."""
 from __future__ import annotations
 
 from django.conf import settings
-from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema, inline_serializer
+from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema, extend_schema_view, inline_serializer
 from rest_framework import serializers, status
 from rest_framework.exceptions import APIException, Throttled, ValidationError
 from rest_framework.permissions import AllowAny
@@ -203,37 +203,41 @@ class ReportStatusView(ReceiptView):
         return response
 
 
-class FollowUpsView(ReceiptView):
+class _EncryptedContentView(ReceiptView):
+    """POST {"key_id", "ciphertext"} to a report: a follow-up or a piece of evidence."""
+
+    max_raw_bytes_setting: str
+    add = staticmethod(lambda **kwargs: None)
+
+    def post(self, request: Request) -> Response:
+        report = self.report(request)
+        content = parse_content(request.data, max_bytes=getattr(settings, self.max_raw_bytes_setting))
+        try:
+            type(self).add(report=report, content=content)
+        except IntakeError as exc:
+            raise IntakeRefused(exc) from None
+        return Response({"status": "stored"}, status=status.HTTP_201_CREATED)
+
+
+def _content_schema(operation_id: str):
+    return extend_schema(
+        operation_id=operation_id, parameters=[RECEIPT_HEADER], request=CONTENT_REQUEST,
+        examples=[OpenApiExample("Encrypted", request_only=True,
+                                 value={"key_id": "ik-3f9a0c1d2b4e", "ciphertext": "base64url HPKE output"}),
+                  OpenApiExample("Stored", response_only=True, status_codes=["201"], value={"status": "stored"})],
+        responses={201: inline_serializer(f"{operation_id}_stored", fields={"status": serializers.CharField()})},
+    )
+
+
+@extend_schema_view(post=_content_schema("followup_add"))
+class FollowUpsView(_EncryptedContentView):
     max_body_bytes = _b64_len(settings.SANAD_MAX_FOLLOWUP_BYTES) + 1024
-
-    @extend_schema(operation_id="followup_add", parameters=[RECEIPT_HEADER], request=CONTENT_REQUEST,
-                   examples=[OpenApiExample("Encrypted", request_only=True,
-                                            value={"key_id": "ik-3f9a0c1d2b4e", "ciphertext": "base64url HPKE output"}),
-                             OpenApiExample("Stored", response_only=True, status_codes=["201"], value={"status": "stored"})],
-                   responses={201: inline_serializer("Stored", fields={"status": serializers.CharField()})})
-    def post(self, request: Request) -> Response:
-        report = self.report(request)
-        content = parse_content(request.data, max_bytes=settings.SANAD_MAX_FOLLOWUP_BYTES)
-        try:
-            followup_add(report=report, content=content)
-        except IntakeError as exc:
-            raise IntakeRefused(exc) from None
-        return Response({"status": "stored"}, status=status.HTTP_201_CREATED)
+    max_raw_bytes_setting = "SANAD_MAX_FOLLOWUP_BYTES"
+    add = staticmethod(followup_add)
 
 
-class EvidenceView(ReceiptView):
+@extend_schema_view(post=_content_schema("evidence_add"))
+class EvidenceView(_EncryptedContentView):
     max_body_bytes = _b64_len(settings.SANAD_MAX_EVIDENCE_BYTES) + 1024
-
-    @extend_schema(operation_id="evidence_add", parameters=[RECEIPT_HEADER], request=CONTENT_REQUEST,
-                   examples=[OpenApiExample("Encrypted", request_only=True,
-                                            value={"key_id": "ik-3f9a0c1d2b4e", "ciphertext": "base64url HPKE output"}),
-                             OpenApiExample("Stored", response_only=True, status_codes=["201"], value={"status": "stored"})],
-                   responses={201: inline_serializer("EvidenceStored", fields={"status": serializers.CharField()})})
-    def post(self, request: Request) -> Response:
-        report = self.report(request)
-        content = parse_content(request.data, max_bytes=settings.SANAD_MAX_EVIDENCE_BYTES)
-        try:
-            evidence_add(report=report, content=content)
-        except IntakeError as exc:
-            raise IntakeRefused(exc) from None
-        return Response({"status": "stored"}, status=status.HTTP_201_CREATED)
+    max_raw_bytes_setting = "SANAD_MAX_EVIDENCE_BYTES"
+    add = staticmethod(evidence_add)

@@ -2,7 +2,6 @@
 
 import pytest
 from django.core.exceptions import ValidationError
-from django.db import connection
 
 from accounts.models import KeyGrant, PersonalKey, SharedKey, StaffUser
 from accounts.roles import KeyPurpose, Role
@@ -27,25 +26,9 @@ from accounts.services import (
 from backend.crypto import hpke
 from backend.crypto.errors import DecryptionFailed, WrongPassword
 from tests.conftest import OTHER_PASSWORD, PASSWORD
+from tests.dumps import database_dump
 
 pytestmark = pytest.mark.django_db
-
-
-def all_database_bytes() -> bytes:
-    """Every column of every Sanad table, as bytes, for plaintext scans."""
-    chunks = []
-    with connection.cursor() as cursor:
-        for model in (StaffUser, PersonalKey, SharedKey, KeyGrant):
-            table = model._meta.db_table
-            columns = ", ".join(connection.ops.quote_name(f.column) for f in model._meta.concrete_fields)
-            cursor.execute(f"SELECT {columns} FROM {connection.ops.quote_name(table)}")
-            for row in cursor.fetchall():
-                for value in row:
-                    if isinstance(value, (bytes, memoryview)):
-                        chunks.append(bytes(value))
-                    elif value is not None:
-                        chunks.append(str(value).encode())
-    return b"\x00".join(chunks)
 
 
 def unlock(user, password=PASSWORD, key=None):
@@ -61,7 +44,7 @@ def test_only_decrypting_roles_get_a_personal_key(personas):
 def test_no_private_key_or_contact_is_stored_in_clear(personas):
     alice_personal = personal_key_unlock(user=personas["alice"], password=PASSWORD)
     intake_private = unlock(personas["alice"], key=personas["intake"])
-    stored = all_database_bytes()
+    stored = database_dump()
     for secret in (alice_personal.raw, intake_private.raw):
         assert secret not in stored
         assert secret[:16] not in stored

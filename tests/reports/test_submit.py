@@ -6,7 +6,6 @@ import json
 import re
 
 import pytest
-from django.db import connection
 
 from accounts.services import personal_key_unlock, shared_key_unlock
 from backend.crypto import hpke
@@ -15,24 +14,10 @@ from backend.receipts import receipt_hash
 from backend.sealed_fields import open_value
 from reports.models import FollowUp, Report, ReportIndicator, ReportState
 from tests.conftest import PASSWORD
+from tests.dumps import database_dump
 from tests.reports.conftest import CANARY
 
 pytestmark = pytest.mark.django_db
-
-
-def database_dump() -> bytes:
-    """Every row of every table, as bytes: where a plaintext canary must never appear."""
-    chunks = []
-    with connection.cursor() as cursor:
-        for table in connection.introspection.table_names():
-            cursor.execute(f"SELECT * FROM {connection.ops.quote_name(table)}")
-            for row in cursor.fetchall():
-                for value in row:
-                    if isinstance(value, (bytes, memoryview)):
-                        chunks.append(bytes(value))
-                    elif value is not None:
-                        chunks.append(str(value).encode())
-    return b"\x00".join(chunks)
 
 
 def test_a_report_is_stored_encrypted_and_answered_with_a_receipt(personas, envelope, submit):
