@@ -1,36 +1,51 @@
 """Hashcash proof of work and global intake counters: flooding is made costly
 without knowing who anyone is.
 
-A challenge is 16 random bytes the server remembers (in the cache shared by
-every replica) with the difficulty it was issued at, for a short time. The
-client finds a decimal nonce such that SHA-256(challenge || ASCII nonce)
-starts with `difficulty` zero bits. A challenge is accepted once: deleting it
-from the cache is the atomic "first one wins". Difficulty rises by one bit per
-doubling of the intake rate over a threshold. Losing the cache only loses
-outstanding challenges, never a report.
+A challenge is stateless: 16 random bytes, its expiry and its difficulty,
+authenticated with a MAC under a key derived from SECRET_KEY. Issuing one
+writes nothing (so fetching challenges cannot fill any store). The client
+finds a decimal nonce such that SHA-256(challenge bytes || ASCII nonce) starts
+with `difficulty` zero bits. A challenge is spent once: the caller records its
+digest in PostgreSQL in the same transaction as what it paid for (see
+reports.models.SpentChallenge), so single use survives a Redis outage.
+
+Difficulty rises by one bit per doubling of the intake rate over a threshold;
+a proof issued more than one bit below the current difficulty is refused, so
+cheap challenges cannot be stockpiled for a flood. The rate counters live in
+the shared cache and fail open: with Redis down, difficulty is the base one
+and intake goes on.
 """
 
 from __future__ import annotations
 
 import hashlib
+import hmac
+import logging
 import math
 import secrets
+import struct
 import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from django.conf import settings
 from django.core.cache import cache
+from django.utils.crypto import salted_hmac
 
 from backend.crypto.encoding import b64url_decode, b64url_encode
 from backend.crypto.errors import MalformedEncoding
 
-CHALLENGE_BYTES = 16
+logger = logging.getLogger(__name__)
+
+_BODY = struct.Struct(">16sQB")  # random, expiry (unix seconds), difficulty
+_MAC_LEN = 16
+CHALLENGE_BYTES = _BODY.size + _MAC_LEN
 MAX_NONCE_DIGITS = 20
+_MAC_SALT = "sanad.pow.challenge.v1"
 
 
 class PowError(Exception):
-    """The proof of work is missing, malformed, wrong, expired or used; the message is safe to show."""
+    """The proof of work is missing, malformed, wrong, expired or too cheap; the message is safe to show."""
 
 
 @dataclass(frozen=True)
@@ -38,6 +53,14 @@ class Challenge:
     challenge: str
     difficulty: int
     expires_at: str
+
+
+@dataclass(frozen=True)
+class Proof:
+    """A verified, not yet spent proof: record `digest` where it is spent."""
+
+    digest: bytes
+    expires_at: datetime
 
 
 def _now() -> float:
@@ -48,20 +71,38 @@ def _minute(offset: int = 0) -> int:
     return int(_now() // 60) - offset
 
 
-def count_event(name: str) -> int:
-    """Count one event of `name` in the current minute (shared across replicas); returns the new count."""
+# --- Global counters (shared cache; fail open) ---------------------------------
+
+
+def count_event(name: str, amount: int = 1) -> int:
+    """Add `amount` to the current minute's count of `name`; 0 if the cache is unreachable."""
     key = f"sanad:count:{name}:{_minute()}"
     try:
-        return cache.incr(key)  # one round trip in the common case
-    except ValueError:  # first event of this minute
-        if cache.add(key, 1, timeout=180):
-            return 1
-        return cache.incr(key)  # another replica created it meanwhile
+        try:
+            return cache.incr(key, amount)  # one round trip in the common case
+        except ValueError:  # first event of this minute
+            if cache.add(key, amount, timeout=180):
+                return amount
+            return cache.incr(key, amount)  # another replica created it meanwhile
+    except Exception:
+        logger.warning("counter %s unavailable; intake goes on without it", name)
+        return 0
 
 
 def recent_count(name: str) -> int:
-    """Events of `name` in the current and the previous minute."""
-    return sum(cache.get_many([f"sanad:count:{name}:{_minute(offset)}" for offset in (0, 1)]).values())
+    """Events of `name` in the current and the previous minute; 0 if the cache is unreachable."""
+    try:
+        return sum(cache.get_many([f"sanad:count:{name}:{_minute(offset)}" for offset in (0, 1)]).values())
+    except Exception:
+        logger.warning("counter %s unavailable; intake goes on without it", name)
+        return 0
+
+
+# --- Challenges -----------------------------------------------------------------------
+
+
+def pow_required() -> bool:
+    return settings.SANAD_POW_BASE_BITS > 0
 
 
 def current_difficulty() -> int:
@@ -75,42 +116,45 @@ def current_difficulty() -> int:
     return min(settings.SANAD_POW_MAX_BITS, base + extra)
 
 
+def _mac(body: bytes) -> bytes:
+    return salted_hmac(_MAC_SALT, body, algorithm="sha256").digest()[:_MAC_LEN]
+
+
+def _iso(timestamp: float) -> str:
+    return datetime.fromtimestamp(timestamp, UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
+
+
 def pow_challenge_issue() -> Challenge:
     difficulty = current_difficulty()
-    expires = _now() + settings.SANAD_POW_TTL_SECONDS
-    expires_at = datetime.fromtimestamp(expires, UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
+    expires = int(_now()) + settings.SANAD_POW_TTL_SECONDS
     if difficulty == 0:
-        return Challenge(challenge="", difficulty=0, expires_at=expires_at)
-    raw = secrets.token_bytes(CHALLENGE_BYTES)
-    cache.set(f"sanad:pow:{raw.hex()}", difficulty, timeout=settings.SANAD_POW_TTL_SECONDS)
-    return Challenge(challenge=b64url_encode(raw), difficulty=difficulty, expires_at=expires_at)
+        return Challenge(challenge="", difficulty=0, expires_at=_iso(expires))
+    body = _BODY.pack(secrets.token_bytes(16), expires, difficulty)
+    return Challenge(challenge=b64url_encode(body + _mac(body)), difficulty=difficulty, expires_at=_iso(expires))
 
 
 def leading_zero_bits(digest: bytes) -> int:
-    value = int.from_bytes(digest, "big")
-    return len(digest) * 8 - value.bit_length()
+    return len(digest) * 8 - int.from_bytes(digest, "big").bit_length()
 
 
-def pow_required() -> bool:
-    return settings.SANAD_POW_BASE_BITS > 0
-
-
-def pow_verify_and_consume(proof: object) -> None:
-    """Accept a {"challenge", "nonce"} proof once, or raise PowError."""
+def pow_verify(proof: object) -> Proof:
+    """Check a {"challenge", "nonce"} proof; the caller spends it (records its digest) atomically."""
     if not isinstance(proof, dict) or set(proof) != {"challenge", "nonce"}:
         raise PowError('Send "pow": {"challenge": ..., "nonce": ...} from GET /api/v1/pow/.')
     challenge, nonce = proof["challenge"], proof["nonce"]
     if not isinstance(nonce, str) or not nonce.isascii() or not nonce.isdigit() or len(nonce) > MAX_NONCE_DIGITS:
         raise PowError("The nonce must be a decimal string of at most 20 digits.")
     try:
-        raw = b64url_decode(challenge, max_bytes=CHALLENGE_BYTES)
+        raw = b64url_decode(challenge, max_bytes=CHALLENGE_BYTES) if isinstance(challenge, str) else b""
     except MalformedEncoding:
-        raise PowError("Unknown, expired or used challenge.") from None
-    key = f"sanad:pow:{raw.hex()}"
-    difficulty = cache.get(key)
-    if difficulty is None:
-        raise PowError("Unknown, expired or used challenge.")
+        raw = b""
+    if len(raw) != CHALLENGE_BYTES or not hmac.compare_digest(_mac(raw[: _BODY.size]), raw[_BODY.size :]):
+        raise PowError("Unknown or expired challenge; fetch a new one.")
+    _, expires, difficulty = _BODY.unpack(raw[: _BODY.size])
+    if expires < _now():
+        raise PowError("Unknown or expired challenge; fetch a new one.")
+    if difficulty < current_difficulty() - 1:
+        raise PowError("This challenge was issued before intake got busier; fetch a new one.")
     if leading_zero_bits(hashlib.sha256(raw + nonce.encode("ascii")).digest()) < difficulty:
         raise PowError("The nonce does not meet the challenge's difficulty.")
-    if not cache.delete(key):  # someone else spent it first
-        raise PowError("Unknown, expired or used challenge.")
+    return Proof(digest=hashlib.sha256(raw).digest(), expires_at=datetime.fromtimestamp(expires, UTC))

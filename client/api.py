@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import base64
+import ipaddress
 import json
 import urllib.error
+import urllib.parse
 import urllib.request
 from dataclasses import dataclass, field
 
@@ -60,10 +62,31 @@ class Status:
     replies: list[dict]
 
 
+class _NoRedirects(urllib.request.HTTPRedirectHandler):
+    """A redirect could send the receipt (Authorization) or the triage fields to another host."""
+
+    def redirect_request(self, req, fp, code, msg, headers, newurl):
+        raise ClientError(code, "The server answered with a redirect; refusing to follow it.")
+
+
+def _is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
 class SanadClient:
     def __init__(self, base_url: str, *, timeout: float = 60) -> None:
+        parts = urllib.parse.urlsplit(base_url)
+        # Plain http would show the triage fields and the receipt to anyone on the national network.
+        if parts.scheme != "https" and not (parts.scheme == "http" and _is_loopback(parts.hostname or "")):
+            raise ValueError("The server address must start with https:// (plain http only for this machine).")
         self.base_url = base_url.rstrip("/")
         self.timeout = timeout
+        self._opener = urllib.request.build_opener(_NoRedirects)
 
     def _call(self, method: str, path: str, body: dict | None = None, receipt: str | None = None) -> object:
         data = json.dumps(body).encode() if body is not None else None
@@ -75,7 +98,7 @@ class SanadClient:
             headers["Authorization"] = f"Receipt {receipt}"
         request = urllib.request.Request(self.base_url + path, data=data, method=method, headers=headers)
         try:
-            with urllib.request.urlopen(request, timeout=self.timeout) as response:
+            with self._opener.open(request, timeout=self.timeout) as response:
                 return json.loads(response.read() or b"null")
         except urllib.error.HTTPError as exc:
             raw = exc.read()
@@ -140,19 +163,24 @@ class SanadClient:
             replies = [json.loads(hpke.open_reply(private, b64d(item))) for item in answer["replies"]]
         return Status(status=answer["status"], updated=answer["updated"], replies=replies)
 
+    def _send_content(self, path: str, receipt: str, key: IntakeKey, ciphertext: bytes) -> None:
+        body = {"key_id": key.key_id, "ciphertext": b64e(ciphertext)}
+        proof = self._pow()
+        if proof is not None:
+            body["pow"] = proof
+        self._call("POST", path, body, receipt=receipt)
+
     def follow_up(self, receipt: str, narrative: str) -> None:
         key = self.choose_key()
         ciphertext = hpke.seal(key.kem, key.public_key, content.followup_content(narrative),
                                b"sanad/v1/followup:" + key.key_id.encode())
-        self._call("POST", "/api/v1/reports/followups/", {"key_id": key.key_id, "ciphertext": b64e(ciphertext)},
-                   receipt=receipt)
+        self._send_content("/api/v1/reports/followups/", receipt, key, ciphertext)
 
     def add_evidence(self, receipt: str, *, data: bytes, filename: str, media_type: str) -> None:
         key = self.choose_key()
         plaintext = content.evidence_plaintext(filename=filename, media_type=media_type, data=data)
         ciphertext = hpke.seal(key.kem, key.public_key, plaintext, b"sanad/v1/evidence:" + key.key_id.encode())
-        self._call("POST", "/api/v1/reports/evidence/", {"key_id": key.key_id, "ciphertext": b64e(ciphertext)},
-                   receipt=receipt)
+        self._send_content("/api/v1/reports/evidence/", receipt, key, ciphertext)
 
     def withdraw(self, receipt: str) -> None:
         self._call("DELETE", "/api/v1/reports/", receipt=receipt)

@@ -16,7 +16,7 @@ from pathlib import Path
 
 from client import vault
 from client.api import ClientError, SanadClient, Triage
-from client.images import SUPPORTED, strip_metadata
+from client.images import strip_metadata
 
 FLAGS = ["death_threat", "home_address_exposed", "photo_exposed", "family_targeted", "followed", "weapon_seen"]
 CATEGORIES = ["phone_threat", "telegram_doxxing", "attempted_attack", "kidnapping_attempt", "surveillance", "other"]
@@ -54,13 +54,25 @@ def cmd_submit(args) -> None:
         immediate_danger=args.danger, needs_relocation=args.relocation, flags=args.flag, indicators=indicators,
     )
     contact = {"method": args.contact_method, "value": getpass.getpass("Contact (not echoed): ")} if args.contact_method else None
-    result = SanadClient(args.server).submit(narrative=_narrative(args), triage=triage, contact=contact)
+    narrative = _narrative(args)
+    client = SanadClient(args.server)
+    # Everything that could fail locally is settled before the report exists: a
+    # report whose receipt is lost can never be followed up or withdrawn.
+    phrase = None
     if args.save:
-        vault.save(Path(args.save), {"receipt": result.receipt, "reply_key": result.reply_key},
-                   _passphrase(args, confirm=not args.passphrase_file))
-        print(f"Receipt and reply key saved, encrypted, to {args.save}.")
+        phrase = _passphrase(args, confirm=not args.passphrase_file)
+        vault.check_passphrase(phrase)
+    result = client.submit(narrative=narrative, triage=triage, contact=contact)
+    if args.save:
+        try:
+            vault.save(Path(args.save), {"receipt": result.receipt, "reply_key": result.reply_key}, phrase)
+            print(f"Receipt and reply key saved, encrypted, to {args.save}.")
+        except (OSError, vault.VaultError) as exc:
+            print(f"Could not save the vault ({exc}); write the receipt and reply key down now.", file=sys.stderr)
+            print(f"Reply key: {result.reply_key}")
     print(f"Receipt: {result.receipt}")
-    print(f"Reply key: {result.reply_key}")
+    if not args.save:
+        print(f"Reply key: {result.reply_key}")
     print("Keep both secret: the receipt lets you follow up or withdraw; the reply key reads answers.")
 
 
@@ -82,12 +94,18 @@ def cmd_evidence(args) -> None:
     receipt, _ = _secrets(args)
     path = Path(args.file)
     data = path.read_bytes()
-    guessed = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
-    if guessed in SUPPORTED.values():
-        data, guessed = strip_metadata(data)
+    # Judged by content, not by name: photos saved from messengers often have no extension or .bin.
+    try:
+        data, media_type = strip_metadata(data)
         print("Photo metadata (EXIF, GPS, camera) removed.")
-    elif guessed.startswith("image/") and not args.allow_unstripped:
-        raise SystemExit(f"Cannot remove metadata from {guessed}; convert it to JPEG or PNG, or pass --allow-unstripped.")
+    except ValueError:
+        if not args.allow_unstripped:
+            raise SystemExit(
+                "This client can clean only JPEG, PNG and WebP photos. Videos, PDFs and documents can hold a "
+                "location, a device or an author: pass --allow-unstripped to send this file as it is."
+            ) from None
+        media_type = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+    guessed = media_type
     # The original file name can identify a phone or a moment; send a neutral one unless asked.
     suffix = mimetypes.guess_extension(guessed) or ""
     filename = path.name if args.keep_filename else f"evidence{suffix}"

@@ -6,25 +6,35 @@ import hashlib
 import json
 
 # Content is padded up to the next of these sizes (bytes), so a short threat and
-# a long account look alike on the wire; beyond the last, to a multiple of it.
+# a long account look alike on the wire. The largest sizes stay under the
+# server's caps (256 KiB per report, 64 KiB per follow-up) with room for the
+# HPKE overhead (1,136 bytes for the post-quantum suite).
 BUCKETS = (1024, 2048, 4096, 8192, 16384, 32768, 65536, 131072)
+MAX_REPORT = 240 * 1024
+MAX_FOLLOWUP = 60 * 1024
 
 
-def bucket_for(size: int) -> int:
+class TooLong(ValueError):
+    pass
+
+
+def bucket_for(size: int, maximum: int) -> int:
+    if size > maximum:
+        raise TooLong(f"Too long ({size} bytes; at most {maximum}): send the rest as a follow-up.")
     for bucket in BUCKETS:
-        if size <= bucket:
+        if size <= bucket <= maximum:
             return bucket
-    return -(-size // BUCKETS[-1]) * BUCKETS[-1]
+    return maximum
 
 
 def _dump(document: dict) -> bytes:
     return json.dumps(document, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
 
 
-def padded(document: dict) -> bytes:
+def padded(document: dict, maximum: int = MAX_REPORT) -> bytes:
     """UTF-8 JSON of `document` with a "pad" string filling it to its size bucket exactly."""
     bare = _dump({**document, "pad": ""})
-    target = bucket_for(len(bare))
+    target = bucket_for(len(bare), maximum)
     result = _dump({**document, "pad": "=" * (target - len(bare))})
     assert len(result) == target
     return result
@@ -43,7 +53,7 @@ def report_content(*, narrative: str, occurred_on: str | None = None, location_t
 
 
 def followup_content(narrative: str) -> bytes:
-    return padded({"narrative": narrative})
+    return padded({"narrative": narrative}, MAX_FOLLOWUP)
 
 
 def evidence_plaintext(*, filename: str, media_type: str, data: bytes) -> bytes:

@@ -24,9 +24,13 @@ def _key(passphrase: str, salt: bytes) -> bytes:
     return Scrypt(salt=salt, length=32, n=_N, r=_R, p=_P).derive(passphrase.encode("utf-8"))
 
 
-def save(path: Path, secrets: dict, passphrase: str) -> None:
+def check_passphrase(passphrase: str) -> None:
     if len(passphrase) < 8:
         raise VaultError("Use a passphrase of at least 8 characters.")
+
+
+def save(path: Path, secrets: dict, passphrase: str) -> None:
+    check_passphrase(passphrase)
     salt, nonce = os.urandom(16), os.urandom(12)
     body = AESGCM(_key(passphrase, salt)).encrypt(nonce, json.dumps(secrets).encode(), MAGIC)
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)

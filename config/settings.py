@@ -114,16 +114,22 @@ SANAD_MAX_FOLLOWUP_BYTES = env_int("SANAD_MAX_FOLLOWUP_BYTES", 64 * 1024, minimu
 SANAD_MAX_EVIDENCE_BYTES = env_int("SANAD_MAX_EVIDENCE_BYTES", 10 * 1024 * 1024, minimum=64 * 1024)
 SANAD_MAX_FOLLOWUPS_PER_REPORT = env_int("SANAD_MAX_FOLLOWUPS_PER_REPORT", 100, minimum=1)
 SANAD_MAX_EVIDENCE_PER_REPORT = env_int("SANAD_MAX_EVIDENCE_PER_REPORT", 20, minimum=1)
+SANAD_MAX_EVIDENCE_TOTAL_BYTES = env_int("SANAD_MAX_EVIDENCE_TOTAL_BYTES", 50 * 1024 * 1024, minimum=64 * 1024)
+# Follow-ups and evidence stored per minute across all reports (429 beyond): one
+# paid receipt must not be able to fill the disk.
+SANAD_UPLOAD_BYTES_PER_MINUTE = env_int("SANAD_UPLOAD_BYTES_PER_MINUTE", 256 * 1024 * 1024, minimum=1024 * 1024)
 # Hashcash difficulty in bits: 0 turns proof of work off. 18 bits is about 2^18
 # SHA-256 calls, around a second on a phone; each doubling of the intake rate
 # over the threshold (reports per minute) adds a bit, up to the maximum.
 SANAD_POW_BASE_BITS = env_int("SANAD_POW_BASE_BITS", 18, minimum=0, maximum=30)
 SANAD_POW_MAX_BITS = env_int("SANAD_POW_MAX_BITS", 26, minimum=0, maximum=32)
 SANAD_POW_RATE_THRESHOLD = env_int("SANAD_POW_RATE_THRESHOLD", 30, minimum=1)
-SANAD_POW_TTL_SECONDS = env_int("SANAD_POW_TTL_SECONDS", 600, minimum=30)
-# Global shaping (no per-client limits: we do not know clients): beyond these,
-# new reports and failed receipt look-ups get 429 until the minute turns.
-SANAD_INTAKE_MAX_PER_MINUTE = env_int("SANAD_INTAKE_MAX_PER_MINUTE", 600, minimum=1)
+SANAD_POW_TTL_SECONDS = env_int("SANAD_POW_TTL_SECONDS", 300, minimum=30)
+# Global shaping (no per-client limits: we do not know clients). The cap counts
+# only reports that paid their proof of work, and sits far above real load
+# (it is a backstop; rising difficulty is the shaping). Failed receipt
+# look-ups beyond their cap get 429; a right receipt is never refused.
+SANAD_INTAKE_MAX_PER_MINUTE = env_int("SANAD_INTAKE_MAX_PER_MINUTE", 3000, minimum=1)
 SANAD_RECEIPT_FAILURES_PER_MINUTE = env_int("SANAD_RECEIPT_FAILURES_PER_MINUTE", 300, minimum=1)
 
 # --- Hosts, database, broker ----------------------------------------------------

@@ -15,7 +15,7 @@ from rest_framework.views import APIView
 from accounts.selectors import intake_keys_offered
 from backend.crypto.encoding import b64url_encode
 from backend.crypto.hpke import AEAD_NAME, KDF_NAME, Suite
-from backend.pow import PowError, count_event, pow_challenge_issue, pow_required, pow_verify_and_consume, recent_count
+from backend.pow import PowError, Proof, count_event, pow_challenge_issue, pow_required, pow_verify, recent_count
 from reports.envelope import parse_content, parse_report_envelope
 from reports.models import Report
 from reports.parsers import BoundedJSONParser
@@ -47,18 +47,27 @@ class PublicView(APIView):
     permission_classes = [AllowAny]
     parser_classes = [BoundedJSONParser]
 
+    def proof(self, data: object) -> Proof | None:
+        """The verified (not yet spent) proof of work in `data["pow"]`, when the server asks for one."""
+        if not pow_required():
+            return None
+        try:
+            return pow_verify(data.get("pow") if isinstance(data, dict) else None)
+        except PowError as exc:
+            raise ValidationError({"pow": str(exc)}) from None
+
 
 class ReceiptView(PublicView):
     """Authorization: Receipt <receipt>. A wrong, unknown, withdrawn or malformed receipt
-    gets the same 401 after the same work; a flood of failures closes these calls for a minute."""
+    gets the same 401 after the same work. A right receipt is never refused: a flood of
+    failures can only turn further failures into 429, never lock a reporter out."""
 
     def report(self, request: Request) -> Report:
-        if recent_count("receipt-failure") >= settings.SANAD_RECEIPT_FAILURES_PER_MINUTE:
-            raise Throttled(wait=60)
         scheme, _, value = request.META.get("HTTP_AUTHORIZATION", "").partition(" ")
-        report = report_for_receipt(value.strip() if scheme == "Receipt" else "")
+        report = report_for_receipt(value.strip() if scheme.lower() == "receipt" else "")
         if report is None:
-            count_event("receipt-failure")
+            if count_event("receipt-failure") > settings.SANAD_RECEIPT_FAILURES_PER_MINUTE:
+                raise Throttled(wait=60)
             raise UnknownReceipt()
         return report
 
@@ -156,17 +165,14 @@ class ReportsView(ReceiptView):
         ],
     )
     def post(self, request: Request) -> Response:
+        data = request.data
+        proof = self.proof(data)  # first: everything after costs the server more than this
+        # A backstop counted only in paid reports: a flood must pay to reach it.
         if recent_count("report") >= settings.SANAD_INTAKE_MAX_PER_MINUTE:
             raise Throttled(wait=60)
-        data = request.data
-        if pow_required():
-            try:
-                pow_verify_and_consume(data.get("pow") if isinstance(data, dict) else None)
-            except PowError as exc:
-                raise ValidationError({"pow": str(exc)}) from None
         envelope = parse_report_envelope(data, max_bytes=settings.SANAD_MAX_REPORT_BYTES)
         try:
-            _, receipt = report_submit(envelope=envelope)
+            _, receipt = report_submit(envelope=envelope, proof=proof)
         except IntakeError as exc:
             raise IntakeRefused(exc) from None
         count_event("report")
@@ -211,11 +217,16 @@ class _EncryptedContentView(ReceiptView):
 
     def post(self, request: Request) -> Response:
         report = self.report(request)
+        proof = self.proof(request.data)
         content = parse_content(request.data, max_bytes=getattr(settings, self.max_raw_bytes_setting))
+        size = len(content.ciphertext)
+        if recent_count("upload-bytes") + size > settings.SANAD_UPLOAD_BYTES_PER_MINUTE:
+            raise Throttled(wait=60)
         try:
-            type(self).add(report=report, content=content)
+            type(self).add(report=report, content=content, proof=proof)
         except IntakeError as exc:
             raise IntakeRefused(exc) from None
+        count_event("upload-bytes", size)
         return Response({"status": "stored"}, status=status.HTTP_201_CREATED)
 
 

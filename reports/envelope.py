@@ -22,12 +22,12 @@ from backend.crypto.errors import CryptoError, InvalidIndicator
 from reports.vocabulary import FLAGS, LANGUAGES, PLACES, Category
 
 ENVELOPE_FIELDS = {"version", "key_id", "ciphertext", "triage", "reply_public_key", "pow"}
-CONTENT_FIELDS = {"key_id", "ciphertext"}
+CONTENT_FIELDS = {"key_id", "ciphertext", "pow"}  # pow: when the server asks for it, as for reports
 TRIAGE_REQUIRED = {"category", "governorate", "incident_month", "immediate_danger", "needs_relocation", "language"}
 TRIAGE_FIELDS = TRIAGE_REQUIRED | {"flags", "indicators"}
 MAX_INDICATORS = 20
 EARLIEST_MONTH = date(2000, 1, 1)
-_MONTH = re.compile(r"\A(\d{4})-(0[1-9]|1[0-2])\Z")
+_MONTH = re.compile(r"\A([0-9]{4})-(0[1-9]|1[0-2])\Z")  # ASCII digits only
 
 
 @dataclass
@@ -75,7 +75,9 @@ class _Errors(dict):
 
     def unknown(self, data: dict, allowed: set[str], prefix: str = "") -> None:
         for name in sorted(set(data) - allowed):
-            self[f"{prefix}{name}"[:80]] = "Unknown field."
+            # Escaped: a name with lone surrogates or control characters must not break the response.
+            safe = name.encode("ascii", "backslashreplace").decode("ascii")
+            self[f"{prefix}{safe}"[:80]] = "Unknown field."
 
     def raise_if_any(self) -> None:
         if self:
@@ -115,6 +117,9 @@ def _month(errors: _Errors, value: object) -> date | None:
     if not match:
         errors["triage.incident_month"] = 'Must be "YYYY-MM".'
         return None
+    if not EARLIEST_MONTH.year <= int(match[1]) <= 9999:
+        errors["triage.incident_month"] = "Must not be in the future or before 2000."
+        return None
     month = date(int(match[1]), int(match[2]), 1)
     # A day of slack: in Baghdad (UTC+3) the new month starts before it does in UTC.
     latest = (timezone.now() + timedelta(days=1)).date().replace(day=1)
@@ -151,11 +156,11 @@ def _triage(errors: _Errors, data: object) -> Triage | None:
     for name in sorted(TRIAGE_REQUIRED - set(data)):
         errors[f"triage.{name}"] = "Required."
     category, governorate, language = data.get("category"), data.get("governorate"), data.get("language")
-    if "category" in data and category not in Category.values:
+    if "category" in data and (not isinstance(category, str) or category not in Category.values):
         errors["triage.category"] = f"Must be one of {', '.join(Category.values)}."
     if "governorate" in data and (not isinstance(governorate, str) or governorate not in PLACES):
         errors["triage.governorate"] = "Must be an ISO 3166-2:IQ code (e.g. IQ-BG) or a country code for abroad."
-    if "language" in data and language not in LANGUAGES:
+    if "language" in data and (not isinstance(language, str) or language not in LANGUAGES):
         errors["triage.language"] = "Must be one of ar, ckb, en."
     for name in ("immediate_danger", "needs_relocation"):
         if name in data and not isinstance(data[name], bool):

@@ -110,3 +110,14 @@ class Reply(models.Model):
 
     def __str__(self) -> str:
         return f"reply {str(self.pk)[:8]}"
+
+
+class SpentChallenge(models.Model):
+    """A proof-of-work challenge already paid with: recorded in the same transaction as the
+    report, follow-up or evidence it bought, so each is spent once even if Redis is lost."""
+
+    digest = models.BinaryField(max_length=32, unique=True)
+    expires_at = models.DateTimeField(db_index=True)
+
+    def __str__(self) -> str:
+        return "spent challenge"

@@ -36,3 +36,5 @@ class BoundedJSONParser(JSONParser):
             return json.loads(body.decode("utf-8"), parse_constant=_refuse_constant)
         except (ValueError, UnicodeDecodeError):
             raise ParseError("Body is not valid UTF-8 JSON.") from None
+        except RecursionError:
+            raise ParseError("Body is nested too deeply.") from None

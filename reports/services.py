@@ -8,15 +8,17 @@ from __future__ import annotations
 
 import hashlib
 import json
+import secrets
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from backend.pow import Proof
 from backend.receipts import receipt_hash, receipt_new
 from backend.sealed_fields import seal_value
 from reports.envelope import Content, Envelope
-from reports.models import Evidence, FollowUp, Report, ReportIndicator, ReportState
+from reports.models import Evidence, FollowUp, Report, ReportIndicator, ReportState, SpentChallenge
 
 
 class IntakeError(Exception):
@@ -35,17 +37,44 @@ class TooMany(IntakeError):
     status, code = 413, "too_many"
 
 
+class ChallengeSpent(IntakeError):
+    field = "pow"
+
+
+def _spend(proof: Proof | None) -> None:
+    """Record a proof as spent, inside the caller's transaction (unique: a second spend fails)."""
+    if proof is not None:
+        SpentChallenge.objects.create(digest=proof.digest, expires_at=proof.expires_at)
+
+
+def _refusal_for(integrity_error: IntegrityError, *, digest: bytes, model, proof: Proof | None) -> IntakeError:
+    """Which uniqueness rule a failed write broke, as the reporter should hear it."""
+    if proof is not None and SpentChallenge.objects.filter(digest=proof.digest).exists():
+        return ChallengeSpent("This proof of work was used already; fetch a new challenge.")
+    if model.objects.filter(ciphertext_sha256=digest).exists():
+        return DuplicateCiphertext("This ciphertext was received already.")
+    raise integrity_error
+
+
+def _forget_spent_challenges_sometimes() -> None:
+    # Expired challenges can never be presented again; about one write in a
+    # hundred sweeps them, so the table stays as small as a few minutes of intake.
+    if secrets.randbelow(100) == 0:
+        SpentChallenge.objects.filter(expires_at__lt=timezone.now()).delete()
+
+
 def _digest(ciphertext: bytes) -> bytes:
     return hashlib.sha256(ciphertext).digest()
 
 
-def report_submit(*, envelope: Envelope) -> tuple[Report, str]:
-    """Store a new report in state pending; returns it and its receipt (shown once, never stored)."""
+def report_submit(*, envelope: Envelope, proof: Proof | None = None) -> tuple[Report, str]:
+    """Store a new report in state pending, spending `proof`; returns it and its receipt (shown once, never stored)."""
     digest = _digest(envelope.ciphertext)
     receipt = receipt_new()
     triage = envelope.triage
     try:
         with transaction.atomic():
+            _spend(proof)
             report = Report(
                 intake_key=envelope.key,
                 ciphertext=envelope.ciphertext,
@@ -64,10 +93,9 @@ def report_submit(*, envelope: Envelope) -> tuple[Report, str]:
             ReportIndicator.objects.bulk_create(
                 ReportIndicator(report=report, kind=kind, bits=bits, value=value) for kind, value in triage.indicators
             )
-    except IntegrityError:
-        if Report.objects.filter(ciphertext_sha256=digest).exists():
-            raise DuplicateCiphertext("This ciphertext was received already.") from None
-        raise
+    except IntegrityError as exc:
+        raise _refusal_for(exc, digest=digest, model=Report, proof=proof) from None
+    _forget_spent_challenges_sometimes()
     return report, receipt
 
 
@@ -77,32 +105,41 @@ def _indexer_bits() -> int:
     return BlindIndexer.from_settings().bits
 
 
-def _add(model, *, report: Report, content: Content, cap: int, what: str, **extra):
+def _add(model, *, report: Report, content: Content, proof: Proof | None, cap: int, what: str,
+         total_cap: int | None = None, **extra):
     digest = _digest(content.ciphertext)
     try:
         with transaction.atomic():
             locked = Report.objects.select_for_update().get(pk=report.pk)
             if locked.state == ReportState.WITHDRAWN:
                 raise IntakeError("This report was withdrawn.")
-            if model.objects.filter(report=locked).count() >= cap:
+            existing = model.objects.filter(report=locked)
+            if existing.count() >= cap:
                 raise TooMany(f"A report holds at most {cap} {what}.")
+            if total_cap is not None:
+                stored = sum(existing.values_list("size", flat=True))
+                if stored + len(content.ciphertext) > total_cap:
+                    raise TooMany(f"A report holds at most {total_cap // (1024 * 1024)} MiB of {what}.")
+            _spend(proof)
             item = model.objects.create(
                 report=locked, intake_key=content.key, ciphertext=content.ciphertext, ciphertext_sha256=digest, **extra
             )
             Report.objects.filter(pk=locked.pk).update(updated_at=timezone.now())
-    except IntegrityError:
-        raise DuplicateCiphertext("This ciphertext was received already.") from None
+    except IntegrityError as exc:
+        raise _refusal_for(exc, digest=digest, model=model, proof=proof) from None
+    _forget_spent_challenges_sometimes()
     return item
 
 
-def followup_add(*, report: Report, content: Content) -> FollowUp:
-    return _add(FollowUp, report=report, content=content, cap=settings.SANAD_MAX_FOLLOWUPS_PER_REPORT, what="follow-ups")
+def followup_add(*, report: Report, content: Content, proof: Proof | None = None) -> FollowUp:
+    return _add(FollowUp, report=report, content=content, proof=proof, cap=settings.SANAD_MAX_FOLLOWUPS_PER_REPORT,
+                what="follow-ups")
 
 
-def evidence_add(*, report: Report, content: Content) -> Evidence:
+def evidence_add(*, report: Report, content: Content, proof: Proof | None = None) -> Evidence:
     return _add(
-        Evidence, report=report, content=content, cap=settings.SANAD_MAX_EVIDENCE_PER_REPORT, what="evidence files",
-        size=len(content.ciphertext),
+        Evidence, report=report, content=content, proof=proof, cap=settings.SANAD_MAX_EVIDENCE_PER_REPORT,
+        what="evidence files", total_cap=settings.SANAD_MAX_EVIDENCE_TOTAL_BYTES, size=len(content.ciphertext),
     )
 
 
@@ -118,11 +155,15 @@ def report_withdraw(*, report: Report) -> None:
         locked.evidence.all().delete()
         locked.replies.all().delete()
         locked.indicators.all().delete()
+        # Times are cut to the day: with national traffic records, a precise
+        # timestamp could tie the row to a subscriber.
+        day = timezone.now().replace(hour=0, minute=0, second=0, microsecond=0)
         Report.objects.filter(pk=locked.pk).update(
             state=ReportState.WITHDRAWN,
             ciphertext=None,
             receipt_hash=None,
             reply_public_key=None,
             triage_sealed=b"",
-            updated_at=timezone.now(),
+            created_at=locked.created_at.replace(hour=0, minute=0, second=0, microsecond=0),
+            updated_at=day,
         )

@@ -25,13 +25,35 @@ def test_the_client_imports_no_django():
     assert result.stdout.strip() == "False", result.stderr
 
 
-@pytest.mark.parametrize("length", [0, 1, 900, 1000, 1024, 3000, 70000, 200000])
+@pytest.mark.parametrize("length", [0, 1, 900, 1000, 1024, 3000, 70000, 100000])
 def test_content_is_padded_to_its_bucket_exactly(length):
     plaintext = content.report_content(narrative="ح" * length)
-    assert len(plaintext) in content.BUCKETS or len(plaintext) % content.BUCKETS[-1] == 0
+    assert len(plaintext) in content.BUCKETS or len(plaintext) == content.MAX_REPORT
     assert len(plaintext) >= len("ح".encode()) * length
     document = json.loads(plaintext)
     assert document["narrative"] == "ح" * length and set(document["pad"]) <= {"="}
+
+
+def test_padding_never_exceeds_what_the_server_accepts():
+    """Padded size plus the post-quantum HPKE overhead stays under the server's caps."""
+    overhead = 1120 + 16
+    assert len(content.report_content(narrative="x" * 200_000)) + overhead <= 256 * 1024
+    assert len(content.followup_content("ح" * 17_000)) + overhead <= 64 * 1024
+    with pytest.raises(content.TooLong):
+        content.followup_content("ح" * 40_000)
+    with pytest.raises(content.TooLong):
+        content.report_content(narrative="x" * 300_000)
+
+
+@pytest.mark.parametrize("url", ["http://sanad.example.org", "ftp://sanad.example.org", "sanad.example.org", "http://10.0.0.5"])
+def test_the_client_refuses_plain_http_except_on_this_machine(url):
+    from client.api import SanadClient
+
+    with pytest.raises(ValueError, match="https"):
+        SanadClient(url)
+    SanadClient("https://sanad.example.org")
+    SanadClient("http://127.0.0.1:8000")
+    SanadClient("http://localhost:8000")
 
 
 def test_short_and_long_threats_look_alike():

@@ -94,3 +94,47 @@ def test_the_client_reports_a_refusal_clearly(personas, live_server, tmp_path, c
     assert code == 1
     assert "triage.governorate" in capsys.readouterr().err
     assert not Report.objects.exists()
+
+
+def test_the_client_never_follows_a_redirect(personas, live_server):
+    from client.api import ClientError, SanadClient
+
+    with pytest.raises(ClientError) as excinfo:
+        SanadClient(live_server.url)._call("GET", "/admin", receipt="1234-5678-9012-3456-7890")  # 301 to /admin/
+    assert excinfo.value.status == 301
+
+
+def test_photos_are_cleaned_whatever_their_name_and_other_files_need_consent(personas, live_server, tmp_path, capsys):
+    (tmp_path / "phrase").write_text("correct horse battery")
+    (tmp_path / "story.txt").write_text("x")
+    secrets = ["--vault", str(tmp_path / "v"), "--passphrase-file", str(tmp_path / "phrase")]
+    server = ["--server", live_server.url]
+    assert main(server + ["submit", "--category", "other", "--governorate", "TR", "--month", "2026-11",
+                          "--narrative-file", str(tmp_path / "story.txt"), "--save", str(tmp_path / "v"),
+                          "--passphrase-file", str(tmp_path / "phrase")]) == 0
+    nameless = tmp_path / "photo_from_messenger.bin"
+    nameless.write_bytes(photo_with_metadata())
+    assert main(server + ["evidence", str(nameless)] + secrets) == 0
+    evidence = Evidence.objects.get()
+    report = evidence.report
+    plaintext = hpke.decrypt(staff_key(personas, report), bytes(evidence.ciphertext), info=hpke.evidence_info(evidence.intake_key.key_id))
+    header, _, data = plaintext.partition(b"\n")
+    assert json.loads(header)["media_type"] == "image/jpeg" and b"CanaryCamMaker" not in data
+
+    document = tmp_path / "statement.pdf"
+    document.write_bytes(b"%PDF-1.7 Author: canary-author")
+    with pytest.raises(SystemExit, match="allow-unstripped"):
+        main(server + ["evidence", str(document)] + secrets)
+    assert Evidence.objects.count() == 1
+    assert main(server + ["evidence", str(document), "--allow-unstripped"] + secrets) == 0
+    assert Evidence.objects.count() == 2
+
+
+def test_a_bad_vault_passphrase_stops_before_anything_is_submitted(personas, live_server, tmp_path, capsys):
+    (tmp_path / "short").write_text("short")
+    (tmp_path / "story.txt").write_text("x")
+    code = main(["--server", live_server.url, "submit", "--category", "other", "--governorate", "IQ-BG", "--month",
+                 "2026-11", "--narrative-file", str(tmp_path / "story.txt"), "--save", str(tmp_path / "v"),
+                 "--passphrase-file", str(tmp_path / "short")])
+    assert code == 1 and "at least 8" in capsys.readouterr().err
+    assert not Report.objects.exists()  # no report whose receipt would be lost

@@ -54,16 +54,22 @@ def envelope(personas):
     return make
 
 
+def fresh_proof(client) -> dict | None:
+    challenge = client.get("/api/v1/pow/").json()
+    if not challenge["difficulty"]:
+        return None
+    return {"challenge": challenge["challenge"], "nonce": solve(challenge["challenge"], challenge["difficulty"])}
+
+
 @pytest.fixture
 def submit(client):
-    """POST an envelope with a freshly solved proof of work (unless pow=None is given)."""
+    """POST an envelope with a freshly solved proof of work (unless pow=False is given)."""
 
     def post(body: dict, *, pow: bool = True, **extra):
         body = dict(body)
-        if pow:
-            challenge = client.get("/api/v1/pow/").json()
-            if challenge["difficulty"]:
-                body["pow"] = {"challenge": challenge["challenge"], "nonce": solve(challenge["challenge"], challenge["difficulty"])}
+        proof = fresh_proof(client) if pow else None
+        if proof:
+            body["pow"] = proof
         return client.post("/api/v1/reports/", data=json.dumps(body), content_type="application/json", **extra)
 
     return post
@@ -71,9 +77,15 @@ def submit(client):
 
 @pytest.fixture
 def receipt_call(client):
-    def call(method: str, path: str, receipt: str, body: dict | None = None, **extra):
+    """A receipt-authenticated call; a POST body gets a fresh proof of work (unless pow=False)."""
+
+    def call(method: str, path: str, receipt: str, body: dict | None = None, *, pow: bool = True, **extra):
         kwargs = {"HTTP_AUTHORIZATION": f"Receipt {receipt}", **extra}
         if body is not None:
+            body = dict(body)
+            proof = fresh_proof(client) if pow and method == "post" else None
+            if proof:
+                body["pow"] = proof
             kwargs.update(data=json.dumps(body), content_type="application/json")
         return getattr(client, method)(path, **kwargs)
 

@@ -75,15 +75,50 @@ def test_receipt_calls_ignore_cookies(filed, client, receipt_call):
     assert client.get(STATUS).status_code == 401  # a cookie is no credential here
 
 
-def test_brute_force_closes_receipt_calls_for_the_minute(filed, client, receipt_call, settings):
+def test_brute_force_is_throttled_but_never_locks_a_reporter_out(filed, client, receipt_call, settings):
     receipt, _, _ = filed
     settings.SANAD_RECEIPT_FAILURES_PER_MINUTE = 5
     for attempt in range(5):
         assert client.get(STATUS, HTTP_AUTHORIZATION=f"Receipt 0000-0000-0000-0000-{attempt:04d}").status_code == 401
-    assert client.get(STATUS, HTTP_AUTHORIZATION="Receipt 0000-0000-0000-0000-9999").status_code == 429
-    # Closed for everyone: a guesser learns nothing more, even with a right guess.
-    response = receipt_call("get", STATUS, receipt)
-    assert response.status_code == 429 and response["Retry-After"] == "60"
+    for header in ("Receipt 0000-0000-0000-0000-9999", "Receipt malformed"):
+        response = client.get(STATUS, HTTP_AUTHORIZATION=header)
+        assert response.status_code == 429 and response["Retry-After"] == "60"
+    # A flood of failures must not stop a reporter at a checkpoint from withdrawing.
+    assert receipt_call("get", STATUS, receipt).status_code == 200
+    assert receipt_call("delete", REPORTS, receipt).status_code == 200
+
+
+def test_the_receipt_scheme_is_case_insensitive(filed, client):
+    receipt, _, _ = filed
+    for scheme in ("Receipt", "receipt", "RECEIPT"):
+        assert client.get(STATUS, HTTP_AUTHORIZATION=f"{scheme} {receipt}").status_code == 200
+
+
+def test_follow_ups_and_evidence_pay_proof_of_work(filed, receipt_call, personas):
+    receipt, _, _ = filed
+    body = seal_content(personas["intake"], content.followup_content("more"), "followup")
+    response = receipt_call("post", FOLLOWUPS, receipt, body, pow=False)
+    assert response.status_code == 400 and "pow" in response.json()["detail"]
+    assert receipt_call("post", FOLLOWUPS, receipt, body).status_code == 201
+
+
+def test_a_global_upload_budget_protects_the_disk(filed, receipt_call, personas, settings):
+    receipt, _, _ = filed
+    settings.SANAD_UPLOAD_BYTES_PER_MINUTE = 6000
+    first = seal_content(personas["intake"], b'{"filename":"a"}\n' + b"x" * 3000, "evidence")
+    assert receipt_call("post", EVIDENCE, receipt, first).status_code == 201
+    second = seal_content(personas["intake"], b'{"filename":"b"}\n' + b"y" * 3000, "evidence")
+    response = receipt_call("post", EVIDENCE, receipt, second)
+    assert response.status_code == 429
+    assert Evidence.objects.count() == 1
+
+
+def test_evidence_total_per_report_is_capped(filed, receipt_call, personas, settings):
+    receipt, _, _ = filed
+    settings.SANAD_MAX_EVIDENCE_TOTAL_BYTES = 5000
+    assert receipt_call("post", EVIDENCE, receipt, seal_content(personas["intake"], b"{}\n" + b"x" * 3000, "evidence")).status_code == 201
+    over = receipt_call("post", EVIDENCE, receipt, seal_content(personas["intake"], b"{}\n" + b"y" * 3000, "evidence"))
+    assert over.status_code == 413 and over.json()["error"] == "too_many"
 
 
 def test_follow_ups_are_stored_as_sent_and_capped(filed, receipt_call, personas, settings):
@@ -134,6 +169,8 @@ def test_withdrawal_deletes_everything_said_and_the_receipt_stops_working(filed,
     assert response.status_code == 200 and response.json() == {"status": "withdrawn"}
     report.refresh_from_db()
     assert report.state == ReportState.WITHDRAWN
+    for moment in (report.created_at, report.updated_at):  # cut to the day
+        assert (moment.hour, moment.minute, moment.second, moment.microsecond) == (0, 0, 0, 0)
     assert report.ciphertext is None and report.receipt_hash is None and report.reply_public_key is None
     assert bytes(report.triage_sealed) == b""
     assert not FollowUp.objects.exists() and not Evidence.objects.exists() and not Reply.objects.exists()
