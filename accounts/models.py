@@ -122,3 +122,16 @@ class KeyGrant(models.Model):
 
     def __str__(self) -> str:
         return f"grant {self.pk}"
+
+
+class Coverage(models.Model):
+    """What a caseworker takes: governorates (ISO 3166-2 or country codes), languages, how many open cases."""
+
+    user = models.OneToOneField(StaffUser, on_delete=models.CASCADE, related_name="coverage")
+    governorates = models.JSONField(default=list)
+    languages = models.JSONField(default=list)
+    capacity = models.PositiveSmallIntegerField(default=10)
+    accepting = models.BooleanField(default=True)
+
+    def __str__(self) -> str:
+        return f"coverage of {self.user}"

@@ -132,6 +132,27 @@ SANAD_POW_TTL_SECONDS = env_int("SANAD_POW_TTL_SECONDS", 300, minimum=30)
 SANAD_INTAKE_MAX_PER_MINUTE = env_int("SANAD_INTAKE_MAX_PER_MINUTE", 3000, minimum=1)
 SANAD_RECEIPT_FAILURES_PER_MINUTE = env_int("SANAD_RECEIPT_FAILURES_PER_MINUTE", 300, minimum=1)
 
+# --- Triage ---------------------------------------------------------------------
+SANAD_TRIAGE_LEASE_SECONDS = env_int("SANAD_TRIAGE_LEASE_SECONDS", 120, minimum=5)
+SANAD_TRIAGE_MAX_ATTEMPTS = env_int("SANAD_TRIAGE_MAX_ATTEMPTS", 5, minimum=1)
+SANAD_TRIAGE_RETRY_SECONDS = env_int("SANAD_TRIAGE_RETRY_SECONDS", 30, minimum=1)
+# A pending report nobody claimed for this long is queued again by the sweeper.
+SANAD_TRIAGE_SWEEP_AFTER_SECONDS = env_int("SANAD_TRIAGE_SWEEP_AFTER_SECONDS", 30, minimum=1)
+SANAD_SWEEP_EVERY_SECONDS = env_int("SANAD_SWEEP_EVERY_SECONDS", 30, minimum=1)
+# Notifications say only "a report of severity X needs attention: reference R".
+SANAD_NOTIFY_WEBHOOK_URL = env_secret("SANAD_NOTIFY_WEBHOOK_URL")
+DEFAULT_FROM_EMAIL = env_str("SANAD_FROM_EMAIL", "sanad@localhost")
+EMAIL_BACKEND = env_str(
+    "SANAD_EMAIL_BACKEND",
+    "django.core.mail.backends.console.EmailBackend" if SANAD_DEV else "django.core.mail.backends.smtp.EmailBackend",
+)
+EMAIL_HOST = env_str("SANAD_EMAIL_HOST", "localhost")
+EMAIL_PORT = env_int("SANAD_EMAIL_PORT", 587, minimum=1)
+EMAIL_HOST_USER = env_str("SANAD_EMAIL_USER", "")
+EMAIL_HOST_PASSWORD = env_secret("SANAD_EMAIL_PASSWORD") or ""
+EMAIL_USE_TLS = env_bool("SANAD_EMAIL_TLS", True)
+EMAIL_TIMEOUT = 10
+
 # --- Hosts, database, broker ----------------------------------------------------
 
 ALLOWED_HOSTS = env_list("SANAD_ALLOWED_HOSTS", ["127.0.0.1", "localhost"] if SANAD_DEV else [])
@@ -161,6 +182,9 @@ if _redis_url:
         # Longer than any task's hard time limit, so an unacknowledged task is
         # redelivered only when its worker is really gone.
         "visibility_timeout": env_int("SANAD_BROKER_VISIBILITY_TIMEOUT", 3600, minimum=60),
+        # A dead Redis must cost a reporter's request a second at most: the sweeper re-queues.
+        "socket_connect_timeout": 1,
+        "socket_timeout": 5,
     }
     CACHES = {"default": {"BACKEND": "backend.cache.ReusingRedisCache", "LOCATION": _redis_url}}
 elif SANAD_DEV:
@@ -193,7 +217,17 @@ CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_TIME_LIMIT = env_int("SANAD_TASK_TIME_LIMIT", 300, minimum=5)
 CELERY_TASK_SOFT_TIME_LIMIT = max(1, CELERY_TASK_TIME_LIMIT - 30)
 CELERY_TASK_DEFAULT_QUEUE = "maintenance"
-CELERY_TASK_ROUTES = {"backend.tasks.*": {"queue": "maintenance"}}
+CELERY_TASK_ROUTES = {
+    "reports.tasks.triage_report": {"queue": "triage"},
+    "reports.tasks.send_notification": {"queue": "notifications"},
+    "reports.tasks.sweep": {"queue": "maintenance"},
+    "reports.tasks.escalate_sla": {"queue": "maintenance"},
+    "backend.tasks.*": {"queue": "maintenance"},
+}
+CELERY_BEAT_SCHEDULE = {
+    "sweep-pending-reports-and-notifications": {"task": "reports.tasks.sweep", "schedule": float(SANAD_SWEEP_EVERY_SECONDS)},
+    "escalate-sla-breaches": {"task": "reports.tasks.escalate_sla", "schedule": 60.0},
+}
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 

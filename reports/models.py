@@ -28,6 +28,13 @@ class ReportState(models.TextChoices):
     PARKED = "parked"
 
 
+class Severity(models.TextChoices):
+    CRITICAL = "critical"
+    HIGH = "high"
+    MEDIUM = "medium"
+    LOW = "low"
+
+
 class Report(models.Model):
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     intake_key = models.ForeignKey(SharedKey, on_delete=models.PROTECT, related_name="+")
@@ -47,11 +54,37 @@ class Report(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(default=timezone.now)
 
+    # --- Triage (the row is its own outbox: see reports/tasks.py) ---
+    severity = models.CharField(max_length=8, choices=Severity.choices, blank=True)
+    # Reason codes that produced the severity (never content), and the rule-set version.
+    severity_reasons = models.JSONField(default=list, blank=True)
+    ruleset_version = models.PositiveSmallIntegerField(null=True, blank=True)
+    assigned_to = models.ForeignKey(
+        "accounts.StaffUser", null=True, blank=True, on_delete=models.PROTECT, related_name="assigned_reports"
+    )
+    # Why a triaged report waits in the triage leads' queue (e.g. no eligible caseworker).
+    waiting_reason = models.CharField(max_length=64, blank=True)
+    triage_attempts = models.PositiveSmallIntegerField(default=0)
+    claimed_until = models.DateTimeField(null=True, blank=True)
+    triaged_at = models.DateTimeField(null=True, blank=True)
+    sla_due_at = models.DateTimeField(null=True, blank=True)
+    acknowledged_at = models.DateTimeField(null=True, blank=True)
+    escalated_at = models.DateTimeField(null=True, blank=True)
+
     class Meta:
-        indexes = [models.Index(fields=["state", "created_at"])]
+        indexes = [
+            models.Index(fields=["state", "created_at"]),
+            models.Index(fields=["state", "sla_due_at"]),
+            models.Index(fields=["assigned_to", "state"]),
+        ]
 
     def __str__(self) -> str:
-        return f"report {str(self.pk)[:8]}"
+        return f"report {self.reference}"
+
+    @property
+    def reference(self) -> str:
+        """A short reference for notifications and staff conversation (not a secret, not content)."""
+        return str(self.pk)[:8]
 
 
 class ReportIndicator(models.Model):
@@ -121,3 +154,65 @@ class SpentChallenge(models.Model):
 
     def __str__(self) -> str:
         return "spent challenge"
+
+
+class ReportTransition(models.Model):
+    """Every state change, with its time and actor (a user, or the system when empty)."""
+
+    report = models.ForeignKey(Report, on_delete=models.CASCADE, related_name="transitions")
+    from_state = models.CharField(max_length=16, choices=ReportState.choices)
+    to_state = models.CharField(max_length=16, choices=ReportState.choices)
+    actor = models.ForeignKey("accounts.StaffUser", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.from_state} -> {self.to_state}"
+
+
+class CandidateLink(models.Model):
+    """Two reports sharing a blind-indexed indicator: a candidate for a caseworker to confirm, not proof."""
+
+    class Status(models.TextChoices):
+        CANDIDATE = "candidate"
+        CONFIRMED = "confirmed"
+        REJECTED = "rejected"
+
+    report = models.ForeignKey(Report, on_delete=models.CASCADE, related_name="links")
+    other = models.ForeignKey(Report, on_delete=models.CASCADE, related_name="+")
+    kind = models.CharField(max_length=16)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.CANDIDATE)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["report", "other", "kind"], name="one_link_per_pair_and_kind")]
+
+    def __str__(self) -> str:
+        return "candidate link"
+
+
+class Notification(models.Model):
+    """A message to a member of staff about a report: severity and reference only, never content.
+
+    Unique per (report, kind, recipient): a task run twice sends once.
+    """
+
+    class Kind(models.TextChoices):
+        ASSIGNED = "assigned"
+        NEEDS_ASSIGNMENT = "needs_assignment"
+        SLA_BREACH = "sla_breach"
+        PARKED = "parked"
+
+    report = models.ForeignKey(Report, on_delete=models.CASCADE, related_name="notifications")
+    kind = models.CharField(max_length=24, choices=Kind.choices)
+    recipient = models.ForeignKey("accounts.StaffUser", on_delete=models.CASCADE, related_name="notifications")
+    created_at = models.DateTimeField(default=timezone.now)
+    sent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["report", "kind", "recipient"], name="one_notification_per_kind")]
+
+    def __str__(self) -> str:
+        return f"{self.kind} notification"

@@ -19,6 +19,8 @@ from backend.receipts import receipt_hash, receipt_new
 from backend.sealed_fields import seal_value
 from reports.envelope import Content, Envelope
 from reports.models import Evidence, FollowUp, Report, ReportIndicator, ReportState, SpentChallenge
+from reports.states import report_transition
+from reports.tasks import enqueue_triage
 
 
 class IntakeError(Exception):
@@ -93,6 +95,7 @@ def report_submit(*, envelope: Envelope, proof: Proof | None = None) -> tuple[Re
             ReportIndicator.objects.bulk_create(
                 ReportIndicator(report=report, kind=kind, bits=bits, value=value) for kind, value in triage.indicators
             )
+            enqueue_triage(report.pk)  # after commit; the sweeper covers a broker that is down
     except IntegrityError as exc:
         raise _refusal_for(exc, digest=digest, model=Report, proof=proof) from None
     _forget_spent_challenges_sometimes()
@@ -158,8 +161,8 @@ def report_withdraw(*, report: Report) -> None:
         # Times are cut to the day: with national traffic records, a precise
         # timestamp could tie the row to a subscriber.
         day = timezone.now().replace(hour=0, minute=0, second=0, microsecond=0)
+        report_transition(report=locked, to_state=ReportState.WITHDRAWN)
         Report.objects.filter(pk=locked.pk).update(
-            state=ReportState.WITHDRAWN,
             ciphertext=None,
             receipt_hash=None,
             reply_public_key=None,

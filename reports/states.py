@@ -1,0 +1,47 @@
+"""The report state machine: every state change goes through report_transition.
+
+pending -> triaged -> assigned -> acknowledged -> in_progress -> closed, plus
+withdrawn (by the reporter, from any open state) and parked (triage kept
+failing; a lead sends it back to pending). Each change is a conditional
+update on the expected state, so two actors racing cannot both move a report,
+and each is logged with its time and actor (None: the system).
+"""
+
+from __future__ import annotations
+
+from django.utils import timezone
+
+from accounts.models import StaffUser
+from reports.models import Report, ReportState, ReportTransition
+
+S = ReportState
+ALLOWED: dict[str, frozenset[str]] = {
+    S.PENDING: frozenset({S.TRIAGED, S.PARKED, S.WITHDRAWN}),
+    S.TRIAGED: frozenset({S.ASSIGNED, S.WITHDRAWN}),
+    S.ASSIGNED: frozenset({S.ACKNOWLEDGED, S.TRIAGED, S.WITHDRAWN}),
+    S.ACKNOWLEDGED: frozenset({S.IN_PROGRESS, S.CLOSED, S.WITHDRAWN}),
+    S.IN_PROGRESS: frozenset({S.CLOSED, S.WITHDRAWN}),
+    S.PARKED: frozenset({S.PENDING, S.WITHDRAWN}),
+    S.CLOSED: frozenset({S.WITHDRAWN}),  # the reporter may still delete what they said
+    S.WITHDRAWN: frozenset(),
+}
+
+
+class IllegalTransition(Exception):
+    """Not allowed from the report's state, or the state changed meanwhile."""
+
+
+def report_transition(*, report: Report, to_state: str, actor: StaffUser | None = None, **fields) -> Report:
+    """Move `report` to `to_state` (setting `fields` too) if allowed from its current state; call inside a transaction."""
+    from_state = report.state
+    if to_state not in ALLOWED[from_state]:
+        raise IllegalTransition(f"A report cannot go from {from_state} to {to_state}.")
+    now = timezone.now()
+    changed = Report.objects.filter(pk=report.pk, state=from_state).update(state=to_state, updated_at=now, **fields)
+    if changed != 1:
+        raise IllegalTransition("The report changed meanwhile.")
+    ReportTransition.objects.create(report=report, from_state=from_state, to_state=to_state, actor=actor, at=now)
+    report.state, report.updated_at = to_state, now
+    for name, value in fields.items():
+        setattr(report, name, value)
+    return report

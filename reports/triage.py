@@ -1,0 +1,184 @@
+"""Triage: turn a pending report into a scored, linked, assigned case with an SLA clock.
+
+PostgreSQL is the source of truth and the report row is its own outbox: a
+task claims the row with a conditional update (a lease), so running triage
+twice, or on two workers at once, gives one result. Failures are counted in
+the row; a report failing SANAD_TRIAGE_MAX_ATTEMPTS times is parked and raised
+to triage leads, never dropped. Everything read here is server-readable
+(coarse columns, sealed triage details, blind indexes); no content.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Count, F, Q
+from django.utils import timezone
+
+from accounts.models import Coverage, KeyGrant, StaffUser
+from accounts.roles import Role
+from backend.sealed_fields import open_value
+from reports.models import CandidateLink, Notification, Report, ReportIndicator, ReportState
+from reports.severity import RULESET_VERSION, Facts, assess, sla_hours
+from reports.states import report_transition
+
+logger = logging.getLogger(__name__)
+OPEN_STATES = (ReportState.ASSIGNED, ReportState.ACKNOWLEDGED, ReportState.IN_PROGRESS)
+
+
+def _claim(report_id) -> bool:
+    """Take the triage lease on a pending report; False if another worker holds it or it is done."""
+    now = timezone.now()
+    return (
+        Report.objects.filter(pk=report_id, state=ReportState.PENDING)
+        .filter(Q(claimed_until__isnull=True) | Q(claimed_until__lt=now))
+        .update(claimed_until=now + timedelta(seconds=settings.SANAD_TRIAGE_LEASE_SECONDS), triage_attempts=F("triage_attempts") + 1)
+        == 1
+    )
+
+
+def _link(report: Report) -> int:
+    """Create candidate links to reports sharing an indicator; the number of distinct such reports."""
+    others: set = set()
+    for indicator in report.indicators.all():
+        matches = (
+            ReportIndicator.objects.filter(kind=indicator.kind, bits=indicator.bits, value=indicator.value)
+            .exclude(report=report)
+            .exclude(report__state=ReportState.WITHDRAWN)
+            .values_list("report_id", flat=True)
+        )
+        for other in matches:
+            others.add(other)
+            for a, b in ((report.pk, other), (other, report.pk)):
+                CandidateLink.objects.get_or_create(report_id=a, other_id=b, kind=indicator.kind)
+    return len(others)
+
+
+def _triage_leads() -> list[StaffUser]:
+    return list(StaffUser.objects.filter(is_active=True, groups__name=Role.TRIAGE_LEAD).distinct())
+
+
+def _notify(report: Report, kind: str, recipients) -> list[int]:
+    ids = []
+    for recipient in recipients:
+        note, _ = Notification.objects.get_or_create(report=report, kind=kind, recipient=recipient)
+        ids.append(note.pk)
+    return ids
+
+
+def pick_caseworker(report: Report, language: str) -> StaffUser | None:
+    """The least-loaded caseworker covering the place and language, under capacity, who can read the report.
+
+    Coverage rows are locked, so two triages at once cannot both take a caseworker's last place.
+    """
+    readers = set(KeyGrant.objects.filter(shared_key_id=report.intake_key_id).values_list("holder_id", flat=True))
+    coverages = list(
+        Coverage.objects.select_for_update()
+        .filter(accepting=True, user__is_active=True, user__is_superuser=False, user__groups__name=Role.CASEWORKER)
+        .select_related("user")
+        .order_by("user_id")
+    )
+    eligible = [
+        c for c in coverages
+        if c.user_id in readers and report.governorate in c.governorates and language in c.languages
+    ]
+    if not eligible:
+        return None
+    loads = dict(
+        Report.objects.filter(assigned_to__in=[c.user_id for c in eligible], state__in=OPEN_STATES)
+        .values_list("assigned_to").annotate(n=Count("pk"))
+    )
+    open_places = [(loads.get(c.user_id, 0), c.user.username, c.user) for c in eligible if loads.get(c.user_id, 0) < c.capacity]
+    return min(open_places, key=lambda item: item[:2])[2] if open_places else None
+
+
+def report_triage(*, report_id) -> list[int]:
+    """Triage one report if it is pending and unclaimed; returns the ids of notifications to send."""
+    if not _claim(report_id):
+        return []
+    try:
+        return _triage_claimed(report_id)
+    except Exception:
+        logger.exception("triage of report %s failed", str(report_id)[:8])
+        return _after_failure(report_id)
+
+
+def _triage_claimed(report_id) -> list[int]:
+    with transaction.atomic():
+        report = Report.objects.select_for_update().get(pk=report_id)
+        if report.state != ReportState.PENDING:
+            return []
+        details = json.loads(open_value(report, "triage_sealed"))
+        now = timezone.now()
+        linked = _link(report)
+        severity, reasons = assess(Facts(
+            category=report.category, incident_month=report.incident_month,
+            immediate_danger=details["immediate_danger"], needs_relocation=details["needs_relocation"],
+            flags=frozenset(details["flags"]), linked_reports=linked, today=now.date(),
+        ))
+        hours = sla_hours(severity)
+        report_transition(
+            report=report, to_state=ReportState.TRIAGED, severity=severity, severity_reasons=reasons,
+            ruleset_version=RULESET_VERSION, triaged_at=now, claimed_until=None,
+            sla_due_at=now + timedelta(hours=hours) if hours else None,
+        )
+        caseworker = pick_caseworker(report, details["language"])
+        if caseworker is None:
+            Report.objects.filter(pk=report.pk).update(waiting_reason="no_eligible_caseworker")
+            return _notify(report, Notification.Kind.NEEDS_ASSIGNMENT, _triage_leads())
+        report_transition(report=report, to_state=ReportState.ASSIGNED, assigned_to=caseworker)
+        return _notify(report, Notification.Kind.ASSIGNED, [caseworker])
+
+
+def _after_failure(report_id) -> list[int]:
+    """Park after too many attempts (and tell the leads); otherwise back off and let the sweeper retry."""
+    with transaction.atomic():
+        report = Report.objects.select_for_update().get(pk=report_id)
+        if report.state != ReportState.PENDING:
+            return []
+        if report.triage_attempts >= settings.SANAD_TRIAGE_MAX_ATTEMPTS:
+            report_transition(report=report, to_state=ReportState.PARKED, claimed_until=None,
+                              waiting_reason="triage_failed_repeatedly")
+            return _notify(report, Notification.Kind.PARKED, _triage_leads())
+        backoff = settings.SANAD_TRIAGE_RETRY_SECONDS * 2 ** (report.triage_attempts - 1)
+        Report.objects.filter(pk=report.pk).update(claimed_until=timezone.now() + timedelta(seconds=backoff))
+        return []
+
+
+def reports_to_sweep(*, limit: int = 500) -> list:
+    """Pending reports left unclaimed longer than the sweep threshold, or whose lease ran out.
+
+    Rows are read with SELECT ... FOR UPDATE SKIP LOCKED (on PostgreSQL), so
+    two sweepers never hand out the same rows at the same moment.
+    """
+    now = timezone.now()
+    with transaction.atomic():
+        return list(
+            Report.objects.select_for_update(skip_locked=True)
+            .filter(state=ReportState.PENDING, created_at__lt=now - timedelta(seconds=settings.SANAD_TRIAGE_SWEEP_AFTER_SECONDS))
+            .filter(Q(claimed_until__isnull=True) | Q(claimed_until__lt=now))
+            .order_by("created_at")
+            .values_list("pk", flat=True)[:limit]
+        )
+
+
+def sla_breaches_escalate() -> list[int]:
+    """Mark every report past its acknowledgement deadline as escalated (once) and notify the leads."""
+    now = timezone.now()
+    ids: list[int] = []
+    leads = _triage_leads()
+    with transaction.atomic():
+        due = list(
+            Report.objects.select_for_update(skip_locked=True)
+            .filter(state__in=(ReportState.TRIAGED, ReportState.ASSIGNED), sla_due_at__lt=now,
+                    acknowledged_at__isnull=True, escalated_at__isnull=True)
+        )
+        for report in due:
+            Report.objects.filter(pk=report.pk, escalated_at__isnull=True).update(escalated_at=now)
+            ids += _notify(report, Notification.Kind.SLA_BREACH, leads)
+    return ids
+
