@@ -129,8 +129,10 @@ def _triage_claimed(report_id) -> list[int]:
         caseworker = pick_caseworker(report, details["language"])
         if caseworker is None:
             Report.objects.filter(pk=report.pk).update(waiting_reason="no_eligible_caseworker")
+            logger.info("report %s triaged: %s; waiting for a triage lead (no eligible caseworker)", report.reference, severity)
             return _notify(report, Notification.Kind.NEEDS_ASSIGNMENT, _triage_leads())
         report_transition(report=report, to_state=ReportState.ASSIGNED, assigned_to=caseworker)
+        logger.info("report %s triaged: %s; assigned to %s", report.reference, severity, caseworker.username)
         return _notify(report, Notification.Kind.ASSIGNED, [caseworker])
 
 

@@ -74,7 +74,7 @@ def test_make_run_serves_and_is_idempotent(tmp_path):
             assert (status, ready) == (200, {"status": "ok"})
             # The worker boots beside the web server, and the sample report (with its
             # proof of work) goes in after the server answers: wait for both, bounded.
-            expected = [" ready."] + (["Receipt: "] if attempt == 1 else [])
+            expected = [" ready."] + (["Receipt: ", "triaged: high; assigned to demo-caseworker"] if attempt == 1 else [])
             deadline = time.monotonic() + 90
             while not all(text in log_path.read_text() for text in expected) and time.monotonic() < deadline:
                 time.sleep(0.5)

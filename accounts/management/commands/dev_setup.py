@@ -8,9 +8,10 @@ from pathlib import Path
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from accounts.models import SharedKey, StaffUser
+from accounts.models import Coverage, SharedKey, StaffUser
 from accounts.roles import KeyPurpose, Role
 from accounts.services import key_grant_create, shared_key_create, staff_create
+from reports.vocabulary import PLACES
 
 DEMO_USERS = [
     ("demo-lead", Role.TRIAGE_LEAD),
@@ -48,6 +49,10 @@ class Command(BaseCommand):
                 user = staff_create(username=username, password=passwords[username], roles=[role])
                 self.stdout.write(f"Created demo user {username} ({role.label}).")
             users[username] = user
+        Coverage.objects.get_or_create(
+            user=users["demo-caseworker"],
+            defaults={"governorates": sorted(PLACES), "languages": ["ar", "ckb", "en"], "capacity": 50},
+        )
         key = SharedKey.objects.filter(purpose=KeyPurpose.INTAKE, active=True, grants__holder=users["demo-lead"]).first()
         if key is None:
             key = shared_key_create(

@@ -1,0 +1,190 @@
+"""Triage as a service: scored, linked, assigned, clocked; idempotent; never dropped."""
+
+from __future__ import annotations
+
+import copy
+from datetime import timedelta
+
+import pytest
+from django.core import mail
+from django.utils import timezone
+
+from accounts.models import Coverage
+from accounts.roles import Role
+from accounts.services import staff_create
+from reports import triage
+from reports.models import CandidateLink, Notification, Report, ReportState, ReportTransition
+from reports.notifications import notification_send
+from reports.vocabulary import IRAQ_SUBDIVISIONS
+from tests.conftest import PASSWORD
+from tests.reports.conftest import GOOD_TRIAGE
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def covered(personas):
+    """alice (holds the intake key) and bob (does not) both cover all of Iraq in Arabic and English."""
+    for name in ("alice", "bob"):
+        Coverage.objects.create(user=personas[name], governorates=sorted(IRAQ_SUBDIVISIONS), languages=["ar", "en"], capacity=5)
+    return personas
+
+
+@pytest.fixture
+def file_report(envelope, submit):
+    def make(**triage_changes) -> Report:
+        body = envelope()
+        body["triage"] = {**copy.deepcopy(GOOD_TRIAGE), **triage_changes}
+        assert submit(body).status_code == 201, submit
+        return Report.objects.order_by("-created_at").first()
+
+    return make
+
+
+def test_a_report_is_scored_linked_assigned_and_clocked(covered, file_report, settings):
+    report = file_report()
+    note_ids = triage.report_triage(report_id=report.pk)
+    report.refresh_from_db()
+    assert report.state == ReportState.ASSIGNED
+    assert report.assigned_to == covered["alice"]  # bob covers the place but cannot read the report
+    assert report.severity == "high" and report.severity_reasons == ["flag_death_threat"]
+    assert report.ruleset_version == 1
+    assert abs((report.sla_due_at - report.triaged_at) - timedelta(hours=24)) < timedelta(seconds=1)
+    assert report.claimed_until is None and report.triage_attempts == 1
+    steps = list(ReportTransition.objects.values_list("from_state", "to_state", "actor"))
+    assert steps == [("pending", "triaged", None), ("triaged", "assigned", None)]
+    notes = Notification.objects.filter(pk__in=note_ids)
+    assert [(n.kind, n.recipient) for n in notes] == [("assigned", covered["alice"])]
+
+
+def test_running_triage_twice_gives_one_result(covered, file_report):
+    report = file_report()
+    first = triage.report_triage(report_id=report.pk)
+    assert triage.report_triage(report_id=report.pk) == []
+    assert ReportTransition.objects.count() == 2 and Notification.objects.count() == len(first) == 1
+
+
+def test_a_claimed_report_is_left_to_its_claimant(covered, file_report):
+    report = file_report()
+    Report.objects.filter(pk=report.pk).update(claimed_until=timezone.now() + timedelta(minutes=1))
+    assert triage.report_triage(report_id=report.pk) == []
+    assert Report.objects.get(pk=report.pk).state == ReportState.PENDING
+
+
+def test_reports_sharing_an_indicator_are_candidate_links_and_raise_severity_as_a_reason(covered, file_report):
+    same_phone = [{"type": "phone", "value": "+964 780 000 1111"}]
+    reports = []
+    for _ in range(3):  # triaged as they arrive
+        reports.append(file_report(indicators=same_phone, flags=[]))
+        triage.report_triage(report_id=reports[-1].pk)
+    last = Report.objects.get(pk=reports[2].pk)
+    assert "indicator_shared_with_2_reports" in last.severity_reasons and last.severity == "high"
+    assert Report.objects.get(pk=reports[0].pk).severity == "low"  # it was alone when triaged
+    assert CandidateLink.objects.filter(report=reports[2]).count() == 2
+    assert CandidateLink.objects.filter(other=reports[2]).count() == 2  # both directions
+    assert set(CandidateLink.objects.values_list("status", flat=True)) == {"candidate"}
+
+
+def test_the_least_loaded_eligible_caseworker_gets_the_report(covered, file_report):
+    carol = staff_create(username="carol", password=PASSWORD, roles=[Role.CASEWORKER])
+    from accounts.services import key_grant_create
+
+    key_grant_create(shared_key=covered["intake"], grantor=covered["lead"], grantor_password=PASSWORD, grantee=carol)
+    Coverage.objects.create(user=carol, governorates=["IQ-DQ"], languages=["ar"], capacity=5)
+    assignees = []
+    for _ in range(4):
+        report = file_report()
+        triage.report_triage(report_id=report.pk)
+        assignees.append(Report.objects.get(pk=report.pk).assigned_to.username)
+    assert sorted(assignees) == ["alice", "alice", "carol", "carol"]
+
+
+@pytest.mark.parametrize("coverage_change", [
+    {"governorates": ["IQ-BG"]}, {"languages": ["ckb"]}, {"accepting": False}, {"capacity": 0},
+], ids=["other governorate", "other language", "not accepting", "no capacity"])
+def test_without_an_eligible_caseworker_the_report_waits_for_the_leads_with_the_reason(covered, file_report, coverage_change):
+    Coverage.objects.filter(user=covered["alice"]).update(**coverage_change)
+    report = file_report()
+    note_ids = triage.report_triage(report_id=report.pk)
+    report.refresh_from_db()
+    assert report.state == ReportState.TRIAGED and report.assigned_to is None
+    assert report.waiting_reason == "no_eligible_caseworker"
+    assert {(n.kind, n.recipient.username) for n in Notification.objects.filter(pk__in=note_ids)} == {("needs_assignment", "lead")}
+
+
+def test_failures_are_counted_backed_off_then_parked_and_raised_never_dropped(covered, file_report, monkeypatch, settings):
+    settings.SANAD_TRIAGE_MAX_ATTEMPTS = 3
+    report = file_report()
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("rule engine exploded")
+
+    monkeypatch.setattr(triage, "assess", broken)
+    for attempt in (1, 2):
+        assert triage.report_triage(report_id=report.pk) == []
+        report.refresh_from_db()
+        assert report.state == ReportState.PENDING and report.triage_attempts == attempt
+        assert report.claimed_until > timezone.now()  # backing off
+        Report.objects.filter(pk=report.pk).update(claimed_until=timezone.now() - timedelta(seconds=1))
+    note_ids = triage.report_triage(report_id=report.pk)
+    report.refresh_from_db()
+    assert report.state == ReportState.PARKED and report.waiting_reason == "triage_failed_repeatedly"
+    assert {n.kind for n in Notification.objects.filter(pk__in=note_ids)} == {"parked"}
+
+
+def test_the_sweeper_finds_left_behind_and_expired_lease_reports_only(covered, file_report, settings):
+    settings.SANAD_TRIAGE_SWEEP_AFTER_SECONDS = 30
+    old, leased, fresh, claimed = (file_report() for _ in range(4))
+    long_ago = timezone.now() - timedelta(minutes=5)
+    Report.objects.filter(pk__in=[old.pk, leased.pk, claimed.pk]).update(created_at=long_ago)
+    Report.objects.filter(pk=leased.pk).update(claimed_until=timezone.now() - timedelta(seconds=1))
+    Report.objects.filter(pk=claimed.pk).update(claimed_until=timezone.now() + timedelta(minutes=1))
+    assert set(triage.reports_to_sweep()) == {old.pk, leased.pk}
+
+
+def test_sla_breaches_are_escalated_once_to_the_leads(covered, file_report):
+    report = file_report()
+    triage.report_triage(report_id=report.pk)
+    Report.objects.filter(pk=report.pk).update(sla_due_at=timezone.now() - timedelta(minutes=1))
+    ids = triage.sla_breaches_escalate()
+    assert [(n.kind, n.recipient.username) for n in Notification.objects.filter(pk__in=ids)] == [("sla_breach", "lead")]
+    assert Report.objects.get(pk=report.pk).escalated_at is not None
+    assert triage.sla_breaches_escalate() == []
+    Report.objects.filter(pk=report.pk).update(escalated_at=None, acknowledged_at=timezone.now())
+    assert triage.sla_breaches_escalate() == []  # acknowledged: the clock stopped
+
+
+def test_notifications_are_sent_once_and_say_nothing_but_severity_and_reference(covered, file_report, settings):
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    report = file_report(category="kidnapping_attempt", governorate="IQ-BA")
+    (note_id,) = triage.report_triage(report_id=report.pk)
+    assert notification_send(notification_id=note_id) is True
+    assert notification_send(notification_id=note_id) is False
+    (message,) = mail.outbox
+    assert message.to == ["alice@example.org"]
+    text = message.subject + message.body
+    assert "critical" in text and Report.objects.get(pk=report.pk).reference in text
+    for secret in ("kidnapping", "IQ-BA", "Basra", "death", "0770", "jokers"):
+        assert secret not in text
+
+
+def test_submission_queues_triage_after_commit_with_the_id_only(personas, envelope, submit, django_capture_on_commit_callbacks, monkeypatch):
+    from reports import tasks
+
+    sent = []
+    monkeypatch.setattr(tasks.triage_report, "apply_async", lambda **kwargs: sent.append(kwargs))
+    with django_capture_on_commit_callbacks(execute=True):
+        assert submit(envelope()).status_code == 201
+    assert sent == [{"kwargs": {"report_id": str(Report.objects.get().pk)}, "retry": False}]
+
+
+def test_a_broker_down_at_submission_still_gives_a_receipt(personas, envelope, submit, django_capture_on_commit_callbacks, monkeypatch):
+    from reports import tasks
+
+    def down(**kwargs):
+        raise ConnectionError("broker unreachable")
+
+    monkeypatch.setattr(tasks.triage_report, "apply_async", down)
+    with django_capture_on_commit_callbacks(execute=True):
+        assert submit(envelope()).status_code == 201
+    assert Report.objects.get().state == ReportState.PENDING  # the sweeper will find it
