@@ -139,6 +139,11 @@ SANAD_TRIAGE_RETRY_SECONDS = env_int("SANAD_TRIAGE_RETRY_SECONDS", 30, minimum=1
 # A pending report nobody claimed for this long is queued again by the sweeper.
 SANAD_TRIAGE_SWEEP_AFTER_SECONDS = env_int("SANAD_TRIAGE_SWEEP_AFTER_SECONDS", 30, minimum=1)
 SANAD_SWEEP_EVERY_SECONDS = env_int("SANAD_SWEEP_EVERY_SECONDS", 30, minimum=1)
+# Fault injection for the reliability tests only: triage sleeps this long while it
+# holds its claim, so a test can kill a worker mid-task. Refused outside dev mode.
+SANAD_FAULT_TRIAGE_DELAY_MS = env_int("SANAD_FAULT_TRIAGE_DELAY_MS", 0, minimum=0, maximum=60_000)
+if SANAD_FAULT_TRIAGE_DELAY_MS and not SANAD_DEV:
+    SANAD_CONFIG_ERRORS.append("SANAD_FAULT_TRIAGE_DELAY_MS is for tests in dev mode only.")
 # Notifications say only "a report of severity X needs attention: reference R".
 SANAD_NOTIFY_WEBHOOK_URL = env_secret("SANAD_NOTIFY_WEBHOOK_URL")
 DEFAULT_FROM_EMAIL = env_str("SANAD_FROM_EMAIL", "sanad@localhost")
@@ -152,6 +157,7 @@ EMAIL_HOST_USER = env_str("SANAD_EMAIL_USER", "")
 EMAIL_HOST_PASSWORD = env_secret("SANAD_EMAIL_PASSWORD") or ""
 EMAIL_USE_TLS = env_bool("SANAD_EMAIL_TLS", True)
 EMAIL_TIMEOUT = 10
+EMAIL_FILE_PATH = env_str("SANAD_EMAIL_FILE_PATH", str(VAR_DIR / "mail"))
 
 # --- Hosts, database, broker ----------------------------------------------------
 
@@ -181,7 +187,7 @@ if _redis_url:
     CELERY_BROKER_TRANSPORT_OPTIONS: dict = {
         # Longer than any task's hard time limit, so an unacknowledged task is
         # redelivered only when its worker is really gone.
-        "visibility_timeout": env_int("SANAD_BROKER_VISIBILITY_TIMEOUT", 3600, minimum=60),
+        "visibility_timeout": env_int("SANAD_BROKER_VISIBILITY_TIMEOUT", 3600, minimum=5),
         # A dead Redis must cost a reporter's request a second at most: the sweeper re-queues.
         "socket_connect_timeout": 1,
         "socket_timeout": 5,

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import logging
+import time
 from datetime import timedelta
 
 from django.conf import settings
@@ -112,6 +113,8 @@ def _triage_claimed(report_id) -> list[int]:
         report = Report.objects.select_for_update().get(pk=report_id)
         if report.state != ReportState.PENDING:
             return []
+        if settings.SANAD_FAULT_TRIAGE_DELAY_MS:  # dev-mode fault injection (reliability tests)
+            time.sleep(settings.SANAD_FAULT_TRIAGE_DELAY_MS / 1000)
         details = json.loads(open_value(report, "triage_sealed"))
         now = timezone.now()
         linked = _link(report)
