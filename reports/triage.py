@@ -20,7 +20,7 @@ from django.db import transaction
 from django.db.models import Count, F, Q
 from django.utils import timezone
 
-from accounts.models import Coverage, KeyGrant, StaffUser
+from accounts.models import Coverage, StaffUser
 from accounts.roles import Role
 from backend.sealed_fields import open_value
 from reports.models import CandidateLink, Notification, Report, ReportIndicator, ReportState
@@ -64,11 +64,8 @@ def _triage_leads() -> list[StaffUser]:
 
 
 def _notify(report: Report, kind: str, recipients) -> list[int]:
-    ids = []
-    for recipient in recipients:
-        note, _ = Notification.objects.get_or_create(report=report, kind=kind, recipient=recipient)
-        ids.append(note.pk)
-    return ids
+    """Create the notifications in the caller's transaction (unique per report, kind and recipient)."""
+    return [Notification.objects.create(report=report, kind=kind, recipient=recipient).pk for recipient in recipients]
 
 
 def pick_caseworker(report: Report, language: str) -> StaffUser | None:
@@ -76,17 +73,14 @@ def pick_caseworker(report: Report, language: str) -> StaffUser | None:
 
     Coverage rows are locked, so two triages at once cannot both take a caseworker's last place.
     """
-    readers = set(KeyGrant.objects.filter(shared_key_id=report.intake_key_id).values_list("holder_id", flat=True))
     coverages = list(
-        Coverage.objects.select_for_update()
-        .filter(accepting=True, user__is_active=True, user__is_superuser=False, user__groups__name=Role.CASEWORKER)
+        Coverage.objects.select_for_update(of=("self",))
+        .filter(accepting=True, user__is_active=True, user__is_superuser=False, user__groups__name=Role.CASEWORKER,
+                user__key_grants__shared_key_id=report.intake_key_id)  # only those who can read it
         .select_related("user")
         .order_by("user_id")
     )
-    eligible = [
-        c for c in coverages
-        if c.user_id in readers and report.governorate in c.governorates and language in c.languages
-    ]
+    eligible = [c for c in coverages if report.governorate in c.governorates and language in c.languages]
     if not eligible:
         return None
     loads = dict(
