@@ -10,6 +10,7 @@ _DUMMY_RECEIPT = "0000-0000-0000-0000-0000"
 
 STATUS_FOR_STATE = {
     ReportState.PENDING: "received",
+    ReportState.PARKED: "received",  # not triaged yet: a lead is looking at why
     ReportState.CLOSED: "closed",
 }
 

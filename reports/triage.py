@@ -68,33 +68,50 @@ def _notify(report: Report, kind: str, recipients) -> list[int]:
     return [Notification.objects.create(report=report, kind=kind, recipient=recipient).pk for recipient in recipients]
 
 
+def _loads(user_ids) -> dict:
+    return dict(
+        Report.objects.filter(assigned_to__in=user_ids, state__in=OPEN_STATES)
+        .values_list("assigned_to").annotate(n=Count("pk"))
+    )
+
+
 def pick_caseworker(report: Report, language: str) -> StaffUser | None:
     """The least-loaded caseworker covering the place and language, under capacity, who can read the report.
 
-    Coverage rows are locked, so two triages at once cannot both take a caseworker's last place.
+    Chosen without locks, then only the chosen caseworker's coverage row is
+    locked and their load counted again: two triages at once cannot both take
+    a last place, and triages choosing different caseworkers do not wait for
+    each other.
     """
-    coverages = list(
-        Coverage.objects.select_for_update(of=("self",))
-        .filter(accepting=True, user__is_active=True, user__is_superuser=False, user__groups__name=Role.CASEWORKER,
-                user__key_grants__shared_key_id=report.intake_key_id)  # only those who can read it
-        .select_related("user")
-        .order_by("user_id")
-    )
-    eligible = [c for c in coverages if report.governorate in c.governorates and language in c.languages]
-    if not eligible:
-        return None
-    loads = dict(
-        Report.objects.filter(assigned_to__in=[c.user_id for c in eligible], state__in=OPEN_STATES)
-        .values_list("assigned_to").annotate(n=Count("pk"))
-    )
-    open_places = [(loads.get(c.user_id, 0), c.user.username, c.user) for c in eligible if loads.get(c.user_id, 0) < c.capacity]
-    return min(open_places, key=lambda item: item[:2])[2] if open_places else None
+    eligible = [
+        c for c in Coverage.objects.filter(
+            accepting=True, user__is_active=True, user__is_superuser=False, user__groups__name=Role.CASEWORKER,
+            user__key_grants__shared_key_id=report.intake_key_id,  # only those who can read it
+        ).select_related("user")
+        if report.governorate in c.governorates and language in c.languages
+    ]
+    while eligible:
+        loads = _loads([c.user_id for c in eligible])
+        open_places = [c for c in eligible if loads.get(c.user_id, 0) < c.capacity]
+        if not open_places:
+            return None
+        choice = min(open_places, key=lambda c: (loads.get(c.user_id, 0), c.user.username))
+        locked = Coverage.objects.select_for_update().filter(pk=choice.pk, accepting=True).first()
+        if locked is not None and _loads([choice.user_id]).get(choice.user_id, 0) < locked.capacity:
+            return choice.user
+        eligible.remove(choice)  # filled or paused meanwhile: choose again among the others
+    return None
 
 
 def report_triage(*, report_id) -> list[int]:
     """Triage one report if it is pending and unclaimed; returns the ids of notifications to send."""
     if not _claim(report_id):
         return []
+    attempts = Report.objects.filter(pk=report_id).values_list("triage_attempts", flat=True).first() or 0
+    if attempts > settings.SANAD_TRIAGE_MAX_ATTEMPTS:
+        # Earlier attempts died with their worker (no exception to catch): the
+        # count committed at each claim is what stops a poison report looping.
+        return _park(report_id)
     try:
         return _triage_claimed(report_id)
     except Exception:
@@ -133,19 +150,30 @@ def _triage_claimed(report_id) -> list[int]:
         return _notify(report, Notification.Kind.ASSIGNED, [caseworker])
 
 
-def _after_failure(report_id) -> list[int]:
-    """Park after too many attempts (and tell the leads); otherwise back off and let the sweeper retry."""
+def _park(report_id) -> list[int]:
+    """Park a report triage keeps failing on, and raise it to the triage leads."""
     with transaction.atomic():
         report = Report.objects.select_for_update().get(pk=report_id)
         if report.state != ReportState.PENDING:
             return []
-        if report.triage_attempts >= settings.SANAD_TRIAGE_MAX_ATTEMPTS:
-            report_transition(report=report, to_state=ReportState.PARKED, claimed_until=None,
-                              waiting_reason="triage_failed_repeatedly")
-            return _notify(report, Notification.Kind.PARKED, _triage_leads())
-        backoff = settings.SANAD_TRIAGE_RETRY_SECONDS * 2 ** (report.triage_attempts - 1)
-        Report.objects.filter(pk=report.pk).update(claimed_until=timezone.now() + timedelta(seconds=backoff))
+        report_transition(report=report, to_state=ReportState.PARKED, claimed_until=None,
+                          waiting_reason="triage_failed_repeatedly")
+        logger.warning("report %s parked after %d triage attempts", report.reference, report.triage_attempts)
+        return _notify(report, Notification.Kind.PARKED, _triage_leads())
+
+
+def _after_failure(report_id) -> list[int]:
+    """Park after too many attempts (and tell the leads); otherwise back off and let the sweeper retry."""
+    report = Report.objects.filter(pk=report_id, state=ReportState.PENDING).first()
+    if report is None:
         return []
+    if report.triage_attempts >= settings.SANAD_TRIAGE_MAX_ATTEMPTS:
+        return _park(report_id)
+    backoff = settings.SANAD_TRIAGE_RETRY_SECONDS * 2 ** (report.triage_attempts - 1)
+    Report.objects.filter(pk=report.pk, state=ReportState.PENDING).update(
+        claimed_until=timezone.now() + timedelta(seconds=backoff)
+    )
+    return []
 
 
 def reports_to_sweep(*, limit: int = 500) -> list:

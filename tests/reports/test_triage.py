@@ -7,6 +7,7 @@ from datetime import timedelta
 
 import pytest
 from django.core import mail
+from django.db.models import F
 from django.utils import timezone
 
 from accounts.models import Coverage
@@ -188,3 +189,67 @@ def test_a_broker_down_at_submission_still_gives_a_receipt(personas, envelope, s
     with django_capture_on_commit_callbacks(execute=True):
         assert submit(envelope()).status_code == 201
     assert Report.objects.get().state == ReportState.PENDING  # the sweeper will find it
+
+
+def test_a_report_whose_triage_kills_the_worker_is_parked_not_retried_forever(covered, file_report, settings):
+    """No exception to catch when the worker dies: the attempt count committed at claim time parks it."""
+    settings.SANAD_TRIAGE_MAX_ATTEMPTS = 2
+    report = file_report()
+    for _ in range(2):  # two claims whose workers died (lease ran out, nothing recorded a failure)
+        Report.objects.filter(pk=report.pk).update(
+            triage_attempts=F("triage_attempts") + 1, claimed_until=timezone.now() - timedelta(seconds=1)
+        )
+    note_ids = triage.report_triage(report_id=report.pk)
+    report.refresh_from_db()
+    assert report.state == ReportState.PARKED and report.triage_attempts == 3
+    assert {n.kind for n in Notification.objects.filter(pk__in=note_ids)} == {"parked"}
+
+
+def test_a_parked_report_still_reads_received_to_the_reporter(covered, file_report):
+    from reports.selectors import reporter_status
+
+    report = file_report()
+    Report.objects.filter(pk=report.pk).update(state=ReportState.PARKED)
+    report.refresh_from_db()
+    assert reporter_status(report) == "received"
+
+
+def test_the_webhook_gets_severity_and_reference_only(covered, file_report, settings, monkeypatch):
+    import json as _json
+
+    from reports import notifications
+
+    settings.SANAD_NOTIFY_WEBHOOK_URL = "https://hooks.example.org/sanad"
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    posted = []
+
+    class Response:
+        def __enter__(self):
+            return self
+
+        def __exit__(self, *args):
+            return False
+
+    monkeypatch.setattr(notifications.urllib.request, "urlopen", lambda request, timeout: posted.append(request) or Response())
+    report = file_report(category="attempted_attack", governorate="IQ-NA")
+    (note_id,) = triage.report_triage(report_id=report.pk)
+    notification_send(notification_id=note_id)
+    (request,) = posted
+    assert request.full_url == "https://hooks.example.org/sanad"
+    assert _json.loads(request.data) == {
+        "kind": "assigned", "severity": "critical", "reference": Report.objects.get(pk=report.pk).reference, "recipient": "alice",
+    }
+
+
+def test_set_coverage_command(covered, capsys):
+    from django.core.management import call_command
+    from django.core.management.base import CommandError
+
+    call_command("set_coverage", "alice", governorates="IQ-BG,IQ-BA", languages="ar,ckb", capacity=3)
+    coverage = Coverage.objects.get(user=covered["alice"])
+    assert (coverage.governorates, coverage.languages, coverage.capacity, coverage.accepting) == (["IQ-BA", "IQ-BG"], ["ar", "ckb"], 3, True)
+    for bad in ({"governorates": "IQ-XX", "languages": "ar"}, {"governorates": "IQ-BG", "languages": "fr"}):
+        with pytest.raises(CommandError):
+            call_command("set_coverage", "alice", **bad)
+    with pytest.raises(CommandError, match="not a caseworker"):
+        call_command("set_coverage", "lead", governorates="IQ-BG", languages="ar")
