@@ -133,7 +133,10 @@ SANAD_INTAKE_MAX_PER_MINUTE = env_int("SANAD_INTAKE_MAX_PER_MINUTE", 3000, minim
 SANAD_RECEIPT_FAILURES_PER_MINUTE = env_int("SANAD_RECEIPT_FAILURES_PER_MINUTE", 300, minimum=1)
 
 # --- Triage ---------------------------------------------------------------------
-SANAD_TRIAGE_LEASE_SECONDS = env_int("SANAD_TRIAGE_LEASE_SECONDS", 120, minimum=5)
+# Longer than a task's hard time limit: a lease must not lapse while its task may still run.
+SANAD_TRIAGE_LEASE_SECONDS = env_int("SANAD_TRIAGE_LEASE_SECONDS", 360, minimum=5)
+# Candidate links made per triage at most: a flooded indicator must not make triage quadratic.
+SANAD_LINK_LIMIT = env_int("SANAD_LINK_LIMIT", 50, minimum=1, maximum=500)
 SANAD_TRIAGE_MAX_ATTEMPTS = env_int("SANAD_TRIAGE_MAX_ATTEMPTS", 5, minimum=1)
 SANAD_TRIAGE_RETRY_SECONDS = env_int("SANAD_TRIAGE_RETRY_SECONDS", 30, minimum=1)
 # A pending report nobody claimed for this long is queued again by the sweeper.
@@ -146,6 +149,8 @@ if SANAD_FAULT_TRIAGE_DELAY_MS and not SANAD_DEV:
     SANAD_CONFIG_ERRORS.append("SANAD_FAULT_TRIAGE_DELAY_MS is for tests in dev mode only.")
 # Notifications say only "a report of severity X needs attention: reference R".
 SANAD_NOTIFY_WEBHOOK_URL = env_secret("SANAD_NOTIFY_WEBHOOK_URL")
+if SANAD_NOTIFY_WEBHOOK_URL and not SANAD_NOTIFY_WEBHOOK_URL.startswith("https://") and not SANAD_DEV:
+    SANAD_CONFIG_ERRORS.append("SANAD_NOTIFY_WEBHOOK_URL must be an https:// address.")
 DEFAULT_FROM_EMAIL = env_str("SANAD_FROM_EMAIL", "sanad@localhost")
 EMAIL_BACKEND = env_str(
     "SANAD_EMAIL_BACKEND",

@@ -146,7 +146,7 @@ def _indicators(errors: _Errors, value: object, indexer: BlindIndexer) -> list[t
             result.append(indexer.index_indicator(item["type"], item["value"]))
         except InvalidIndicator as exc:
             errors[f"{name}.value"] = str(exc)
-    return result
+    return sorted(set(result))  # the same indicator twice counts once
 
 
 def _triage(errors: _Errors, data: object) -> Triage | None:

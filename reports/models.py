@@ -66,6 +66,8 @@ class Report(models.Model):
     waiting_reason = models.CharField(max_length=64, blank=True)
     triage_attempts = models.PositiveSmallIntegerField(default=0)
     claimed_until = models.DateTimeField(null=True, blank=True)
+    # When the sweeper last queued it: a backlog is not queued again every sweep.
+    swept_at = models.DateTimeField(null=True, blank=True)
     triaged_at = models.DateTimeField(null=True, blank=True)
     sla_due_at = models.DateTimeField(null=True, blank=True)
     acknowledged_at = models.DateTimeField(null=True, blank=True)
@@ -209,6 +211,10 @@ class Notification(models.Model):
     kind = models.CharField(max_length=24, choices=Kind.choices)
     recipient = models.ForeignKey("accounts.StaffUser", on_delete=models.CASCADE, related_name="notifications")
     created_at = models.DateTimeField(default=timezone.now)
+    # Sending is at least once: a sender leases the row, marks it sent only after
+    # the message went out, and a lapsed lease is retried by the sweeper.
+    sending_until = models.DateTimeField(null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
     sent_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:

@@ -1,19 +1,24 @@
-"""Sending staff notifications: severity and reference only, never content or category.
+"""Sending staff notifications: severity and reference only, never content, category, place or assignee.
 
 A notification row is created in the same transaction as the change it
-announces; sending marks it sent first (a conditional update), so a task run
-twice sends once. A crash between marking and sending loses that message
-(at most once); SLA escalation still catches a report nobody acknowledged.
+announces. Sending is at least once: a sender takes a short lease on the row,
+sends, and only then marks it sent; a failed or crashed send leaves it for
+the sweeper. Two tasks for one row cannot both hold the lease, so a duplicate
+needs a crash between sending and marking (a duplicate e-mail costs less than
+a lost one).
 """
 
 from __future__ import annotations
 
 import json
 import logging
+import urllib.error
 import urllib.request
+from datetime import timedelta
 
 from django.conf import settings
 from django.core.mail import send_mail
+from django.db.models import F, Q
 from django.utils import timezone
 
 from accounts.services import staff_contact
@@ -36,9 +41,26 @@ def notification_text(note: Notification) -> tuple[str, str]:
     return subject, body
 
 
+SENDING_LEASE_SECONDS = 120
+
+
+class _NoRedirects(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, req, fp, code, msg, headers, newurl):
+        raise urllib.error.HTTPError(req.full_url, code, "redirect refused", headers, fp)
+
+
+_opener = urllib.request.build_opener(_NoRedirects)
+
+
 def notification_send(*, notification_id: int) -> bool:
-    """Send one notification once; True if this call sent it."""
-    if Notification.objects.filter(pk=notification_id, sent_at__isnull=True).update(sent_at=timezone.now()) != 1:
+    """Send one notification; True if this call sent it. Raises if sending failed (it will be retried)."""
+    now = timezone.now()
+    claimed = (
+        Notification.objects.filter(pk=notification_id, sent_at__isnull=True)
+        .filter(Q(sending_until__isnull=True) | Q(sending_until__lt=now))
+        .update(sending_until=now + timedelta(seconds=SENDING_LEASE_SECONDS), attempts=F("attempts") + 1)
+    )
+    if claimed != 1:
         return False
     note = Notification.objects.select_related("report", "recipient").get(pk=notification_id)
     subject, body = notification_text(note)
@@ -46,16 +68,21 @@ def notification_send(*, notification_id: int) -> bool:
     if address:
         send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [address], fail_silently=False)
     if settings.SANAD_NOTIFY_WEBHOOK_URL:
-        payload = {"kind": note.kind, "severity": note.report.severity, "reference": note.report.reference,
-                   "recipient": note.recipient.username}
+        # No recipient: coverage maps caseworkers to places, so an assignee would tell where.
+        payload = {"kind": note.kind, "severity": note.report.severity, "reference": note.report.reference}
         request = urllib.request.Request(settings.SANAD_NOTIFY_WEBHOOK_URL, data=json.dumps(payload).encode(),
                                          headers={"Content-Type": "application/json"}, method="POST")
-        with urllib.request.urlopen(request, timeout=10):
+        with _opener.open(request, timeout=10):
             pass
+    Notification.objects.filter(pk=notification_id).update(sent_at=timezone.now(), sending_until=None)
     return True
 
 
 def notifications_unsent(*, older_than_seconds: int = 60) -> list[int]:
-    """Notifications created a while ago and never sent (their task was lost with the broker)."""
-    cutoff = timezone.now() - timezone.timedelta(seconds=older_than_seconds)
-    return list(Notification.objects.filter(sent_at__isnull=True, created_at__lt=cutoff).values_list("pk", flat=True)[:500])
+    """Notifications never sent a while after creation, and not being sent now (lost task, failed send)."""
+    now = timezone.now()
+    return list(
+        Notification.objects.filter(sent_at__isnull=True, created_at__lt=now - timedelta(seconds=older_than_seconds))
+        .filter(Q(sending_until__isnull=True) | Q(sending_until__lt=now))
+        .values_list("pk", flat=True)[:500]
+    )

@@ -18,7 +18,18 @@ from backend.pow import Proof
 from backend.receipts import receipt_hash, receipt_new
 from backend.sealed_fields import seal_value
 from reports.envelope import Content, Envelope
-from reports.models import Evidence, FollowUp, Report, ReportIndicator, ReportState, SpentChallenge
+from django.db.models import Q
+
+from reports.models import (
+    CandidateLink,
+    Evidence,
+    FollowUp,
+    Report,
+    ReportIndicator,
+    ReportState,
+    ReportTransition,
+    SpentChallenge,
+)
 from reports.states import report_transition
 from reports.tasks import enqueue_triage
 
@@ -154,6 +165,9 @@ def report_withdraw(*, report: Report) -> None:
     """
     with transaction.atomic():
         locked = Report.objects.select_for_update().get(pk=report.pk)
+        # Links would tell that this reporter shared an indicator with named reports.
+        CandidateLink.objects.filter(Q(report=locked) | Q(other=locked)).delete()
+        locked.notifications.all().delete()
         locked.followups.all().delete()
         locked.evidence.all().delete()
         locked.replies.all().delete()
@@ -167,6 +181,10 @@ def report_withdraw(*, report: Report) -> None:
             receipt_hash=None,
             reply_public_key=None,
             triage_sealed=b"",
+            # Reasons repeat what the sealed details said (e.g. family_targeted).
+            severity_reasons=[],
             created_at=locked.created_at.replace(hour=0, minute=0, second=0, microsecond=0),
-            updated_at=day,
+            updated_at=day, triaged_at=None, sla_due_at=None, acknowledged_at=None, escalated_at=None,
+            claimed_until=None, swept_at=None,
         )
+        ReportTransition.objects.filter(report=locked).update(at=day)

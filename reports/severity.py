@@ -18,6 +18,7 @@ ATTACKS = {"attempted_attack", "kidnapping_attempt"}
 HIGH_FLAGS = {"death_threat", "weapon_seen", "home_address_exposed", "family_targeted"}
 MEDIUM_FLAGS = {"photo_exposed", "followed"}
 CAMPAIGN_AT = 2  # other reports sharing an indicator: a possible campaign once a caseworker confirms
+MANY = 50  # linking stops here (a flooded indicator); the reason says "over"
 
 
 @dataclass(frozen=True)
@@ -49,7 +50,9 @@ def assess(facts: Facts) -> tuple[str, list[str]]:
     fired += [("high", f"flag_{flag}") for flag in sorted(HIGH_FLAGS & facts.flags)]
     if facts.needs_relocation:
         fired.append(("high", "needs_relocation"))
-    if facts.linked_reports >= CAMPAIGN_AT:
+    if facts.linked_reports > MANY:
+        fired.append(("high", f"indicator_shared_with_over_{MANY}_reports"))
+    elif facts.linked_reports >= CAMPAIGN_AT:
         fired.append(("high", f"indicator_shared_with_{facts.linked_reports}_reports"))
     elif facts.linked_reports == 1:
         fired.append(("medium", "indicator_shared_with_1_report"))

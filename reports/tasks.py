@@ -57,6 +57,8 @@ def sweep() -> None:
             logger.warning("broker unavailable during sweep")
             return
     _send_notifications(notifications.notifications_unsent())
+    # A triage running while a report was withdrawn can still link to it; drop such links.
+    triage.links_to_withdrawn_purge()
 
 
 @shared_task(name="reports.tasks.escalate_sla")

@@ -43,29 +43,57 @@ def _claim(report_id) -> bool:
 
 
 def _link(report: Report) -> int:
-    """Create candidate links to reports sharing an indicator; the number of distinct such reports."""
-    others: set = set()
-    for indicator in report.indicators.all():
-        matches = (
-            ReportIndicator.objects.filter(kind=indicator.kind, bits=indicator.bits, value=indicator.value)
-            .exclude(report=report)
-            .exclude(report__state=ReportState.WITHDRAWN)
-            .values_list("report_id", flat=True)
-        )
-        for other in matches:
-            others.add(other)
-            for a, b in ((report.pk, other), (other, report.pk)):
-                CandidateLink.objects.get_or_create(report_id=a, other_id=b, kind=indicator.kind)
-    return len(others)
+    """Link to (at most LINK_LIMIT of the newest) reports sharing an indicator; how many share one, capped at LINK_LIMIT + 1.
+
+    Bounded on purpose: one flooded "hot" indicator (the threatener's number,
+    repeated in hundreds of junk reports) must cost every later triage a
+    couple of queries, not one per earlier report.
+    """
+    limit = settings.SANAD_LINK_LIMIT
+    pairs = list(report.indicators.values_list("kind", "bits", "value"))
+    if not pairs:
+        return 0
+    shared = Q()
+    for kind, bits, value in pairs:
+        shared |= Q(kind=kind, bits=bits, value=value)
+    matches = list(
+        ReportIndicator.objects.filter(shared)
+        .exclude(report=report)
+        .exclude(report__state=ReportState.WITHDRAWN)
+        .order_by("-report__created_at")
+        .values_list("report_id", "kind")[: limit * len(pairs) + 1]
+    )
+    others: dict = {}
+    for other, kind in matches:
+        others.setdefault(other, kind)
+    linked = list(others.items())[:limit]
+    CandidateLink.objects.bulk_create(
+        [CandidateLink(report_id=a, other_id=b, kind=kind) for other, kind in linked
+         for a, b in ((report.pk, other), (other, report.pk))],
+        ignore_conflicts=True,
+    )
+    return min(len(others), limit + 1)
 
 
 def _triage_leads() -> list[StaffUser]:
-    return list(StaffUser.objects.filter(is_active=True, groups__name=Role.TRIAGE_LEAD).distinct())
+    leads = list(StaffUser.objects.filter(is_active=True, groups__name=Role.TRIAGE_LEAD).distinct())
+    if not leads:
+        logger.error("there is no active triage lead to tell: reports needing a lead go unseen")
+    return leads
 
 
 def _notify(report: Report, kind: str, recipients) -> list[int]:
-    """Create the notifications in the caller's transaction (unique per report, kind and recipient)."""
-    return [Notification.objects.create(report=report, kind=kind, recipient=recipient).pk for recipient in recipients]
+    """Queue notifications in the caller's transaction; one announced again (a report parked a
+    second time) is sent again rather than refused by the uniqueness rule."""
+    ids = []
+    for recipient in recipients:
+        note, created = Notification.objects.get_or_create(report=report, kind=kind, recipient=recipient)
+        if not created:
+            Notification.objects.filter(pk=note.pk).update(
+                sent_at=None, sending_until=None, attempts=0, created_at=timezone.now()
+            )
+        ids.append(note.pk)
+    return ids
 
 
 def _loads(user_ids) -> dict:
@@ -107,12 +135,12 @@ def report_triage(*, report_id) -> list[int]:
     """Triage one report if it is pending and unclaimed; returns the ids of notifications to send."""
     if not _claim(report_id):
         return []
-    attempts = Report.objects.filter(pk=report_id).values_list("triage_attempts", flat=True).first() or 0
-    if attempts > settings.SANAD_TRIAGE_MAX_ATTEMPTS:
-        # Earlier attempts died with their worker (no exception to catch): the
-        # count committed at each claim is what stops a poison report looping.
-        return _park(report_id)
     try:
+        attempts = Report.objects.filter(pk=report_id).values_list("triage_attempts", flat=True).first() or 0
+        if attempts > settings.SANAD_TRIAGE_MAX_ATTEMPTS:
+            # Earlier attempts died with their worker (no exception to catch): the
+            # count committed at each claim is what stops a poison report looping.
+            return _park(report_id)
         return _triage_claimed(report_id)
     except Exception:
         logger.exception("triage of report %s failed", str(report_id)[:8])
@@ -129,16 +157,18 @@ def _triage_claimed(report_id) -> list[int]:
         details = json.loads(open_value(report, "triage_sealed"))
         now = timezone.now()
         linked = _link(report)
+        # Scored and clocked from submission, not from whenever a backlog let triage run:
+        # a queue must never downgrade an attack or eat into its hour.
         severity, reasons = assess(Facts(
             category=report.category, incident_month=report.incident_month,
             immediate_danger=details["immediate_danger"], needs_relocation=details["needs_relocation"],
-            flags=frozenset(details["flags"]), linked_reports=linked, today=now.date(),
+            flags=frozenset(details["flags"]), linked_reports=linked, today=report.created_at.date(),
         ))
         hours = sla_hours(severity)
         report_transition(
             report=report, to_state=ReportState.TRIAGED, severity=severity, severity_reasons=reasons,
             ruleset_version=RULESET_VERSION, triaged_at=now, claimed_until=None,
-            sla_due_at=now + timedelta(hours=hours) if hours else None,
+            sla_due_at=report.created_at + timedelta(hours=hours) if hours else None,
         )
         caseworker = pick_caseworker(report, details["language"])
         if caseworker is None:
@@ -183,14 +213,18 @@ def reports_to_sweep(*, limit: int = 500) -> list:
     two sweepers never hand out the same rows at the same moment.
     """
     now = timezone.now()
+    settle = now - timedelta(seconds=settings.SANAD_TRIAGE_SWEEP_AFTER_SECONDS)
     with transaction.atomic():
-        return list(
+        ids = list(
             Report.objects.select_for_update(skip_locked=True)
-            .filter(state=ReportState.PENDING, created_at__lt=now - timedelta(seconds=settings.SANAD_TRIAGE_SWEEP_AFTER_SECONDS))
+            .filter(state=ReportState.PENDING, created_at__lt=settle)
             .filter(Q(claimed_until__isnull=True) | Q(claimed_until__lt=now))
+            .filter(Q(swept_at__isnull=True) | Q(swept_at__lt=settle))  # not queued again every sweep
             .order_by("created_at")
             .values_list("pk", flat=True)[:limit]
         )
+        Report.objects.filter(pk__in=ids).update(swept_at=now)
+        return ids
 
 
 def sla_breaches_escalate() -> list[int]:
@@ -209,3 +243,9 @@ def sla_breaches_escalate() -> list[int]:
             ids += _notify(report, Notification.Kind.SLA_BREACH, leads)
     return ids
 
+
+
+def links_to_withdrawn_purge() -> int:
+    """Delete candidate links touching withdrawn reports (a triage can race a withdrawal)."""
+    withdrawn = Q(report__state=ReportState.WITHDRAWN) | Q(other__state=ReportState.WITHDRAWN)
+    return CandidateLink.objects.filter(withdrawn).delete()[0]

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import copy
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from django.core import mail
@@ -230,14 +230,15 @@ def test_the_webhook_gets_severity_and_reference_only(covered, file_report, sett
         def __exit__(self, *args):
             return False
 
-    monkeypatch.setattr(notifications.urllib.request, "urlopen", lambda request, timeout: posted.append(request) or Response())
+    monkeypatch.setattr(notifications._opener, "open", lambda request, timeout: posted.append(request) or Response())
     report = file_report(category="attempted_attack", governorate="IQ-NA")
     (note_id,) = triage.report_triage(report_id=report.pk)
     notification_send(notification_id=note_id)
     (request,) = posted
     assert request.full_url == "https://hooks.example.org/sanad"
+    # No recipient: coverage maps caseworkers to places.
     assert _json.loads(request.data) == {
-        "kind": "assigned", "severity": "critical", "reference": Report.objects.get(pk=report.pk).reference, "recipient": "alice",
+        "kind": "assigned", "severity": "critical", "reference": Report.objects.get(pk=report.pk).reference,
     }
 
 
@@ -253,3 +254,104 @@ def test_set_coverage_command(covered, capsys):
             call_command("set_coverage", "alice", **bad)
     with pytest.raises(CommandError, match="not a caseworker"):
         call_command("set_coverage", "lead", governorates="IQ-BG", languages="ar")
+
+
+def test_a_flooded_indicator_keeps_triage_bounded(covered, file_report, settings, django_assert_max_num_queries):
+    settings.SANAD_LINK_LIMIT = 5
+    hot = [{"type": "phone", "value": "+964 780 000 2222"}]
+    earlier = [file_report(indicators=hot, flags=[]) for _ in range(12)]
+    Report.objects.filter(pk__in=[r.pk for r in earlier]).update(state=ReportState.TRIAGED)
+    newest = file_report(indicators=hot, flags=[])
+    with django_assert_max_num_queries(25):
+        triage.report_triage(report_id=newest.pk)
+    newest.refresh_from_db()
+    assert CandidateLink.objects.filter(report=newest).count() == 5
+    assert newest.severity == "high"
+    settings.SANAD_LINK_LIMIT = 50
+
+
+def test_the_same_indicator_twice_in_a_report_counts_once(covered, file_report):
+    from reports.models import ReportIndicator
+
+    report = file_report(indicators=[{"type": "phone", "value": "0770 123 4567"}, {"type": "phone", "value": "+9647701234567"}])
+    assert ReportIndicator.objects.filter(report=report).count() == 1
+
+
+def test_a_failed_send_is_retried_not_lost(covered, file_report, settings, monkeypatch):
+    from reports import notifications
+
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    report = file_report()
+    (note_id,) = triage.report_triage(report_id=report.pk)
+
+    def smtp_down(*args, **kwargs):
+        raise ConnectionError("smtp unreachable")
+
+    monkeypatch.setattr(notifications, "send_mail", smtp_down)
+    with pytest.raises(ConnectionError):
+        notification_send(notification_id=note_id)
+    assert Notification.objects.get(pk=note_id).sent_at is None
+    Notification.objects.filter(pk=note_id).update(
+        sending_until=timezone.now() - timedelta(seconds=1), created_at=timezone.now() - timedelta(minutes=5)
+    )
+    assert notifications.notifications_unsent() == [note_id]
+    monkeypatch.undo()
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    assert notification_send(notification_id=note_id) is True
+    assert len(mail.outbox) == 1 and notifications.notifications_unsent() == []
+
+
+def test_a_report_parked_twice_is_announced_twice(covered, file_report, monkeypatch, settings):
+    from reports.states import report_transition
+
+    settings.SANAD_TRIAGE_MAX_ATTEMPTS = 1
+    report = file_report()
+    monkeypatch.setattr(triage, "assess", lambda facts: (_ for _ in ()).throw(RuntimeError("boom")))
+    (first,) = triage.report_triage(report_id=report.pk)
+    Notification.objects.filter(pk=first).update(sent_at=timezone.now())
+    report.refresh_from_db()
+    report_transition(report=report, to_state=ReportState.PENDING, actor=covered["lead"], triage_attempts=0)
+    (second,) = triage.report_triage(report_id=report.pk)
+    assert second == first and Notification.objects.get(pk=first).sent_at is None  # to be sent again
+    assert Report.objects.get(pk=report.pk).state == ReportState.PARKED
+
+
+def test_severity_and_the_clock_count_from_submission_not_from_a_backlog(covered, file_report):
+    import time_machine
+
+    report = file_report(category="kidnapping_attempt", incident_month="2026-10", flags=[])
+    submitted = datetime(2026, 10, 30, 23, 0, tzinfo=UTC)
+    Report.objects.filter(pk=report.pk).update(created_at=submitted)
+    with time_machine.travel(datetime(2026, 12, 1, 9, 0, tzinfo=UTC)):
+        triage.report_triage(report_id=report.pk)
+    report.refresh_from_db()
+    assert report.severity == "critical" and report.sla_due_at == submitted + timedelta(hours=1)
+
+
+def test_the_sweeper_does_not_queue_a_backlog_again_every_sweep(covered, file_report, settings):
+    settings.SANAD_TRIAGE_SWEEP_AFTER_SECONDS = 30
+    report = file_report()
+    Report.objects.filter(pk=report.pk).update(created_at=timezone.now() - timedelta(minutes=5))
+    assert triage.reports_to_sweep() == [report.pk]
+    assert triage.reports_to_sweep() == []  # queued a moment ago
+
+
+def test_withdrawal_wipes_what_triage_learned(covered, file_report, receipt_call, submit, envelope):
+    from reports.models import ReportTransition
+
+    shared = [{"type": "phone", "value": "+964 780 000 3333"}]
+    other = file_report(indicators=shared)
+    triage.report_triage(report_id=other.pk)
+    body = envelope()
+    body["triage"] = {**copy.deepcopy(GOOD_TRIAGE), "indicators": shared, "flags": ["family_targeted"]}
+    receipt = submit(body).json()["receipt"]
+    mine = Report.objects.order_by("-created_at").first()
+    triage.report_triage(report_id=mine.pk)
+    assert CandidateLink.objects.filter(report=mine).exists()
+    assert receipt_call("delete", "/api/v1/reports/", receipt).status_code == 200
+    mine.refresh_from_db()
+    assert mine.severity_reasons == [] and mine.triaged_at is None and mine.sla_due_at is None
+    assert not CandidateLink.objects.filter(report=mine).exists() and not CandidateLink.objects.filter(other=mine).exists()
+    assert not Notification.objects.filter(report=mine).exists()
+    for moment in ReportTransition.objects.filter(report=mine).values_list("at", flat=True):
+        assert (moment.hour, moment.minute, moment.second) == (0, 0, 0)
