@@ -48,7 +48,7 @@ def broker_ready() -> bool:
     try:
         with app.connection_for_write() as conn:
             conn.ensure_connection(max_retries=1, timeout=BROKER_TIMEOUT_SECONDS)
-            conn.default_channel  # opens a channel: a TCP connect alone proves little
+            _ = conn.default_channel  # opens a channel: a TCP connect alone proves little
         return True
     except Exception:
         logger.warning("readyz: broker check failed")

@@ -15,7 +15,6 @@ Uses database sanad_bench_triage (created and dropped) and Redis db 13.
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import statistics
 import subprocess
