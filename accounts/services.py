@@ -320,10 +320,15 @@ def _new_key_id(purpose: str) -> str:
     return f"{prefix}-{secrets.token_hex(6)}"
 
 
+def _require_granter(user: StaffUser, purpose: str) -> None:
+    """Refuse a user who may not both hold and pass on keys of `purpose`."""
+    if not (_may_hold(user, purpose) and MAY_GRANT[KeyPurpose(purpose)] & user.role_names):
+        raise RoleNotAllowed(f"{user.username} has no role that may hold and grant {purpose} keys.")
+
+
 def _prove_holder(holder: StaffUser, password: str, purpose: str) -> hpke.PrivateKey:
     """Check `holder` may grant keys of `purpose` and holds one (any, active or retired), by opening it."""
-    if not (_may_hold(holder, purpose) and MAY_GRANT[KeyPurpose(purpose)] & holder.role_names):
-        raise RoleNotAllowed(f"{holder.username} has no role that may hold and grant {purpose} keys.")
+    _require_granter(holder, purpose)
     personal = personal_key_unlock(user=holder, password=password)
     grant = KeyGrant.objects.filter(holder=holder, shared_key__purpose=purpose).select_related("shared_key").first()
     if grant is None:
@@ -348,8 +353,7 @@ def shared_key_create(
     if SharedKey.objects.filter(purpose=purpose).exists():
         _prove_holder(holder, holder_password, purpose)
     else:
-        if not (_may_hold(holder, purpose) and MAY_GRANT[purpose] & holder.role_names):
-            raise RoleNotAllowed(f"{holder.username} has no role that may hold and grant {purpose} keys.")
+        _require_granter(holder, purpose)
         personal_key_unlock(user=holder, password=holder_password)
     holder_key = PersonalKey.objects.get(user=holder)
     private_key = hpke.generate_private_key(suite)
@@ -389,8 +393,7 @@ def key_grant_create(
 ) -> KeyGrant:
     """Wrap a shared key the grantor holds to the grantee's personal key (replacing an old grant)."""
     purpose = KeyPurpose(shared_key.purpose)
-    if not (_may_hold(grantor, purpose) and MAY_GRANT[purpose] & grantor.role_names):
-        raise RoleNotAllowed(f"{grantor.username} has no role that may grant {purpose} keys.")
+    _require_granter(grantor, purpose)
     if not grantee.is_active:
         raise AccountError(f"{grantee.username} is deactivated.")
     if not _may_hold(grantee, purpose):
