@@ -85,7 +85,7 @@ def envelope(n: int):
     key = intake_keys_active()[0]
     triage = Triage(category="phone_threat", governorate="IQ-BG", incident_month=date.today().replace(day=1),
                     immediate_danger=False, needs_relocation=False, language="ar", flags=["death_threat"],
-                    indicators=[("phone", n % 30000)])
+                    indicators=[("phone", n % 30000)], indicator_bits=15)
     return Envelope(key=key, ciphertext=os.urandom(1200) + n.to_bytes(8, "big"), triage=triage, reply_public_key=None, pow=None)
 
 

@@ -40,6 +40,7 @@ class Triage:
     language: str
     flags: list[str] = field(default_factory=list)
     indicators: list[tuple[str, int]] = field(default_factory=list)  # (kind, blind index)
+    indicator_bits: int = 0  # the truncation the indexes above were made with
 
     def sealed_details(self) -> dict:
         """What is sealed rather than stored in plain columns."""
@@ -170,13 +171,14 @@ def _triage(errors: _Errors, data: object) -> Triage | None:
         errors["triage.flags"] = f"Must be a list drawn from {', '.join(sorted(FLAGS))}."
         flags = []
     month = _month(errors, data["incident_month"]) if "incident_month" in data else None
-    indicators = _indicators(errors, data.get("indicators", []), BlindIndexer.from_settings())
+    indexer = BlindIndexer.from_settings()
+    indicators = _indicators(errors, data.get("indicators", []), indexer)
     if errors:
         return None
     return Triage(
         category=category, governorate=governorate, incident_month=month,
         immediate_danger=data["immediate_danger"], needs_relocation=data["needs_relocation"],
-        language=language, flags=sorted(set(flags)), indicators=indicators,
+        language=language, flags=sorted(set(flags)), indicators=indicators, indicator_bits=indexer.bits,
     )
 
 

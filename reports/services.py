@@ -102,21 +102,15 @@ def report_submit(*, envelope: Envelope, proof: Proof | None = None) -> tuple[Re
                 report, "triage_sealed", json.dumps(triage.sealed_details(), sort_keys=True).encode()
             )
             report.save(force_insert=True)
-            bits = _indexer_bits()
             ReportIndicator.objects.bulk_create(
-                ReportIndicator(report=report, kind=kind, bits=bits, value=value) for kind, value in triage.indicators
+                ReportIndicator(report=report, kind=kind, bits=triage.indicator_bits, value=value)
+                for kind, value in triage.indicators
             )
             enqueue_triage(report.pk)  # after commit; the sweeper covers a broker that is down
     except IntegrityError as exc:
         raise _refusal_for(exc, digest=digest, model=Report, proof=proof) from None
     _forget_spent_challenges_sometimes()
     return report, receipt
-
-
-def _indexer_bits() -> int:
-    from backend.crypto.blind_index import BlindIndexer
-
-    return BlindIndexer.from_settings().bits
 
 
 def _add(model, *, report: Report, content: Content, proof: Proof | None, cap: int, what: str,
