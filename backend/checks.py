@@ -64,12 +64,14 @@ def check_configuration(app_configs=None, **kwargs):
             KeyRing(settings.SANAD_SEALING_KEYS)
         except CryptoError as exc:
             errors.append(Error(f"SANAD_SEALING_KEYS: {exc}", id="sanad.E003"))
-    for name in ("SANAD_BLIND_INDEX_KEY", "SANAD_RECEIPT_KEY"):
+    for name in ("SANAD_BLIND_INDEX_KEY", "SANAD_RECEIPT_KEY", "SANAD_AUDIT_KEY"):
         key = getattr(settings, name)
         if key is not None and _weak_key(key):
             errors.append(Error(f"{name} is shorter than 32 bytes or low in variety.", id="sanad.E004"))
     keys = [key for _, key in settings.SANAD_SEALING_KEYS]
-    keys += [k for k in (settings.SANAD_BLIND_INDEX_KEY, settings.SANAD_RECEIPT_KEY) if k is not None]
+    keys += [
+        k for k in (settings.SANAD_BLIND_INDEX_KEY, settings.SANAD_RECEIPT_KEY, settings.SANAD_AUDIT_KEY) if k is not None
+    ]
     if len(set(keys)) != len(keys):
         errors.append(Error("The same key is used for two purposes; every key must be its own.", id="sanad.E005"))
     planned = planned_bits(settings.SANAD_BLIND_INDEX_EXPECTED_ROWS)

@@ -110,26 +110,58 @@ def new_key() -> str:
     return base64.urlsafe_b64encode(secrets.token_bytes(32)).rstrip(b"=").decode()
 
 
+# The secrets of the embedded dev mode and how to make each one.
+DEV_SECRET_MAKERS = {
+    "SANAD_SECRET_KEY": lambda: secrets.token_urlsafe(50),
+    "SANAD_SEALING_KEYS": lambda: f"dev1:{new_key()}",
+    "SANAD_BLIND_INDEX_KEY": new_key,
+    "SANAD_RECEIPT_KEY": new_key,
+    "SANAD_AUDIT_KEY": new_key,
+}
+
+
 def dev_secrets(path: Path) -> dict[str, str]:
-    """Read, or create on first use, the random secrets of the embedded dev mode."""
-    if path.exists():
-        return json.loads(path.read_text(encoding="utf-8"))
+    """Read the random secrets of the embedded dev mode, creating the file or any missing name on first use.
+
+    A file written before a secret was introduced gets only the new names
+    added; the others are kept, since data on this machine is sealed or hashed
+    under them.
+    """
+    values = _read_secrets(path)
+    if values is not None and DEV_SECRET_MAKERS.keys() <= values.keys():
+        return values
+    import fcntl  # POSIX; only the dev mode (Linux, macOS) gets here
+
     path.parent.mkdir(parents=True, exist_ok=True)
-    values = {
-        "SANAD_SECRET_KEY": secrets.token_urlsafe(50),
-        "SANAD_SEALING_KEYS": f"dev1:{new_key()}",
-        "SANAD_BLIND_INDEX_KEY": new_key(),
-        "SANAD_RECEIPT_KEY": new_key(),
-    }
-    # Write a private temp file, then link it into place: link fails if another
-    # process got there first, and nobody ever reads a half-written file.
+    # Several processes start at once (server, worker, tests): an exclusive
+    # lock makes exactly one of them add the missing names, and the others
+    # then read its choice instead of writing their own.
+    with open(path.with_name(f".{path.name}.lock"), "a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        values = _read_secrets(path) or {}
+        missing = [name for name in DEV_SECRET_MAKERS if name not in values]
+        if missing:
+            values.update({name: DEV_SECRET_MAKERS[name]() for name in missing})
+            _write_atomically(path, values)
+    return values
+
+
+def _read_secrets(path: Path) -> dict[str, str] | None:
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return None
+
+
+def _write_atomically(path: Path, values: dict[str, str]) -> None:
+    """Write a private (0600) temp file, then rename it over the old one: nobody ever reads half a file."""
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".secrets-")
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as handle:
             json.dump(values, handle, indent=2)
-        os.link(tmp, path)
-    except FileExistsError:
-        return json.loads(path.read_text(encoding="utf-8"))
-    finally:
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, path)
+    except BaseException:
         os.unlink(tmp)
-    return values
+        raise

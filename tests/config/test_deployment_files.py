@@ -43,7 +43,7 @@ def test_compose_defines_the_production_services():
     assert {"postgres", "redis", "web", "worker", "beat"} <= set(compose["services"])
     assert "gunicorn" in compose["services"]["web"]["command"]
     text = (ROOT / "docker-compose.yml").read_text()
-    for name in ("SANAD_SECRET_KEY", "SANAD_SEALING_KEYS", "SANAD_BLIND_INDEX_KEY", "SANAD_RECEIPT_KEY"):
+    for name in SECRET_NAMES:
         assert f"${{{name}:?" in text  # required, no default
 
 

@@ -15,7 +15,9 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-SECRET_NAMES = ["SANAD_SECRET_KEY", "SANAD_SEALING_KEYS", "SANAD_BLIND_INDEX_KEY", "SANAD_RECEIPT_KEY"]
+SECRET_NAMES = [
+    "SANAD_SECRET_KEY", "SANAD_SEALING_KEYS", "SANAD_BLIND_INDEX_KEY", "SANAD_RECEIPT_KEY", "SANAD_AUDIT_KEY",
+]
 
 
 def key() -> str:
@@ -33,6 +35,7 @@ def prod_env(tmp_path):
             "SANAD_SEALING_KEYS": f"k2026:{key()}",
             "SANAD_BLIND_INDEX_KEY": key(),
             "SANAD_RECEIPT_KEY": key(),
+            "SANAD_AUDIT_KEY": key(),
             "SANAD_ALLOWED_HOSTS": "sanad.example.org",
             "DATABASE_URL": "postgres://sanad:pw-not-used@127.0.0.1:5432/sanad",
             "REDIS_URL": "redis://127.0.0.1:6379/0",
@@ -84,6 +87,8 @@ def test_each_missing_setting_is_refused_by_name(prod_env, name):
         ("SANAD_BLIND_INDEX_KEY", base64.urlsafe_b64encode(b"a" * 32).decode(), "sanad.E004"),
         ("SANAD_RECEIPT_KEY", base64.urlsafe_b64encode(secrets.token_bytes(20)).decode(), "sanad.E004"),
         ("SANAD_RECEIPT_KEY", "not base64!", "sanad.E001"),
+        ("SANAD_AUDIT_KEY", base64.urlsafe_b64encode(b"\x01\x02" * 16).decode(), "sanad.E004"),
+        ("SANAD_AUDIT_KEY", base64.urlsafe_b64encode(secrets.token_bytes(16)).decode(), "sanad.E004"),
         ("SANAD_SEALING_KEYS", "no-colon-here", "sanad.E001"),
         ("SANAD_SEALING_KEYS", f"k1:{key()},k1:{key()}", "sanad.E001"),
         ("SANAD_SEALING_KEYS", f"bad id:{key()}", "sanad.E003"),
@@ -100,6 +105,8 @@ def test_each_missing_setting_is_refused_by_name(prod_env, name):
         "repeated-byte blind-index key",
         "20-byte receipt key",
         "receipt key not base64",
+        "low-variety audit key",
+        "16-byte audit key",
         "sealing ring without ids",
         "sealing ring with a repeated id",
         "sealing key id with a space",
@@ -119,6 +126,12 @@ def test_weak_or_malformed_secrets_are_refused(prod_env, name, value, code):
 
 def test_one_key_for_two_purposes_is_refused(prod_env):
     prod_env["SANAD_RECEIPT_KEY"] = prod_env["SANAD_BLIND_INDEX_KEY"]
+    result = check(prod_env)
+    assert result.returncode != 0 and "sanad.E005" in result.stderr
+
+
+def test_audit_key_reused_for_another_purpose_is_refused(prod_env):
+    prod_env["SANAD_AUDIT_KEY"] = prod_env["SANAD_RECEIPT_KEY"]
     result = check(prod_env)
     assert result.returncode != 0 and "sanad.E005" in result.stderr
 
