@@ -41,9 +41,6 @@ def notification_text(note: Notification) -> tuple[str, str]:
     return subject, body
 
 
-SENDING_LEASE_SECONDS = 120
-
-
 class _NoRedirects(urllib.request.HTTPRedirectHandler):
     def redirect_request(self, req, fp, code, msg, headers, newurl):
         raise urllib.error.HTTPError(req.full_url, code, "redirect refused", headers, fp)
@@ -58,7 +55,7 @@ def notification_send(*, notification_id: int) -> bool:
     claimed = (
         Notification.objects.filter(pk=notification_id, sent_at__isnull=True)
         .filter(Q(sending_until__isnull=True) | Q(sending_until__lt=now))
-        .update(sending_until=now + timedelta(seconds=SENDING_LEASE_SECONDS), attempts=F("attempts") + 1)
+        .update(sending_until=now + timedelta(seconds=settings.SANAD_NOTIFY_LEASE_SECONDS), attempts=F("attempts") + 1)
     )
     if claimed != 1:
         return False
@@ -78,8 +75,10 @@ def notification_send(*, notification_id: int) -> bool:
     return True
 
 
-def notifications_unsent(*, older_than_seconds: int = 60) -> list[int]:
+def notifications_unsent(*, older_than_seconds: int | None = None) -> list[int]:
     """Notifications never sent a while after creation, and not being sent now (lost task, failed send)."""
+    if older_than_seconds is None:
+        older_than_seconds = settings.SANAD_TRIAGE_SWEEP_AFTER_SECONDS
     now = timezone.now()
     return list(
         Notification.objects.filter(sent_at__isnull=True, created_at__lt=now - timedelta(seconds=older_than_seconds))

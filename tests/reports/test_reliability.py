@@ -43,7 +43,7 @@ def profile(personas, tmp_path):
     env = dict(os.environ)
     env.update({
         "DATABASE_URL": f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}",
-        "SANAD_TRIAGE_LEASE_SECONDS": "6", "SANAD_TRIAGE_SWEEP_AFTER_SECONDS": "2", "SANAD_SWEEP_EVERY_SECONDS": "1",
+        "SANAD_TRIAGE_LEASE_SECONDS": "6", "SANAD_NOTIFY_LEASE_SECONDS": "4", "SANAD_TRIAGE_SWEEP_AFTER_SECONDS": "2", "SANAD_SWEEP_EVERY_SECONDS": "1",
         "SANAD_BROKER_VISIBILITY_TIMEOUT": "8", "SANAD_TRIAGE_RETRY_SECONDS": "1",
         "SANAD_EMAIL_BACKEND": "django.core.mail.backends.filebased.EmailBackend",
         "SANAD_EMAIL_FILE_PATH": str(tmp_path / "mail"), "SANAD_POW_BASE_BITS": "6",
