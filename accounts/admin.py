@@ -1,12 +1,336 @@
-"""Admin registrations for accounts.
+"""Staff accounts (sysadmins) and shared keys with their grants (key holders) in the admin.
 
 Roles are Django groups whose names carry meaning, so nobody may create,
-rename or delete them through the admin: role changes go through
-accounts.services (staff_set_roles), which enforces who may hold keys.
+rename or delete them through the admin (the Group admin is unregistered):
+every change goes through accounts.services, which enforces who may hold
+keys, never orphans a key, ends the user's sessions and writes the audit chain.
 """
 
+from __future__ import annotations
+
 import django.contrib.auth.admin  # noqa: F401  (registers Group first: accounts loads before auth)
-from django.contrib import admin
+from django import forms
+from django.contrib import admin, messages
 from django.contrib.auth.models import Group
+from django.core.exceptions import ValidationError
+from django.http import Http404
+from django.shortcuts import redirect
+from django.template.response import TemplateResponse
+from django.urls import path
+
+from accounts import services
+from accounts.models import Coverage, SharedKey, StaffUser, TOTPDevice
+from accounts.roles import MAY_GRANT, MAY_HOLD, KeyPurpose, Role
+from backend.crypto.errors import CryptoError
+from reports.vocabulary import LANGUAGES, PLACES
 
 admin.site.unregister(Group)
+
+
+def _has_role(request, *roles: str) -> bool:
+    user = request.user
+    return user.is_active and not user.is_superuser and bool(set(roles) & user.role_names)
+
+
+class StaffCreateForm(forms.Form):
+    username = forms.CharField(max_length=150)
+    password = forms.CharField(strip=False, widget=forms.PasswordInput, help_text="At least 12 characters, not a common password.")
+    roles = forms.MultipleChoiceField(choices=Role.choices, widget=forms.CheckboxSelectMultiple)
+    contact = forms.EmailField(required=False, help_text="For notifications. Stored sealed.")
+
+
+class StaffRolesForm(forms.Form):
+    roles = forms.MultipleChoiceField(choices=Role.choices, widget=forms.CheckboxSelectMultiple)
+    force = forms.BooleanField(required=False, label="Even if this removes a key's last holder (the key is retired)")
+
+
+class StaffResetForm(forms.Form):
+    new_password = forms.CharField(strip=False, widget=forms.PasswordInput)
+    force = forms.BooleanField(required=False, label="Even if this removes a key's last holder (the key is retired)")
+
+
+@admin.register(StaffUser)
+class StaffUserAdmin(admin.ModelAdmin):
+    """Sysadmins manage accounts and roles here; they never see or hold a key."""
+
+    list_display = ("username", "roles", "is_active", "key_access", "two_factor", "date_joined")
+    list_filter = ("is_active", "groups")
+    search_fields = ("=username",)
+    ordering = ("username",)
+    actions = None
+    fields = ("username", "is_active", "date_joined")
+    readonly_fields = ("username", "is_active", "date_joined")
+    change_form_template = "accounts/admin/staff_change.html"
+
+    def has_module_permission(self, request):
+        return _has_role(request, Role.SYSADMIN)
+
+    def has_view_permission(self, request, obj=None):
+        return _has_role(request, Role.SYSADMIN) and super().has_view_permission(request, obj)
+
+    def has_add_permission(self, request):
+        return _has_role(request, Role.SYSADMIN) and super().has_add_permission(request)
+
+    def has_change_permission(self, request, obj=None):
+        return False  # changes are the actions below, each through accounts.services
+
+    def has_delete_permission(self, request, obj=None):
+        return False  # deactivate instead: rows are referenced by history
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).prefetch_related("groups", "key_grants").select_related("personal_key")
+
+    @admin.display(description="roles")
+    def roles(self, obj):
+        return ", ".join(sorted(obj.role_names))
+
+    @admin.display(description="key access")
+    def key_access(self, obj):
+        return _key_access(obj)
+
+    @admin.display(description="2FA", boolean=True)
+    def two_factor(self, obj):
+        return TOTPDevice.objects.filter(user=obj, confirmed=True).exists()
+
+    def get_urls(self):
+        wrap = self.admin_site.admin_view
+        return [
+            path("<uuid:object_id>/do/<str:action>/", wrap(self.act_view), name="accounts_staffuser_act"),
+            *super().get_urls(),
+        ]
+
+    def add_view(self, request, form_url="", extra_context=None):
+        if not self.has_add_permission(request):
+            raise Http404("Not found.")
+        form = StaffCreateForm(request.POST or None)
+        if request.method == "POST" and form.is_valid():
+            data = form.cleaned_data
+            try:
+                user = services.staff_create(username=data["username"], password=data["password"], roles=data["roles"],
+                                             contact=data["contact"] or None, acting_user=request.user)
+            except services.AccountError as exc:
+                form.add_error(None, str(exc))
+            except ValidationError as exc:
+                form.add_error("password", exc)
+            else:
+                messages.success(request, f"Created {user.username}. They set up two-factor login at their first login.")
+                return redirect("admin:accounts_staffuser_change", user.pk)
+        return self._page(request, "Add staff", form, "add")
+
+    def _page(self, request, title, form, action, obj=None, **extra):
+        context = {**self.admin_site.each_context(request), "opts": self.opts, "title": title, "form": form,
+                   "action": action, "original": obj, **extra}
+        response = TemplateResponse(request, "accounts/admin/staff_form.html", context)
+        response["Cache-Control"] = "no-store"
+        return response
+
+    def _scoped(self, request, object_id) -> StaffUser:
+        if not self.has_view_permission(request):
+            raise Http404("Not found.")
+        user = self.get_queryset(request).filter(pk=object_id).first()
+        if user is None:
+            raise Http404("Not found.")
+        return user
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        user = self._scoped(request, object_id)
+        extra = {
+            "staff": user,
+            "key_access": _key_access(user),
+            "grants": user.key_grants.select_related("shared_key").order_by("shared_key__key_id"),
+            "two_factor": TOTPDevice.objects.filter(user=user, confirmed=True).exists(),
+            "roles_form": StaffRolesForm(initial={"roles": sorted(user.role_names)}),
+            "reset_form": StaffResetForm(),
+        }
+        return super().change_view(request, str(user.pk), form_url, {**(extra_context or {}), **extra})
+
+    def act_view(self, request, object_id, action):
+        if request.method != "POST":
+            raise Http404("Not found.")
+        user = self._scoped(request, object_id)
+        actor = request.user
+        try:
+            if action == "roles":
+                form = StaffRolesForm(request.POST)
+                if not form.is_valid():
+                    raise services.AccountError("Choose at least one role.")
+                services.staff_set_roles(user=user, roles=form.cleaned_data["roles"], acting_user=actor,
+                                         force=form.cleaned_data["force"])
+                messages.success(request, f"Roles of {user.username} changed; their sessions were ended.")
+            elif action == "deactivate":
+                if user.pk == actor.pk:
+                    raise services.AccountError("You cannot deactivate yourself.")
+                lost = services.staff_deactivate(user=user, acting_user=actor, force=request.POST.get("force") == "on")
+                messages.success(request, f"{user.username} is deactivated and logged out everywhere; {lost} key grant(s) revoked.")
+            elif action == "reset_password":
+                form = StaffResetForm(request.POST)
+                if not form.is_valid():
+                    raise services.AccountError("Type a new password.")
+                lost = services.staff_reset_password(user=user, new_password=form.cleaned_data["new_password"],
+                                                     acting_user=actor, force=form.cleaned_data["force"])
+                messages.warning(
+                    request,
+                    f"Password of {user.username} reset; their two-factor device was removed (they set it up again at "
+                    f"their next login). They lost {lost} key grant(s): they can read no report until a key holder "
+                    "grants them access again.",
+                )
+            else:
+                raise Http404("Not found.")
+        except services.AccountError as exc:
+            messages.error(request, str(exc))
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+        return redirect("admin:accounts_staffuser_change", user.pk)
+
+
+def _key_access(user: StaffUser) -> str:
+    holds = bool(MAY_HOLD[KeyPurpose.INTAKE] & user.role_names or MAY_HOLD[KeyPurpose.RELOCATION] & user.role_names)
+    if not holds:
+        return "never (role does not decrypt)"
+    grants = len(user.key_grants.all())
+    if not hasattr(user, "personal_key"):
+        return "NONE: no personal key (set at their next password change)"
+    if grants == 0:
+        return "NONE: needs a grant from a key holder"
+    return f"{grants} grant(s)"
+
+
+class GrantForm(forms.Form):
+    grantee = forms.ModelChoiceField(queryset=StaffUser.objects.none(), label="Colleague")
+    password = forms.CharField(strip=False, widget=forms.PasswordInput, label="Your password",
+                               help_text="Granting opens your copy of the key: confirm it is you.")
+
+
+@admin.register(SharedKey)
+class SharedKeyAdmin(admin.ModelAdmin):
+    """Intake and relocation keys: holders see who holds them and grant them to colleagues."""
+
+    list_display = ("key_id", "purpose", "suite", "active", "holders", "created_at")
+    list_filter = ("purpose", "active")
+    ordering = ("-created_at",)
+    actions = None
+    fields = ("key_id", "purpose", "suite", "active", "created_at", "retired_at")
+    readonly_fields = fields
+    change_form_template = "accounts/admin/sharedkey_change.html"
+
+    def _granter_of(self, request) -> set[str]:
+        return {purpose for purpose in KeyPurpose if _has_role(request, *MAY_GRANT[purpose])}
+
+    def has_module_permission(self, request):
+        return bool(self._granter_of(request))
+
+    def has_view_permission(self, request, obj=None):
+        return bool(self._granter_of(request)) and super().has_view_permission(request, obj)
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).filter(purpose__in=self._granter_of(request)).prefetch_related("grants__holder")
+
+    @admin.display(description="holders")
+    def holders(self, obj):
+        return ", ".join(sorted(g.holder.username for g in obj.grants.all()))
+
+    def get_urls(self):
+        wrap = self.admin_site.admin_view
+        return [path("<uuid:object_id>/grant/", wrap(self.grant_view), name="accounts_sharedkey_grant"), *super().get_urls()]
+
+    def _scoped(self, request, object_id) -> SharedKey:
+        if not self.has_view_permission(request):
+            raise Http404("Not found.")
+        key = self.get_queryset(request).filter(pk=object_id).first()
+        if key is None:
+            raise Http404("Not found.")
+        return key
+
+    def _grant_form(self, key: SharedKey, data=None) -> GrantForm:
+        form = GrantForm(data)
+        form.fields["grantee"].queryset = (
+            StaffUser.objects.filter(is_active=True, is_superuser=False, groups__name__in=MAY_HOLD[KeyPurpose(key.purpose)])
+            .exclude(key_grants__shared_key=key).distinct().order_by("username")
+        )
+        return form
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        key = self._scoped(request, object_id)
+        holds = key.grants.filter(holder=request.user).exists()
+        extra = {"grants": key.grants.select_related("holder", "granted_by").order_by("holder__username"),
+                 "grant_form": self._grant_form(key) if holds and key.active else None, "holds": holds}
+        return super().change_view(request, str(key.pk), form_url, {**(extra_context or {}), **extra})
+
+    def grant_view(self, request, object_id):
+        if request.method != "POST":
+            raise Http404("Not found.")
+        key = self._scoped(request, object_id)
+        form = self._grant_form(key, request.POST)
+        if not form.is_valid():
+            messages.error(request, "Choose a colleague who may hold this key, and type your password.")
+        else:
+            try:
+                services.key_grant_create(shared_key=key, grantor=request.user, grantor_password=form.cleaned_data["password"],
+                                          grantee=form.cleaned_data["grantee"])
+            except CryptoError:
+                messages.error(request, "That is not your password.")
+            except services.AccountError as exc:
+                messages.error(request, str(exc))
+            else:
+                messages.success(request, f"{form.cleaned_data['grantee'].username} now holds {key.key_id}.")
+        return redirect("admin:accounts_sharedkey_change", key.pk)
+
+
+class CoverageForm(forms.ModelForm):
+    class Meta:
+        model = Coverage
+        fields = ("user", "governorates", "languages", "capacity", "accepting")
+
+    def _codes(self, name: str, allowed: frozenset[str]) -> list[str]:
+        value = self.cleaned_data.get(name)
+        if not isinstance(value, list) or not all(isinstance(v, str) and v in allowed for v in value):
+            raise ValidationError(f"A JSON list of codes from: {', '.join(sorted(allowed)[:12])}...")
+        return sorted(set(value))
+
+    def clean_governorates(self):
+        return self._codes("governorates", PLACES)
+
+    def clean_languages(self):
+        return self._codes("languages", LANGUAGES)
+
+
+@admin.register(Coverage)
+class CoverageAdmin(admin.ModelAdmin):
+    """Which governorates and languages each caseworker takes, and how many cases: set by triage leads."""
+
+    form = CoverageForm
+    list_display = ("user", "governorates", "languages", "capacity", "accepting")
+    actions = None
+    fields = ("user", "governorates", "languages", "capacity", "accepting")
+
+    def _lead(self, request) -> bool:
+        return _has_role(request, Role.TRIAGE_LEAD)
+
+    def has_module_permission(self, request):
+        return self._lead(request)
+
+    def has_view_permission(self, request, obj=None):
+        return self._lead(request) and super().has_view_permission(request, obj)
+
+    def has_change_permission(self, request, obj=None):
+        return self._lead(request) and super().has_change_permission(request, obj)
+
+    def has_add_permission(self, request):
+        return self._lead(request) and super().has_add_permission(request)
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "user":
+            kwargs["queryset"] = StaffUser.objects.filter(groups__name=Role.CASEWORKER, is_active=True).distinct()
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)

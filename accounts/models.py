@@ -12,8 +12,10 @@ import uuid
 from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
 from django.contrib.auth.models import PermissionsMixin
 from django.contrib.auth.validators import UnicodeUsernameValidator
+from django.contrib.sessions.base_session import AbstractBaseSession
 from django.db import models
 from django.utils import timezone
+from django_otp.models import Device, ThrottlingMixin, TimestampMixin
 
 from accounts.roles import KeyPurpose
 from backend.crypto.hpke import Suite
@@ -135,3 +137,57 @@ class Coverage(models.Model):
 
     def __str__(self) -> str:
         return f"coverage of {self.user}"
+
+
+class StaffSession(AbstractBaseSession):
+    """Django's database session, with the user it belongs to, so that logout elsewhere,
+    deactivation, a password change or a role change can end every session of a user at once."""
+
+    user = models.ForeignKey(StaffUser, null=True, blank=True, on_delete=models.CASCADE, related_name="+")
+
+    @classmethod
+    def get_session_store_class(cls):
+        from accounts.session_store import SessionStore
+
+        return SessionStore
+
+    class Meta:
+        verbose_name = "staff session"
+
+
+class TOTPDevice(TimestampMixin, ThrottlingMixin, Device):
+    """A TOTP authenticator whose secret is sealed at rest (django-otp's own stores it in hex).
+
+    The arithmetic is django_otp.oath.TOTP's; what differs from django-otp's
+    TOTPDevice is the sealed secret and that verification locks the row, so the
+    same code raced through two requests is accepted once (replay refused).
+    """
+
+    key_sealed = models.BinaryField(editable=False)
+    step = models.PositiveSmallIntegerField(default=30)
+    t0 = models.BigIntegerField(default=0)
+    digits = models.PositiveSmallIntegerField(default=6)
+    tolerance = models.PositiveSmallIntegerField(default=1)
+    drift = models.SmallIntegerField(default=0)
+    # The time step of the last accepted code; only later steps are accepted.
+    last_t = models.BigIntegerField(default=-1)
+
+    class Meta(Device.Meta):
+        verbose_name = "TOTP device"
+
+    def __str__(self) -> str:
+        return f"TOTP device {self.pk} of {self.user_id}"
+
+    @property
+    def bin_key(self) -> bytes:
+        from backend.sealed_fields import open_value
+
+        return open_value(self, "key_sealed")
+
+    def get_throttle_factor(self) -> int:
+        return 1
+
+    def verify_token(self, token) -> bool:
+        from accounts.totp import verify_device_token
+
+        return verify_device_token(self, token)

@@ -35,3 +35,31 @@ NEVER_DECRYPT = {Role.SYSADMIN, Role.AUDITOR}
 def roles_conflict(roles: set[str]) -> bool:
     """True if a set of roles mixes one that never decrypts with one that may."""
     return bool(NEVER_DECRYPT & roles) and bool(DECRYPTING_ROLES & roles)
+
+
+# Model permissions each role's group carries (the admin asks for them). They
+# are the first gate only: every admin view and service also scopes objects
+# (reports.workspace.reports_visible_to) and checks the role itself.
+ROLE_PERMISSIONS: dict[str, set[str]] = {
+    Role.CASEWORKER: {"reports.view_report"},
+    Role.TRIAGE_LEAD: {"reports.view_report", "accounts.view_sharedkey", "accounts.view_coverage",
+                       "accounts.change_coverage", "accounts.add_coverage"},
+    Role.RELOCATION_COORDINATOR: {"accounts.view_sharedkey"},
+    Role.AUDITOR: {"audit.view_auditentry"},
+    Role.SYSADMIN: {"accounts.view_staffuser", "accounts.add_staffuser"},
+}
+
+
+def role_permissions_sync(**_kwargs) -> None:
+    """post_migrate: make each role's group hold exactly ROLE_PERMISSIONS (code is the source of truth)."""
+    from django.contrib.auth.models import Group, Permission
+
+    for role, names in ROLE_PERMISSIONS.items():
+        group, _ = Group.objects.get_or_create(name=role)
+        wanted = []
+        for name in names:
+            app_label, codename = name.split(".")
+            permission = Permission.objects.filter(content_type__app_label=app_label, codename=codename).first()
+            if permission is not None:  # created by this same post_migrate, possibly later
+                wanted.append(permission)
+        group.permissions.set(wanted)

@@ -22,10 +22,13 @@ from django.db import DatabaseError, transaction
 from django.db.models import ProtectedError
 from django.utils import timezone
 
-from accounts.models import KeyGrant, PersonalKey, SharedKey, StaffUser
+from accounts.models import KeyGrant, PersonalKey, SharedKey, StaffUser, TOTPDevice
 from accounts.roles import DECRYPTING_ROLES, MAY_GRANT, MAY_HOLD, KeyPurpose, Role, roles_conflict
 from backend.crypto import hpke, keywrap
 from backend.crypto.errors import CryptoError, WrongPassword
+from accounts.session_store import sessions_end
+from audit.actions import Action
+from audit.services import audit_record
 from backend.sealed_fields import open_value, seal_value
 
 
@@ -149,6 +152,8 @@ def _revoke_grants(user: StaffUser, grants, *, force: bool) -> int:
         raise WouldOrphanKey(sorted(key.key_id for key in orphaned))
     for key in orphaned:
         _retire(key)
+        audit_record(Action.KEY_RETIRED, actor=None, obj_type="shared_key", obj_id=key.key_id,
+                     details={"reason": "last_holder_removed"})
     KeyGrant.objects.filter(pk__in=[grant.pk for grant in grants]).delete()
     return len(grants)
 
@@ -206,6 +211,8 @@ def staff_create(
                 user.save(update_fields=["contact_sealed"])
             if DECRYPTING_ROLES & role_values:
                 _personal_key_new(user, password)
+            audit_record(Action.STAFF_CREATED, actor=acting_user, obj_type="staff", obj_id=str(user.pk),
+                         details={"roles": ",".join(sorted(role_values))})
     except DatabaseError:
         raise AccountError(f"A staff user named {username!r} exists already.") from None
     return user
@@ -228,6 +235,10 @@ def staff_set_roles(*, user: StaffUser, roles: list[str], acting_user: StaffUser
                 _revoke_grants(user, KeyGrant.objects.filter(holder=user, shared_key__purpose=purpose), force=force)
         if not DECRYPTING_ROLES & role_values:
             PersonalKey.objects.filter(user=user).delete()
+        audit_record(Action.STAFF_ROLES_CHANGED, actor=acting_user, obj_type="staff", obj_id=str(user.pk),
+                     details={"roles": ",".join(sorted(role_values)), "forced": force})
+        # What a session may do follows from the roles: start again from a fresh login.
+        sessions_end(user)
 
 
 def staff_deactivate(*, user: StaffUser, acting_user: StaffUser | None = None, force: bool = False) -> int:
@@ -236,6 +247,9 @@ def staff_deactivate(*, user: StaffUser, acting_user: StaffUser | None = None, f
         _lock_user(user)
         revoked = _revoke_grants(user, KeyGrant.objects.filter(holder=user), force=force)
         StaffUser.objects.filter(pk=user.pk).update(is_active=False)
+        audit_record(Action.STAFF_DEACTIVATED, actor=acting_user, obj_type="staff", obj_id=str(user.pk),
+                     details={"grants_revoked": revoked, "forced": force})
+        sessions_end(user)
     user.is_active = False
     return revoked
 
@@ -270,6 +284,9 @@ def staff_change_password(*, user: StaffUser, old_password: str, new_password: s
             _personal_key_new(user, new_password)
         user.set_password(new_password)
         user.save(update_fields=["password"])
+        audit_record(Action.STAFF_PASSWORD_CHANGED, actor=user, obj_type="staff", obj_id=str(user.pk))
+        # Sessions hold the old personal key: end them all; the user logs in again.
+        sessions_end(user)
 
 
 def staff_reset_password(
@@ -279,7 +296,10 @@ def staff_reset_password(
 
     Refused if the user holds the last grant of a key, unless forced (the key is
     retired). A user who may decrypt gets a fresh personal key with no grants:
-    access returns only when a key holder grants again. Returns the grants lost.
+    access returns only when a key holder grants again. The TOTP device goes
+    too (a reset usually means a lost phone, and whoever asked for the reset
+    must not inherit a working second factor); the user enrols again at their
+    next login. Every session ends. Returns the grants lost.
     """
     validate_password(new_password, user=user)
     with transaction.atomic():
@@ -291,6 +311,10 @@ def staff_reset_password(
         user.save(update_fields=["password"])
         if DECRYPTING_ROLES & user.role_names:
             _personal_key_new(user, new_password)
+        TOTPDevice.objects.filter(user=user).delete()
+        audit_record(Action.STAFF_PASSWORD_RESET, actor=acting_user, obj_type="staff", obj_id=str(user.pk),
+                     details={"grants_lost": lost, "forced": force})
+        sessions_end(user)
     return lost
 
 
@@ -371,6 +395,8 @@ def shared_key_create(
             wrapped_private_key=_wrap_grant(shared, holder_key, private_key),
             granted_by=holder,
         )
+        audit_record(Action.KEY_CREATED, actor=holder, obj_type="shared_key", obj_id=shared.key_id,
+                     details={"purpose": shared.purpose, "suite": shared.suite})
     return shared
 
 
@@ -410,13 +436,16 @@ def key_grant_create(
             if grantee_key is None:
                 raise NoPersonalKey(f"{grantee.username} has no personal key.")
             KeyGrant.objects.filter(shared_key=shared_key, holder=grantee).delete()
-            return KeyGrant.objects.create(
+            grant = KeyGrant.objects.create(
                 shared_key=shared_key,
                 holder=grantee,
                 holder_key=grantee_key,
                 wrapped_private_key=_wrap_grant(shared_key, grantee_key, private_key),
                 granted_by=grantor,
             )
+            audit_record(Action.KEY_GRANTED, actor=grantor, obj_type="shared_key", obj_id=shared_key.key_id,
+                         details={"grantee": str(grantee.pk)})
+            return grant
     except (DatabaseError, ProtectedError):
         raise AccountError("Another change to this user was made at the same moment; try again.") from None
 
@@ -440,5 +469,6 @@ def shared_key_retire(*, shared_key: SharedKey, holder: StaffUser, holder_passwo
         locked = SharedKey.objects.select_for_update().get(pk=shared_key.pk)
         if locked.active:
             _retire(locked)
+            audit_record(Action.KEY_RETIRED, actor=holder, obj_type="shared_key", obj_id=locked.key_id)
     shared_key.refresh_from_db()
     return shared_key

@@ -9,6 +9,7 @@ an embedded broker and random secrets written once to var/.
 
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -86,6 +87,8 @@ SANAD_SEALING_KEYS = _key_ring("SANAD_SEALING_KEYS")
 SANAD_BLIND_INDEX_KEY = _key("SANAD_BLIND_INDEX_KEY")
 # Keyed hash under which receipts are stored.
 SANAD_RECEIPT_KEY = _key("SANAD_RECEIPT_KEY")
+# HMAC key of the audit hash chain; without it nobody can forge or rehash an entry.
+SANAD_AUDIT_KEY = _key("SANAD_AUDIT_KEY")
 
 # Blind-index truncation (CipherSweet's planning rule, see backend/crypto/blind_index.py):
 # with R indicator rows expected, L bits give R / 2^L expected coincidences per value.
@@ -147,6 +150,8 @@ SANAD_SWEEP_EVERY_SECONDS = env_int("SANAD_SWEEP_EVERY_SECONDS", 30, minimum=1)
 SANAD_FAULT_TRIAGE_DELAY_MS = env_int("SANAD_FAULT_TRIAGE_DELAY_MS", 0, minimum=0, maximum=60_000)
 if SANAD_FAULT_TRIAGE_DELAY_MS and not SANAD_DEV:
     SANAD_CONFIG_ERRORS.append("SANAD_FAULT_TRIAGE_DELAY_MS is for tests in dev mode only.")
+# A sender holds a notification this long; if its worker dies mid-send, the sweeper retries after it.
+SANAD_NOTIFY_LEASE_SECONDS = env_int("SANAD_NOTIFY_LEASE_SECONDS", 120, minimum=2)
 # Notifications say only "a report of severity X needs attention: reference R".
 SANAD_NOTIFY_WEBHOOK_URL = env_secret("SANAD_NOTIFY_WEBHOOK_URL")
 if SANAD_NOTIFY_WEBHOOK_URL and not SANAD_NOTIFY_WEBHOOK_URL.startswith("https://") and not SANAD_DEV:
@@ -249,12 +254,15 @@ INSTALLED_APPS = [
     "backend",
     "accounts",
     "reports",
-    "django.contrib.admin",
+    "audit",
+    "config.apps.SanadAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    "django_otp",
+    "axes",
     "rest_framework",
     "drf_spectacular",
     "drf_spectacular_sidecar",
@@ -270,8 +278,12 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    "accounts.middleware.StaffSessionTimeoutMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last, as django-axes asks: it turns a locked-out login into the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -293,6 +305,10 @@ TEMPLATES = [
         },
     },
 ]
+
+# django-axes first: it refuses a locked-out (username, client) pair before any password is checked.
+AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", "django.contrib.auth.backends.ModelBackend"]
+LOGIN_URL = "admin:login"
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.Argon2PasswordHasher"]
 AUTH_PASSWORD_VALIDATORS = [
@@ -326,8 +342,13 @@ STORAGES = {
 
 # --- Sessions, cookies, transport security ---------------------------------------
 
-SESSION_ENGINE = "django.contrib.sessions.backends.db"
-SESSION_COOKIE_AGE = env_int("SANAD_SESSION_ABSOLUTE_SECONDS", 8 * 3600, minimum=300)
+# Database sessions that record their user (accounts.StaffSession), so that all
+# of a user's sessions end at once on deactivation, password or role change.
+SESSION_ENGINE = "accounts.session_store"
+# Absolute and idle timeouts, enforced by accounts.middleware.StaffSessionTimeoutMiddleware.
+SANAD_SESSION_ABSOLUTE_SECONDS = env_int("SANAD_SESSION_ABSOLUTE_SECONDS", 8 * 3600, minimum=300)
+SANAD_SESSION_IDLE_SECONDS = env_int("SANAD_SESSION_IDLE_SECONDS", 30 * 60, minimum=60)
+SESSION_COOKIE_AGE = SANAD_SESSION_ABSOLUTE_SECONDS
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_COOKIE_SAMESITE = "Strict"
 SESSION_COOKIE_HTTPONLY = True
@@ -338,10 +359,17 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "no-referrer"
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 
+# The cookie holding the key that opens this session's personal key (accounts.session_keys),
+# and the device cookie that makes login lockout per (username, browser) (accounts.login_client).
+SANAD_KEY_COOKIE_NAME = "sanad_key"
+SANAD_DEVICE_COOKIE_NAME = "sanad_device"
+
 if not SANAD_DEV:
     # `__Host-` cookies are only accepted over HTTPS, with Path=/ and no Domain.
     SESSION_COOKIE_NAME = "__Host-sanad_session"
     CSRF_COOKIE_NAME = "__Host-sanad_csrf"
+    SANAD_KEY_COOKIE_NAME = "__Host-sanad_key"
+    SANAD_DEVICE_COOKIE_NAME = "__Host-sanad_device"
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
     # Health probes are answered before this redirect (backend.middleware.HealthProbeMiddleware).
@@ -352,6 +380,24 @@ if not SANAD_DEV:
     SECURE_HSTS_PRELOAD = True
     if env_bool("SANAD_BEHIND_TLS_PROXY", True):
         SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+
+# --- Login lockout (django-axes) and TOTP (django-otp) ----------------------------
+# A (username, client) pair is locked after this many failures (password or
+# TOTP) for the cool-off time. The client is never an IP address: see
+# accounts/login_client.py for the device-cookie scheme that stops anyone
+# locking a colleague out of their own browser.
+AXES_FAILURE_LIMIT = env_int("SANAD_LOGIN_FAILURE_LIMIT", 5, minimum=1)
+AXES_COOLOFF_TIME = timedelta(minutes=env_int("SANAD_LOGIN_COOLOFF_MINUTES", 15, minimum=1))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_CLIENT_IP_CALLABLE = "accounts.login_client.client_address"
+AXES_LOCKOUT_CALLABLE = "accounts.views.locked_out"
+AXES_RESET_ON_SUCCESS = True
+AXES_DISABLE_ACCESS_LOG = True
+AXES_ENABLE_ACCESS_FAILURE_LOG = False
+AXES_VERBOSE = False
+AXES_SENSITIVE_PARAMETERS = ["password", "otp_token"]
+AXES_HTTP_RESPONSE_CODE = 429
+OTP_TOTP_ISSUER = "Sanad"
 
 # --- REST framework and API schema -------------------------------------------------
 

@@ -68,3 +68,42 @@ def personas(db):
     intake = shared_key_create(purpose=KeyPurpose.INTAKE, holder=lead, holder_password=PASSWORD)
     key_grant_create(shared_key=intake, grantor=lead, grantor_password=PASSWORD, grantee=alice)
     return {"lead": lead, "alice": alice, "bob": bob, "sam": sam, "audrey": audrey, "intake": intake}
+
+
+def totp_code_for(device, *, offset_steps: int = 0) -> str:
+    """A code the device will accept now: the first time step after the last one used."""
+    import time
+
+    from accounts.totp import current_code
+
+    device.refresh_from_db()
+    now_step = int(time.time()) // device.step
+    step = max(now_step, device.last_t + 1) + offset_steps
+    return current_code(device, at=step * device.step + 1)
+
+
+def enrol(user):
+    """Give `user` a confirmed TOTP device, as the enrolment page would."""
+    from accounts.models import TOTPDevice
+    from accounts.totp import device_new
+
+    device = device_new(user)
+    TOTPDevice.objects.filter(pk=device.pk).update(confirmed=True)
+    device.refresh_from_db()
+    return device
+
+
+@pytest.fixture
+def staff_login():
+    """Log a Django test client in through the real login page: password and TOTP code."""
+
+    def login(client, user, password=PASSWORD):
+        from accounts.models import TOTPDevice
+
+        device = TOTPDevice.objects.filter(user=user, confirmed=True).first() or enrol(user)
+        response = client.post("/admin/login/", {"username": user.username, "password": password,
+                                                 "otp_token": totp_code_for(device)})
+        assert response.status_code == 302, response.content[:500]
+        return client
+
+    return login

@@ -1,0 +1,42 @@
+"""The staff admin site: only verified (password + TOTP) sessions of active staff get in."""
+
+from __future__ import annotations
+
+from django.contrib import admin
+from django.urls import path
+
+
+class SanadAdminSite(admin.AdminSite):
+    site_header = "Sanad"
+    site_title = "Sanad"
+    index_title = "Casework"
+    enable_nav_sidebar = False
+
+    def has_permission(self, request) -> bool:
+        user = request.user
+        return bool(
+            user.is_active
+            and user.is_staff
+            and not user.is_superuser
+            and getattr(user, "is_verified", lambda: False)()
+        )
+
+    def login(self, request, extra_context=None):
+        from accounts.views import staff_login
+
+        return staff_login(request)
+
+    def logout(self, request, extra_context=None):
+        from accounts.views import staff_logout
+
+        return staff_logout(request)
+
+    def password_change(self, request, extra_context=None):
+        from accounts.views import staff_password_change
+
+        return self.admin_view(staff_password_change)(request)
+
+    def get_urls(self):
+        from accounts.views import staff_enrol
+
+        return [path("enrol/", staff_enrol, name="staff-enrol"), *super().get_urls()]
