@@ -14,7 +14,7 @@ from django.db import models
 from django.utils import timezone
 
 from accounts.models import SharedKey
-from reports.vocabulary import Category
+from reports.vocabulary import Category, Outcome
 
 
 class ReportState(models.TextChoices):
@@ -72,6 +72,8 @@ class Report(models.Model):
     sla_due_at = models.DateTimeField(null=True, blank=True)
     acknowledged_at = models.DateTimeField(null=True, blank=True)
     escalated_at = models.DateTimeField(null=True, blank=True)
+    # How the case ended, set when a caseworker closes it.
+    outcome = models.CharField(max_length=32, choices=Outcome.choices, blank=True)
 
     class Meta:
         indexes = [
@@ -137,6 +139,7 @@ class Reply(models.Model):
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     report = models.ForeignKey(Report, on_delete=models.CASCADE, related_name="replies")
+    author = models.ForeignKey("accounts.StaffUser", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     ciphertext = models.BinaryField(editable=False)
     created_at = models.DateTimeField(default=timezone.now)
 

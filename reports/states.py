@@ -12,6 +12,8 @@ from __future__ import annotations
 from django.utils import timezone
 
 from accounts.models import StaffUser
+from audit.actions import Action
+from audit.services import audit_record
 from reports.models import Report, ReportState, ReportTransition
 
 S = ReportState
@@ -31,8 +33,19 @@ class IllegalTransition(Exception):
     """Not allowed from the report's state, or the state changed meanwhile."""
 
 
-def report_transition(*, report: Report, to_state: str, actor: StaffUser | None = None, **fields) -> Report:
-    """Move `report` to `to_state` (setting `fields` too) if allowed from its current state; call inside a transaction."""
+def report_transition(
+    *, report: Report, to_state: str, actor: StaffUser | None = None, audit_action: str | None = None,
+    audit_details: dict | None = None, **fields,
+) -> Report:
+    """Move `report` to `to_state` (setting `fields` too) if allowed from its current state; call inside a transaction.
+
+    A change made by a member of staff is appended to the audit chain (as
+    `audit_action`, by default a plain status change). Changes made by the
+    system (triage) or by the reporter (withdrawal) are not: the chain can
+    never be edited, and their precise times would tie a report, even a
+    withdrawn one, to the moment it was sent. ReportTransition keeps those,
+    and withdrawal cuts them to the day.
+    """
     from_state = report.state
     if to_state not in ALLOWED[from_state]:
         raise IllegalTransition(f"A report cannot go from {from_state} to {to_state}.")
@@ -41,6 +54,9 @@ def report_transition(*, report: Report, to_state: str, actor: StaffUser | None 
     if changed != 1:
         raise IllegalTransition("The report changed meanwhile.")
     ReportTransition.objects.create(report=report, from_state=from_state, to_state=to_state, actor=actor, at=now)
+    if actor is not None:
+        audit_record(audit_action or Action.REPORT_TRANSITION, actor=actor, obj_type="report", obj_id=str(report.pk),
+                     details={"from": from_state, "to": to_state, **(audit_details or {})})
     report.state, report.updated_at = to_state, now
     for name, value in fields.items():
         setattr(report, name, value)
