@@ -11,6 +11,7 @@ class SanadAdminSite(admin.AdminSite):
     site_title = "Sanad"
     index_title = "Casework"
     enable_nav_sidebar = False
+    site_url = None  # there is no public site: the API is for clients, not browsers
 
     def has_permission(self, request) -> bool:
         user = request.user

@@ -9,18 +9,23 @@ import pytest
 from accounts.roles import KeyPurpose, Role
 
 PASSWORD = "correct horse battery staple 42"
+CHROMIUM = "/usr/bin/chromium"
 OTHER_PASSWORD = "a different long passphrase 7"
 
 
 def pytest_collection_modifyitems(config, items):
     """`services` tests need DATABASE_URL and REDIS_URL; SANAD_REQUIRE_SERVICES=1 makes their absence a failure."""
-    have_services = bool(os.environ.get("DATABASE_URL") and os.environ.get("REDIS_URL"))
-    if have_services or os.environ.get("SANAD_REQUIRE_SERVICES") == "1":
+    if os.environ.get("SANAD_REQUIRE_SERVICES") == "1":
         return
-    skip = pytest.mark.skip(reason="needs PostgreSQL and Redis (set DATABASE_URL and REDIS_URL)")
+    have_services = bool(os.environ.get("DATABASE_URL") and os.environ.get("REDIS_URL"))
+    have_browser = os.path.exists(CHROMIUM)
+    skip_services = pytest.mark.skip(reason="needs PostgreSQL and Redis (set DATABASE_URL and REDIS_URL)")
+    skip_browser = pytest.mark.skip(reason=f"needs Debian's chromium at {CHROMIUM} (.ci/run installs it)")
     for item in items:
-        if "services" in item.keywords:
-            item.add_marker(skip)
+        if "services" in item.keywords and not have_services:
+            item.add_marker(skip_services)
+        if "browser" in item.keywords and not have_browser:
+            item.add_marker(skip_browser)
 
 
 @pytest.fixture(autouse=True)

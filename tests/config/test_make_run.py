@@ -82,6 +82,7 @@ def test_make_run_serves_and_is_idempotent(tmp_path):
             stop(process)
         output = log_path.read_text()
         assert f"Log in at http://127.0.0.1:{port}/admin/ as demo-caseworker, password " in output
+        assert "manage.py dev_totp demo-caseworker" in output
         assert "celery@" in output and " ready." in output  # the worker started on the embedded broker
         if attempt == 1:
             assert "Created intake key" in output
@@ -91,3 +92,39 @@ def test_make_run_serves_and_is_idempotent(tmp_path):
         else:
             assert "Created" not in output and "Granted" not in output and "Receipt:" not in output
             assert keys[0]["key_id"] == first_key
+    check = subprocess.run([str(ROOT / ".venv/bin/python"), "-c", WHO_READS], cwd=ROOT, capture_output=True, text=True,
+                           env={**env, "SANAD_DEV": "1", "DJANGO_SETTINGS_MODULE": "config.settings"}, timeout=120)
+    assert check.returncode == 0, check.stderr[-3000:]
+    readers = json.loads(check.stdout.strip().splitlines()[-1])
+    # The caseworker it is assigned to reads it; so does the triage lead (the role reads every report,
+    # DESIGN.md's Roles table); nobody else does, whatever their password.
+    assert readers == {"demo-caseworker": True, "demo-lead": True, "demo-relocation": False,
+                       "demo-auditor": False, "demo-admin": False}
+
+
+# Who can open the sample report's content with their own password (the workspace's own checks).
+WHO_READS = """
+import json, django
+django.setup()
+from django.conf import settings
+from accounts.models import StaffUser
+from accounts.services import AccountError, personal_key_unlock
+from reports import workspace
+from reports.models import Report
+passwords = json.loads((settings.VAR_DIR / "dev-demo-passwords.json").read_text())
+report = Report.objects.get()
+text = open("bin/sample-report.txt", encoding="utf-8").read().strip()[:40]
+readers = {}
+for name, password in passwords.items():
+    user = StaffUser.objects.get(username=name)
+    try:
+        key = personal_key_unlock(user=user, password=password)
+    except AccountError:
+        key = None
+    try:
+        opened = workspace.report_open(user=user, report=report, personal_key=key)
+        readers[name] = text in opened.content["narrative"]
+    except workspace.CannotDecrypt:
+        readers[name] = False
+print(json.dumps(readers))
+"""

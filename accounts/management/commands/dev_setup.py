@@ -8,7 +8,8 @@ from pathlib import Path
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from accounts.models import Coverage, SharedKey, StaffUser
+from accounts import totp
+from accounts.models import Coverage, SharedKey, StaffUser, TOTPDevice
 from accounts.roles import KeyPurpose, Role
 from accounts.services import key_grant_create, shared_key_create, staff_create
 from reports.vocabulary import PLACES
@@ -49,6 +50,12 @@ class Command(BaseCommand):
                 user = staff_create(username=username, password=passwords[username], roles=[role])
                 self.stdout.write(f"Created demo user {username} ({role.label}).")
             users[username] = user
+        for user in users.values():
+            # Demo accounts come with an authenticator already set up, so that
+            # `manage.py dev_totp` can give codes; real accounts enrol with a QR code.
+            if totp.confirmed_device(user) is None:
+                device = totp.device_new(user)
+                TOTPDevice.objects.filter(pk=device.pk).update(confirmed=True)
         Coverage.objects.get_or_create(
             user=users["demo-caseworker"],
             defaults={"governorates": sorted(PLACES), "languages": ["ar", "ckb", "en"], "capacity": 50},
@@ -76,6 +83,8 @@ class Command(BaseCommand):
         self.stdout.write("")
         self.stdout.write(f"Sanad (dev mode) is starting at {base}/")
         self.stdout.write(f"  Log in at {base}/admin/ as demo-caseworker, password {passwords['demo-caseworker']}")
+        self.stdout.write("  Two-factor code (dev mode only; real staff use an authenticator app):")
+        self.stdout.write("    .venv/bin/python manage.py dev_totp demo-caseworker")
         self.stdout.write(f"  Other demo staff and passwords: {settings.VAR_DIR / 'dev-demo-passwords.json'}")
         self.stdout.write(f"  Intake keys: {base}/api/v1/intake-keys/   Health: {base}/healthz  {base}/readyz")
         self.stdout.write("")

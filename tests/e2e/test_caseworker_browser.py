@@ -1,0 +1,133 @@
+"""End to end in headless Chromium: a reporter submits with the reference client; a caseworker logs in
+with password and TOTP, reads the report, replies; the reporter's client reads the reply.
+
+Set SANAD_SCREENSHOTS to a folder to keep the pages as PNGs (the README's walkthrough uses them).
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from accounts.models import Coverage
+from client.api import SanadClient, Triage
+from reports.models import Report, ReportState
+from reports.triage import report_triage
+from tests.conftest import CHROMIUM, PASSWORD, enrol, totp_code_for
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.django_db(transaction=True)]
+
+NARRATIVE = "Browser test: a man on a motorbike photographed my door twice this week. — رجل على دراجة نارية صوّر باب بيتي"
+REPLY = "We read your report. A colleague will call you on Signal today. — سنتصل بك اليوم"
+FLAGS = ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+         "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+
+
+@pytest.fixture
+def browser_page(tmp_path):
+    # Playwright's sync API runs an event loop in this thread; the test's own ORM calls are still synchronous.
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=FLAGS,
+                                             chromium_sandbox=False, headless=True)
+        context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="en-GB")
+        page = context.new_page()
+        page.set_default_timeout(20_000)
+        try:
+            yield page
+        finally:
+            context.close()
+            browser.close()
+            os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+
+
+def shot(page, name: str) -> None:
+    folder = os.environ.get("SANAD_SCREENSHOTS")
+    if folder:
+        Path(folder).mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(Path(folder) / f"{name}.png"), full_page=True)
+
+
+def test_caseworker_reads_and_replies_in_the_browser(live_server, personas, browser_page, settings):
+    settings.SANAD_POW_BASE_BITS = 6
+    alice = personas["alice"]
+    Coverage.objects.create(user=alice, governorates=["IQ-BG"], languages=["ar"])
+    reporter = SanadClient(live_server.url)
+    submission = reporter.submit(
+        narrative=NARRATIVE,
+        triage=Triage(category="surveillance", governorate="IQ-BG", incident_month=_this_month(), language="ar",
+                      flags=["followed", "home_address_exposed"], indicators=[{"type": "phone", "value": "07701234567"}]),
+    )
+    report = Report.objects.get()
+    report_triage(report_id=report.pk)
+    report.refresh_from_db()
+    assert report.assigned_to == alice and report.state == ReportState.ASSIGNED
+
+    page = browser_page
+    device = enrol(alice)
+    page.goto(f"{live_server.url}/admin/")
+    assert "/admin/login/" in page.url
+    page.fill("#id_username", "alice")
+    page.fill("#id_password", PASSWORD)
+    shot(page, "1-login")
+    page.fill("#id_otp_token", totp_code_for(device))
+    page.click("input[type=submit]")
+    page.wait_for_url(f"{live_server.url}/admin/")
+
+    page.goto(f"{live_server.url}/admin/reports/report/")
+    shot(page, "2-queue")
+    page.click(f"text={report.reference}")
+    page.wait_for_selector("#report-narrative")
+    assert NARRATIVE in page.inner_text("#report-narrative")
+    shot(page, "3-report")
+
+    page.click("#report-actions input[value^='Acknowledge']")
+    page.wait_for_selector("text=Acknowledged: the SLA clock has stopped.")
+    page.fill("#report-reply textarea[name=body]", REPLY)
+    page.click("#report-reply input[type=submit]")
+    page.wait_for_selector("text=Reply encrypted to the reporter's key.")
+    shot(page, "4-replied")
+
+    status = reporter.status(submission.receipt, submission.reply_key)
+    assert status.status == "in_review"
+    assert [reply["body"] for reply in status.replies] == [REPLY]
+
+    page.click("#logout-form button, #logout-form input[type=submit]")
+    page.wait_for_url("**/admin/login/**")
+
+
+def test_first_login_enrolment_in_the_browser(live_server, personas, browser_page):
+    """A new caseworker sets up the authenticator from the QR page (its key typed, as from the app)."""
+    from accounts.models import TOTPDevice
+    from accounts.totp import current_code
+
+    page = browser_page
+    page.goto(f"{live_server.url}/admin/login/")
+    page.fill("#id_username", "bob")
+    page.fill("#id_password", "a different long passphrase 7")
+    page.click("input[type=submit]")
+    page.wait_for_selector("#totp-qr svg")
+    shot(page, "0-enrol")
+    device = TOTPDevice.objects.get(user=personas["bob"], confirmed=False)
+    assert page.inner_text("#totp-secret").replace(" ", "") in _b32(device.bin_key)
+    page.fill("#id_otp_token", current_code(device))
+    page.click("#enrol-form input[type=submit]")
+    page.wait_for_url(f"{live_server.url}/admin/")
+    device.refresh_from_db()
+    assert device.confirmed
+
+
+def _b32(raw: bytes) -> str:
+    from base64 import b32encode
+
+    return b32encode(raw).decode()
+
+
+def _this_month() -> str:
+    from django.utils import timezone
+
+    return timezone.now().strftime("%Y-%m")
