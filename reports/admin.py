@@ -84,6 +84,7 @@ class ReportAdmin(admin.ModelAdmin):
     search_fields = ("^id",)
     search_help_text = "Search by reference (the first characters of the report id)."
     list_per_page = 50
+    show_facets = admin.ShowFacets.NEVER
     actions = None
     change_form_template = "reports/admin/report_change.html"
 
