@@ -27,6 +27,14 @@ from reports.vocabulary import LANGUAGES, PLACES
 admin.site.unregister(Group)
 
 
+def _get_or_none(queryset, object_id):
+    """The object with this id in `queryset`, or None (also for an id that is not a UUID)."""
+    try:
+        return queryset.filter(pk=object_id).first()
+    except (ValidationError, ValueError):
+        return None
+
+
 def _has_role(request, *roles: str) -> bool:
     user = request.user
     return user.is_active and not user.is_superuser and bool(set(roles) & user.role_names)
@@ -127,7 +135,7 @@ class StaffUserAdmin(admin.ModelAdmin):
     def _scoped(self, request, object_id) -> StaffUser:
         if not self.has_view_permission(request):
             raise Http404("Not found.")
-        user = self.get_queryset(request).filter(pk=object_id).first()
+        user = _get_or_none(self.get_queryset(request), object_id)
         if user is None:
             raise Http404("Not found.")
         return user
@@ -245,7 +253,7 @@ class SharedKeyAdmin(admin.ModelAdmin):
     def _scoped(self, request, object_id) -> SharedKey:
         if not self.has_view_permission(request):
             raise Http404("Not found.")
-        key = self.get_queryset(request).filter(pk=object_id).first()
+        key = _get_or_none(self.get_queryset(request), object_id)
         if key is None:
             raise Http404("Not found.")
         return key
