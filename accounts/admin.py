@@ -21,6 +21,7 @@ from django.urls import path
 from accounts import services
 from accounts.models import Coverage, SharedKey, StaffUser, TOTPDevice
 from accounts.roles import MAY_GRANT, MAY_HOLD, KeyPurpose, Role
+from backend.admin_base import ReadOnlyModelAdmin
 from backend.crypto.errors import CryptoError
 from reports.vocabulary import LANGUAGES, PLACES
 
@@ -210,7 +211,7 @@ class GrantForm(forms.Form):
 
 
 @admin.register(SharedKey)
-class SharedKeyAdmin(admin.ModelAdmin):
+class SharedKeyAdmin(ReadOnlyModelAdmin):
     """Intake and relocation keys: holders see who holds them and grant them to colleagues."""
 
     list_display = ("key_id", "purpose", "suite", "active", "holders", "created_at")
@@ -229,15 +230,6 @@ class SharedKeyAdmin(admin.ModelAdmin):
 
     def has_view_permission(self, request, obj=None):
         return bool(self._granter_of(request)) and super().has_view_permission(request, obj)
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
     def get_queryset(self, request):
         return super().get_queryset(request).filter(purpose__in=self._granter_of(request)).prefetch_related("grants__holder")

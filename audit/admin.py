@@ -8,10 +8,11 @@ role by migration 0002). There are no actions, so the site-wide
 from django.contrib import admin
 
 from audit.models import AuditEntry
+from backend.admin_base import ReadOnlyModelAdmin
 
 
 @admin.register(AuditEntry)
-class AuditEntryAdmin(admin.ModelAdmin):
+class AuditEntryAdmin(ReadOnlyModelAdmin):
     list_display = ("seq", "at", "actor_name", "action", "object_type", "object_id")
     list_filter = ("action",)
     # Exact matches only: served by indexes, and nobody browses by substring.
@@ -27,11 +28,3 @@ class AuditEntryAdmin(admin.ModelAdmin):
     def has_view_permission(self, request, obj=None):
         return request.user.has_perm("audit.view_auditentry")
 
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

@@ -24,9 +24,10 @@ from django.utils.html import format_html
 
 from accounts import session_keys
 from accounts.models import StaffUser
+from backend.admin_base import ReadOnlyModelAdmin
 from reports import workspace
 from reports.models import CandidateLink, Evidence, Report, ReportState, Severity
-from reports.tasks import _send_notifications
+from reports.tasks import send_notifications
 from reports.vocabulary import Outcome
 
 SEVERITY_RANK = Case(
@@ -76,7 +77,7 @@ class GovernorateFilter(admin.SimpleListFilter):
 
 
 @admin.register(Report)
-class ReportAdmin(admin.ModelAdmin):
+class ReportAdmin(ReadOnlyModelAdmin):
     list_display = ("reference_link", "severity", "state", "sla_due_at", "category", "governorate", "assigned_to",
                     "links", "created_at")
     list_display_links = None
@@ -115,15 +116,6 @@ class ReportAdmin(admin.ModelAdmin):
 
     def has_module_permission(self, request):
         return self.has_view_permission(request)
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
     # --- List --------------------------------------------------------------------------
 
@@ -216,7 +208,7 @@ class ReportAdmin(admin.ModelAdmin):
                 assignee = StaffUser.objects.filter(pk=_uuid_or_none(request.POST.get("assignee"))).first()
                 if assignee is None:
                     raise workspace.WorkspaceError("Choose a caseworker.")
-                _send_notifications(workspace.report_reassign(user=user, report=report, assignee=assignee))
+                send_notifications(workspace.report_reassign(user=user, report=report, assignee=assignee))
                 messages.success(request, f"Reassigned to {assignee.username}.")
             elif action == "unpark":
                 workspace.report_unpark(user=user, report=report)

@@ -29,7 +29,7 @@ def enqueue_triage(report_id) -> None:
     transaction.on_commit(send)
 
 
-def _send_notifications(ids: list[int]) -> None:
+def send_notifications(ids: list[int]) -> None:
     for notification_id in ids:
         try:
             send_notification.apply_async(kwargs={"notification_id": notification_id}, retry=False)
@@ -39,7 +39,7 @@ def _send_notifications(ids: list[int]) -> None:
 
 @shared_task(name="reports.tasks.triage_report", acks_late=True)
 def triage_report(report_id: str) -> None:
-    _send_notifications(triage.report_triage(report_id=report_id))
+    send_notifications(triage.report_triage(report_id=report_id))
 
 
 @shared_task(name="reports.tasks.send_notification", acks_late=True)
@@ -56,7 +56,7 @@ def sweep() -> None:
         except Exception:
             logger.warning("broker unavailable during sweep")
             return
-    _send_notifications(notifications.notifications_unsent())
+    send_notifications(notifications.notifications_unsent())
     # A triage running while a report was withdrawn can still link to it; drop such links.
     triage.links_to_withdrawn_purge()
 
@@ -64,4 +64,4 @@ def sweep() -> None:
 @shared_task(name="reports.tasks.escalate_sla")
 def escalate_sla() -> None:
     """Beat: escalate reports past their acknowledgement deadline to triage leads."""
-    _send_notifications(triage.sla_breaches_escalate())
+    send_notifications(triage.sla_breaches_escalate())
