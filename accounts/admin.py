@@ -21,7 +21,9 @@ from django.urls import path
 from accounts import services
 from accounts.models import Coverage, SharedKey, StaffUser, TOTPDevice
 from accounts.roles import MAY_GRANT, MAY_HOLD, KeyPurpose, Role
-from backend.admin_base import ReadOnlyModelAdmin
+from audit.actions import Action
+from audit.services import audit_record
+from backend.admin_base import NotFoundOutsideScopeMixin, ReadOnlyModelAdmin
 from backend.crypto.errors import CryptoError
 from reports.vocabulary import LANGUAGES, PLACES
 
@@ -48,18 +50,20 @@ class StaffCreateForm(forms.Form):
     contact = forms.EmailField(required=False, help_text="For notifications. Stored sealed.")
 
 
+# No "force" here: forcing removes a key's last holder and retires the key, which
+# makes everything encrypted to it unreadable. One coerced account manager must not
+# be able to do that from a browser; it takes a shell on the server (`--force`).
 class StaffRolesForm(forms.Form):
     roles = forms.MultipleChoiceField(choices=Role.choices, widget=forms.CheckboxSelectMultiple)
-    force = forms.BooleanField(required=False, label="Even if this removes a key's last holder (the key is retired)")
 
 
 class StaffResetForm(forms.Form):
-    new_password = forms.CharField(strip=False, widget=forms.PasswordInput)
-    force = forms.BooleanField(required=False, label="Even if this removes a key's last holder (the key is retired)")
+    new_password = forms.CharField(strip=False, widget=forms.PasswordInput,
+                                   help_text="Temporary: they must choose their own at their next login.")
 
 
 @admin.register(StaffUser)
-class StaffUserAdmin(admin.ModelAdmin):
+class StaffUserAdmin(NotFoundOutsideScopeMixin, admin.ModelAdmin):
     """Sysadmins manage accounts and roles here; they never see or hold a key."""
 
     list_display = ("username", "roles", "is_active", "key_access", "two_factor", "date_joined")
@@ -163,25 +167,24 @@ class StaffUserAdmin(admin.ModelAdmin):
                 form = StaffRolesForm(request.POST)
                 if not form.is_valid():
                     raise services.AccountError("Choose at least one role.")
-                services.staff_set_roles(user=user, roles=form.cleaned_data["roles"], acting_user=actor,
-                                         force=form.cleaned_data["force"])
+                services.staff_set_roles(user=user, roles=form.cleaned_data["roles"], acting_user=actor)
                 messages.success(request, f"Roles of {user.username} changed; their sessions were ended.")
             elif action == "deactivate":
                 if user.pk == actor.pk:
                     raise services.AccountError("You cannot deactivate yourself.")
-                lost = services.staff_deactivate(user=user, acting_user=actor, force=request.POST.get("force") == "on")
+                lost = services.staff_deactivate(user=user, acting_user=actor)
                 messages.success(request, f"{user.username} is deactivated and logged out everywhere; {lost} key grant(s) revoked.")
             elif action == "reset_password":
                 form = StaffResetForm(request.POST)
                 if not form.is_valid():
                     raise services.AccountError("Type a new password.")
                 lost = services.staff_reset_password(user=user, new_password=form.cleaned_data["new_password"],
-                                                     acting_user=actor, force=form.cleaned_data["force"])
+                                                     acting_user=actor)
                 messages.warning(
                     request,
-                    f"Password of {user.username} reset; their two-factor device was removed (they set it up again at "
-                    f"their next login). They lost {lost} key grant(s): they can read no report until a key holder "
-                    "grants them access again.",
+                    f"Password of {user.username} reset; their two-factor device was removed. At their next login "
+                    f"they set up two-factor again and choose their own password. They lost {lost} key grant(s): "
+                    "they can read no report until a key holder grants them access again.",
                 )
             else:
                 raise Http404("Not found.")
@@ -197,6 +200,8 @@ def _key_access(user: StaffUser) -> str:
     if not holds:
         return "never (role does not decrypt)"
     grants = len(user.key_grants.all())
+    if user.must_change_password:
+        return "NONE: must first choose their own password (at next login), then needs a grant from a key holder"
     if not hasattr(user, "personal_key"):
         return "NONE: no personal key (set at their next password change)"
     if grants == 0:
@@ -304,7 +309,7 @@ class CoverageForm(forms.ModelForm):
 
 
 @admin.register(Coverage)
-class CoverageAdmin(admin.ModelAdmin):
+class CoverageAdmin(NotFoundOutsideScopeMixin, admin.ModelAdmin):
     """Which governorates and languages each caseworker takes, and how many cases: set by triage leads."""
 
     form = CoverageForm
@@ -329,6 +334,14 @@ class CoverageAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+    def save_model(self, request, obj, form, change):
+        # Coverage decides whose queue a report lands in, and so who may claim and read it.
+        super().save_model(request, obj, form, change)
+        audit_record(Action.COVERAGE_CHANGED, actor=request.user, obj_type="staff", obj_id=str(obj.user_id),
+                     details={"governorates": obj.governorates if len(obj.governorates) <= 32
+                              else f"{len(obj.governorates)} codes", "languages": obj.languages,
+                              "capacity": obj.capacity, "accepting": obj.accepting})
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         if db_field.name == "user":

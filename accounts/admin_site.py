@@ -19,6 +19,7 @@ class SanadAdminSite(admin.AdminSite):
             user.is_active
             and user.is_staff
             and not user.is_superuser
+            and not user.must_change_password
             and getattr(user, "is_verified", lambda: False)()
         )
 
@@ -35,9 +36,16 @@ class SanadAdminSite(admin.AdminSite):
     def password_change(self, request, extra_context=None):
         from accounts.views import staff_password_change
 
-        return self.admin_view(staff_password_change)(request)
+        # Not behind admin_view: a user who must choose their own password has no
+        # other page; the view checks the (password + TOTP) login itself.
+        return staff_password_change(request)
 
     def get_urls(self):
         from accounts.views import staff_enrol
 
-        return [path("enrol/", staff_enrol, name="staff-enrol"), *super().get_urls()]
+        return [
+            path("enrol/", staff_enrol, name="staff-enrol"),
+            # Ahead of Django's own (which sits behind admin_view): see password_change above.
+            path("password_change/", self.password_change, name="password_change"),
+            *super().get_urls(),
+        ]

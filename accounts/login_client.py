@@ -73,3 +73,18 @@ def remember_device(request: HttpRequest, response: HttpResponse, username: str)
         samesite="Strict",
         path="/",
     )
+
+
+def username_tag(request: HttpRequest, credentials: dict | None) -> str | None:
+    """AXES_USERNAME_CALLABLE: what axes stores and logs instead of the typed username.
+
+    A keyed hash: the lockout still counts per username, but a password typed
+    into the username field never reaches axes' table or log lines.
+    """
+    if credentials:
+        username = credentials.get("username")
+    else:
+        username = request.POST.get("username") if request.method == "POST" else None
+    if not username:
+        return None
+    return "u-" + _username_tag(str(username))

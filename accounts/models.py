@@ -49,6 +49,10 @@ class StaffUser(AbstractBaseUser, PermissionsMixin):
     # Contact address for notifications, sealed: a staff list with addresses
     # is a target list. Opened only through accounts.services.
     contact_sealed = models.BinaryField(null=True, blank=True, editable=False)
+    # Set when someone else chose the password (account creation, a reset). Such a
+    # user gets no personal key and no admin access until they choose their own:
+    # a key wrapped under a password the sysadmin knows would be the sysadmin's key.
+    must_change_password = models.BooleanField(default=False)
 
     objects = StaffUserManager()
 

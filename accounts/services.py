@@ -195,8 +195,15 @@ def staff_create(
     roles: list[str],
     contact: str | None = None,
     acting_user: StaffUser | None = None,
+    password_set_by_owner: bool = False,
 ) -> StaffUser:
-    """Create a staff user with roles; users who may decrypt get a personal key pair."""
+    """Create a staff user with roles.
+
+    Unless the password was typed by its owner (`password_set_by_owner`), the
+    user must choose their own at first login, and only then gets a personal
+    key pair (if a role may decrypt): a key wrapped under a password that an
+    account manager chose would open for that account manager.
+    """
     _check_username(username)
     role_values = _check_roles(roles)
     if StaffUser.objects.filter(username=username).exists():
@@ -204,12 +211,13 @@ def staff_create(
     validate_password(password, user=StaffUser(username=username))
     try:
         with transaction.atomic():
-            user = StaffUser.objects.create_user(username=username, password=password)
+            user = StaffUser.objects.create_user(username=username, password=password,
+                                                 must_change_password=not password_set_by_owner)
             user.groups.set(_groups(role_values))
             if contact:
                 user.contact_sealed = seal_value(user, "contact_sealed", contact.encode("utf-8"))
                 user.save(update_fields=["contact_sealed"])
-            if DECRYPTING_ROLES & role_values:
+            if DECRYPTING_ROLES & role_values and password_set_by_owner:
                 _personal_key_new(user, password)
             audit_record(Action.STAFF_CREATED, actor=acting_user, obj_type="staff", obj_id=str(user.pk),
                          details={"roles": ",".join(sorted(role_values))})
@@ -224,7 +232,13 @@ def staff_contact(*, user: StaffUser) -> str | None:
 
 
 def staff_set_roles(*, user: StaffUser, roles: list[str], acting_user: StaffUser | None = None, force: bool = False) -> None:
-    """Replace a user's roles; grants their new roles may not hold are revoked (never a key's last unless forced)."""
+    """Replace a user's roles; grants their new roles may not hold are revoked (never a key's last unless forced).
+
+    Nobody changes their own roles: an account manager must not be able to make
+    themselves a triage lead (who sees every report's metadata).
+    """
+    if acting_user is not None and acting_user.pk == user.pk:
+        raise RoleNotAllowed("Nobody may change their own roles; ask another account manager.")
     role_values = _check_roles(roles)
     with transaction.atomic():
         _lock_user(user)
@@ -283,7 +297,8 @@ def staff_change_password(*, user: StaffUser, old_password: str, new_password: s
             # Given a decrypting role after creation: the password is at hand now.
             _personal_key_new(user, new_password)
         user.set_password(new_password)
-        user.save(update_fields=["password"])
+        user.must_change_password = False
+        user.save(update_fields=["password", "must_change_password"])
         audit_record(Action.STAFF_PASSWORD_CHANGED, actor=user, obj_type="staff", obj_id=str(user.pk))
         # Sessions hold the old personal key: end them all; the user logs in again.
         sessions_end(user)
@@ -295,12 +310,15 @@ def staff_reset_password(
     """Set a password without the old one. The personal key and every grant are lost.
 
     Refused if the user holds the last grant of a key, unless forced (the key is
-    retired). A user who may decrypt gets a fresh personal key with no grants:
-    access returns only when a key holder grants again. The TOTP device goes
+    retired). The user must choose their own password at their next login and
+    gets a fresh personal key only then, with no grants: access returns only
+    when a key holder grants again. The TOTP device goes
     too (a reset usually means a lost phone, and whoever asked for the reset
     must not inherit a working second factor); the user enrols again at their
     next login. Every session ends. Returns the grants lost.
     """
+    if acting_user is not None and acting_user.pk == user.pk:
+        raise AccountError("Change your own password with your current one (Change password), not by a reset.")
     validate_password(new_password, user=user)
     with transaction.atomic():
         _lock_user(user)
@@ -308,9 +326,8 @@ def staff_reset_password(
         lost = _revoke_grants(user, KeyGrant.objects.filter(holder=user), force=force)
         PersonalKey.objects.filter(user=user).delete()
         user.set_password(new_password)
-        user.save(update_fields=["password"])
-        if DECRYPTING_ROLES & user.role_names:
-            _personal_key_new(user, new_password)
+        user.must_change_password = True
+        user.save(update_fields=["password", "must_change_password"])
         TOTPDevice.objects.filter(user=user).delete()
         audit_record(Action.STAFF_PASSWORD_RESET, actor=acting_user, obj_type="staff", obj_id=str(user.pk),
                      details={"grants_lost": lost, "forced": force})
@@ -422,6 +439,8 @@ def key_grant_create(
     _require_granter(grantor, purpose)
     if not grantee.is_active:
         raise AccountError(f"{grantee.username} is deactivated.")
+    if grantee.must_change_password:
+        raise AccountError(f"{grantee.username} has not yet chosen their own password; grant after their first login.")
     if not _may_hold(grantee, purpose):
         raise RoleNotAllowed(f"{grantee.username} has no role that may hold {purpose} keys.")
     personal = personal_key_unlock(user=grantor, password=grantor_password)

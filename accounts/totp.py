@@ -75,7 +75,7 @@ def verify_device_token(device: TOTPDevice, token) -> bool:
     ThrottlingMixin: exponential back-off per device).
     """
     token = str(token or "").strip().replace(" ", "")
-    if not token.isdigit() or len(token) != device.digits:
+    if not (token.isascii() and token.isdigit()) or len(token) != device.digits:
         return False  # no guess was made (the login lockout still counts the attempt)
     with transaction.atomic():
         locked = TOTPDevice.objects.select_for_update().get(pk=device.pk)

@@ -17,6 +17,7 @@ from django.contrib.auth.signals import user_login_failed
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.safestring import mark_safe
 from django.views.decorators.cache import never_cache
@@ -29,6 +30,7 @@ from accounts.login_client import remember_device
 from accounts.models import StaffUser, TOTPDevice
 from accounts.services import AccountError, NoPersonalKey, personal_key_unlock, staff_change_password
 from audit.actions import Action
+from audit.models import AuditEntry
 from audit.services import audit_record
 from backend.crypto.errors import CryptoError
 
@@ -85,21 +87,16 @@ def _no_store(response: HttpResponse) -> HttpResponse:
     return response
 
 
-def _failed(request: HttpRequest, username: str, user: StaffUser | None, reason: str) -> None:
-    """Count a failure for django-axes' lockout and put it on the record.
+def _record_failure(username: str, reason: str) -> None:
+    """Put a failed login on the audit chain, if the username names an account.
 
-    The attempted username is recorded only if it names a real account: a
-    mistyped username may be someone's password.
+    Attempts at names that are no account are not recorded: a mistyped
+    username may be someone's password, and anonymous guessing must not be
+    able to flood the chain. Per account, the lockout bounds how many land.
     """
-    user_login_failed.send(sender=__name__, credentials={"username": username}, request=request)
-    known = user or StaffUser.objects.filter(username=username).first()
-    audit_record(
-        Action.LOGIN_FAILED,
-        actor=known,
-        obj_type="staff" if known else "",
-        obj_id=str(known.pk) if known else "",
-        details={"reason": reason},
-    )
+    known = StaffUser.objects.filter(username=username).first()
+    if known is not None:
+        audit_record(Action.LOGIN_FAILED, actor=known, obj_type="staff", obj_id=str(known.pk), details={"reason": reason})
 
 
 def _unwrap_personal_key(user: StaffUser, password: str):
@@ -121,7 +118,8 @@ def _finish_login(request: HttpRequest, user: StaffUser, device: TOTPDevice, per
     request.session[AUTH_AT] = now
     request.session[SEEN_AT] = now
     request.session.pop(ENROL, None)
-    response = redirect(_next_url(request))
+    # Someone else chose this password: the user picks their own before anything else.
+    response = redirect("admin:password_change") if user.must_change_password else redirect(_next_url(request))
     if personal_key is not None:
         session_keys.stash(request, response, str(user.pk), personal_key)
     remember_device(request, response, user.username)
@@ -135,7 +133,7 @@ def _finish_login(request: HttpRequest, user: StaffUser, device: TOTPDevice, per
 def staff_login(request: HttpRequest) -> HttpResponse:
     user = getattr(request, "user", None)
     if user is not None and user.is_authenticated and user.is_verified():
-        return redirect(_next_url(request))
+        return redirect("admin:password_change") if user.must_change_password else redirect(_next_url(request))
     form = LoginForm(request.POST or None)
     error = None
     if request.method == "POST":
@@ -149,22 +147,20 @@ def staff_login(request: HttpRequest) -> HttpResponse:
             # and refuses a locked-out (username, device) pair before checking.
             user = authenticate(request, username=username, password=password)
             if getattr(request, "axes_locked_out", False):
-                return locked_out(request)
+                return HttpResponse(status=429)  # AxesMiddleware answers with locked_out() below
             if user is None or not user.is_staff or not user.is_active:
-                known = StaffUser.objects.filter(username=username).first()
-                audit_record(
-                    Action.LOGIN_FAILED, actor=known, obj_type="staff" if known else "",
-                    obj_id=str(known.pk) if known else "", details={"reason": "password"},
-                )
+                _record_failure(username, "password")
                 error = LOGIN_FAILED
             else:
                 device = totp.confirmed_device(user)
                 if device is None:
                     return _start_enrolment(request, user, password)
                 if not device.verify_token(token):
-                    _failed(request, username, user, "totp")
+                    # Counted by django-axes like a wrong password (the same lockout).
+                    user_login_failed.send(sender=__name__, credentials={"username": username}, request=request)
+                    _record_failure(username, "totp")
                     if getattr(request, "axes_locked_out", False):
-                        return locked_out(request)
+                        return HttpResponse(status=429)
                     error = LOGIN_FAILED
                 else:
                     return _finish_login(request, user, device, _unwrap_personal_key(user, password))
@@ -241,12 +237,19 @@ def staff_logout(request: HttpRequest) -> HttpResponse:
     return response
 
 
-def locked_out(request: HttpRequest, credentials: dict | None = None, *args, **kwargs) -> HttpResponse:
-    """AXES_LOCKOUT_CALLABLE: the same page for every locked-out pair, and on the record."""
-    username = (credentials or {}).get("username") or request.POST.get("username", "")
+def locked_out(request: HttpRequest, original_response=None, credentials: dict | None = None) -> HttpResponse:
+    """AXES_LOCKOUT_CALLABLE: the same page for every locked-out pair, known username or not.
+
+    The lockout of an account goes on the audit chain once per cool-off, not once
+    per refused attempt, so that hammering a locked account cannot flood the chain.
+    """
+    username = (credentials or {}).get("username") if isinstance(credentials, dict) else None
+    username = username or request.POST.get("username", "")
     known = StaffUser.objects.filter(username=username).first() if username else None
     if known is not None:
-        audit_record(Action.LOGIN_LOCKED_OUT, actor=known, obj_type="staff", obj_id=str(known.pk))
+        since = timezone.now() - settings.AXES_COOLOFF_TIME
+        if not AuditEntry.objects.filter(action=Action.LOGIN_LOCKED_OUT, object_id=str(known.pk), at__gte=since).exists():
+            audit_record(Action.LOGIN_LOCKED_OUT, actor=known, obj_type="staff", obj_id=str(known.pk))
     minutes = int(settings.AXES_COOLOFF_TIME.total_seconds() // 60)
     context = {"minutes": minutes, "title": "Too many attempts", "site_header": "Sanad"}
     return _no_store(render(request, "accounts/locked_out.html", context, status=429))
@@ -256,7 +259,14 @@ def locked_out(request: HttpRequest, credentials: dict | None = None, *args, **k
 @csrf_protect
 @never_cache
 def staff_password_change(request: HttpRequest) -> HttpResponse:
-    """Change one's own password: a new personal key pair, every grant re-wrapped, every session ended."""
+    """Change one's own password: a new personal key pair, every grant re-wrapped, every session ended.
+
+    Also the first page of a user whose password someone else chose: logged in
+    with password and TOTP, they can reach nothing else until they change it.
+    """
+    user = request.user
+    if not (user.is_authenticated and user.is_active and user.is_verified()):
+        return redirect(reverse("admin:login") + "?next=" + reverse("admin:password_change"))
     form = PasswordChangeForm(request.POST or None)
     error = None
     if request.method == "POST" and form.is_valid():
@@ -278,6 +288,7 @@ def staff_password_change(request: HttpRequest) -> HttpResponse:
             return response
     elif request.method == "POST":
         error = " ".join(m for errors in form.errors.values() for m in errors)
-    context = {"form": form, "error": error, "title": "Change your password", "site_header": "Sanad",
-               "has_permission": True}
+    context = {"form": form, "error": error, "title": "Choose your own password" if user.must_change_password
+               else "Change your password", "site_header": "Sanad", "must_change": user.must_change_password,
+               "has_permission": not user.must_change_password}
     return _no_store(render(request, "accounts/password_change.html", context, status=400 if error else 200))

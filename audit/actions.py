@@ -38,5 +38,6 @@ class Action(models.TextChoices):
     STAFF_DEACTIVATED = "staff_deactivated", "Staff deactivated"
     STAFF_PASSWORD_RESET = "staff_password_reset", "Staff password reset"
     STAFF_PASSWORD_CHANGED = "staff_password_changed", "Staff password changed"
+    COVERAGE_CHANGED = "coverage_changed", "Caseworker coverage changed"
     # The chain itself
     AUDIT_VERIFIED = "audit_verified", "Audit chain verified"

@@ -68,10 +68,10 @@ def setup() -> None:
     from reports.vocabulary import IRAQ_SUBDIVISIONS
 
     pw = "bench passphrase 1234"
-    lead = staff_create(username="lead", password=pw, roles=[Role.TRIAGE_LEAD])
+    lead = staff_create(username="lead", password=pw, roles=[Role.TRIAGE_LEAD], password_set_by_owner=True)
     key = shared_key_create(purpose=KeyPurpose.INTAKE, holder=lead, holder_password=pw)
     for n in range(8):
-        cw = staff_create(username=f"cw{n}", password=pw, roles=[Role.CASEWORKER])
+        cw = staff_create(username=f"cw{n}", password=pw, roles=[Role.CASEWORKER], password_set_by_owner=True)
         key_grant_create(shared_key=key, grantor=lead, grantor_password=pw, grantee=cw)
         Coverage.objects.create(user=cw, governorates=sorted(IRAQ_SUBDIVISIONS) + ["JO", "TR"], languages=["ar"], capacity=30_000)
 

@@ -398,7 +398,13 @@ AXES_RESET_ON_SUCCESS = True
 AXES_DISABLE_ACCESS_LOG = True
 AXES_ENABLE_ACCESS_FAILURE_LOG = False
 AXES_VERBOSE = False
-AXES_SENSITIVE_PARAMETERS = ["password", "otp_token"]
+AXES_SENSITIVE_PARAMETERS = ["username", "password", "otp_token"]
+# axes stores and logs a keyed hash, never the typed username (it may be a mistyped password).
+AXES_USERNAME_CALLABLE = "accounts.login_client.username_tag"
+# A locked pair stays locked for the cool-off from its *first* lock: refused
+# attempts during the lockout must not extend it, or one request every 14
+# minutes would keep a colleague out of every new browser for good.
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
 AXES_HTTP_RESPONSE_CODE = 429
 OTP_TOTP_ISSUER = "Sanad"
 
@@ -439,6 +445,8 @@ LOGGING = {
     "loggers": {
         "django": {"handlers": ["console"], "level": "INFO", "propagate": False},
         "django.server": {"handlers": ["console"], "level": "INFO", "propagate": False},
+        # Its failure lines name the (hashed) username and pseudo-address of every attempt: not needed in logs.
+        "axes": {"handlers": ["console"], "level": "ERROR", "propagate": False},
     },
 }
 ADMINS: list = []

@@ -96,7 +96,9 @@ class ReportAdmin(ReadOnlyModelAdmin):
             workspace.reports_visible_to(request.user)
             .select_related("assigned_to", "intake_key")
             .annotate(severity_rank=SEVERITY_RANK,
-                      candidate_links=Count("links", filter=Q(links__status=CandidateLink.Status.CANDIDATE)))
+                      # Only links to reports this user may see: a count would tell of the others.
+                      candidate_links=Count("links", filter=Q(links__status=CandidateLink.Status.CANDIDATE,
+                                                              links__other__in=workspace.reports_visible_to(request.user).values("pk"))))
         )
 
     def get_ordering(self, request):
@@ -177,14 +179,6 @@ class ReportAdmin(ReadOnlyModelAdmin):
         response["Cache-Control"] = "no-store"
         return response
 
-    def history_view(self, request, object_id, extra_context=None):
-        # Django's history page would redirect (and so confirm nothing exists) for an
-        # object outside the scope; answer 404 like every other view.
-        if not self.has_view_permission(request):
-            raise Http404("Not found.")
-        self._scoped(request, object_id)
-        return super().history_view(request, object_id, extra_context)
-
     def act_view(self, request, object_id, action):
         if request.method != "POST":
             return HttpResponseNotAllowed(["POST"])
@@ -214,7 +208,9 @@ class ReportAdmin(ReadOnlyModelAdmin):
                 workspace.report_unpark(user=user, report=report)
                 messages.success(request, "Sent back to triage.")
             elif action in ("confirm_link", "reject_link"):
-                link = report.links.filter(pk=_int_or_none(request.POST.get("link"))).select_related("report").first()
+                link = (report.links.filter(pk=_int_or_none(request.POST.get("link")),
+                                            other__in=workspace.reports_visible_to(user).values("pk"))
+                        .select_related("report").first())
                 if link is None:
                     raise Http404("Not found.")
                 workspace.link_mark(user=user, link=link, confirmed=action == "confirm_link")

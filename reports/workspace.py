@@ -108,7 +108,7 @@ def _shared_private(user: StaffUser, key: SharedKey, personal_key: hpke.PrivateK
 def _json_object(raw: bytes) -> dict:
     try:
         value = json.loads(raw.decode("utf-8"))
-    except (UnicodeDecodeError, ValueError):
+    except (UnicodeDecodeError, ValueError, RecursionError):
         return {"unreadable": "The content is not the JSON the wire format asks for."}
     return value if isinstance(value, dict) else {"unreadable": "The content is not a JSON object."}
 
@@ -275,7 +275,7 @@ def link_mark(*, user: StaffUser, link: CandidateLink, confirmed: bool) -> None:
     """Confirm or reject a candidate link (both directions), by someone who may work its report."""
     with transaction.atomic():
         report = _locked(link.report)
-        if not may_work(user, report):
+        if not may_work(user, report) or not reports_visible_to(user).filter(pk=link.other_id).exists():
             raise WorkspaceError("You may not work this report.")
         status = CandidateLink.Status.CONFIRMED if confirmed else CandidateLink.Status.REJECTED
         CandidateLink.objects.filter(

@@ -65,11 +65,11 @@ def personas(db):
     sam is a sysadmin and audrey an auditor (neither ever decrypts)."""
     from accounts.services import key_grant_create, shared_key_create, staff_create
 
-    lead = staff_create(username="lead", password=PASSWORD, roles=[Role.TRIAGE_LEAD])
-    alice = staff_create(username="alice", password=PASSWORD, roles=[Role.CASEWORKER], contact="alice@example.org")
-    bob = staff_create(username="bob", password=OTHER_PASSWORD, roles=[Role.CASEWORKER])
-    sam = staff_create(username="sam", password=PASSWORD, roles=[Role.SYSADMIN])
-    audrey = staff_create(username="audrey", password=PASSWORD, roles=[Role.AUDITOR])
+    lead = staff_create(username="lead", password=PASSWORD, roles=[Role.TRIAGE_LEAD], password_set_by_owner=True)
+    alice = staff_create(username="alice", password=PASSWORD, roles=[Role.CASEWORKER], contact="alice@example.org", password_set_by_owner=True)
+    bob = staff_create(username="bob", password=OTHER_PASSWORD, roles=[Role.CASEWORKER], password_set_by_owner=True)
+    sam = staff_create(username="sam", password=PASSWORD, roles=[Role.SYSADMIN], password_set_by_owner=True)
+    audrey = staff_create(username="audrey", password=PASSWORD, roles=[Role.AUDITOR], password_set_by_owner=True)
     intake = shared_key_create(purpose=KeyPurpose.INTAKE, holder=lead, holder_password=PASSWORD)
     key_grant_create(shared_key=intake, grantor=lead, grantor_password=PASSWORD, grantee=alice)
     return {"lead": lead, "alice": alice, "bob": bob, "sam": sam, "audrey": audrey, "intake": intake}

@@ -20,7 +20,8 @@ def test_sysadmin_creates_staff_with_roles(personas, staff_login):
                                                            "roles": ["caseworker"], "contact": ""})
     assert response.status_code == 302
     nadia = StaffUser.objects.get(username="nadia")
-    assert nadia.role_names == {"caseworker"} and hasattr(nadia, "personal_key")
+    # sam chose the password: nadia gets her personal key only once she chooses her own.
+    assert nadia.role_names == {"caseworker"} and nadia.must_change_password and not hasattr(nadia, "personal_key")
     assert AuditEntry.objects.filter(action="staff_created", object_id=str(nadia.pk), actor_name="sam").exists()
     # A weak password and a conflicting role set are refused with a message, nothing created.
     for data in ({"username": "weak", "password": "password123", "roles": ["caseworker"]},
@@ -42,7 +43,7 @@ def test_reset_shows_the_key_loss_and_needs_a_new_grant(personas, staff_login):
     response = sam.post(f"/admin/accounts/staffuser/{alice.pk}/do/reset_password/", {"new_password": OTHER_PASSWORD},
                         follow=True)
     page = response.content.decode()
-    assert "They lost 1 key grant(s)" in page and "NONE: needs a grant from a key holder" in page
+    assert "They lost 1 key grant(s)" in page and "NONE: must first choose their own password" in page
     assert not KeyGrant.objects.filter(holder=alice).exists()
     assert not TOTPDevice.objects.filter(user=alice).exists()
     assert AuditEntry.objects.filter(action="staff_password_reset", object_id=str(alice.pk)).exists()

@@ -19,8 +19,9 @@ def password_file(tmp_path):
 def test_create_grant_and_use_an_intake_key(password_file, tmp_path, capsys):
     contact = tmp_path / "contact"
     contact.write_text("cw@example.org\n")
-    call_command("create_staff", "lead", roles="triage_lead", password_file=password_file)
-    call_command("create_staff", "cw", roles="caseworker", password_file=password_file, contact_file=str(contact))
+    call_command("create_staff", "lead", roles="triage_lead", password_file=password_file, own_password=True)
+    call_command("create_staff", "cw", roles="caseworker", password_file=password_file, contact_file=str(contact),
+                 own_password=True)
     call_command("create_intake_key", holder="lead", suite="X25519", password_file=password_file)
     key = SharedKey.objects.get()
     call_command("grant_intake_key", grantor="lead", grantee="cw", password_file=password_file)
@@ -104,7 +105,8 @@ def test_changepassword_is_a_reset_that_loses_grants(personas, tmp_path, capsys)
     assert "1 key grant(s) lost" in capsys.readouterr().out
     alice = StaffUser.objects.get(username="alice")
     assert alice.check_password(OTHER_PASSWORD)
-    assert PersonalKey.objects.filter(user=alice).exists()
+    # The operator chose this password: no key is wrapped under it; alice makes one by choosing her own.
+    assert alice.must_change_password and not PersonalKey.objects.filter(user=alice).exists()
     assert not KeyGrant.objects.filter(holder=alice).exists()
 
 
@@ -113,7 +115,7 @@ def test_retire_intake_key_needs_a_holder(personas, password_file, tmp_path):
     other.write_text(OTHER_PASSWORD)
     with pytest.raises(CommandError, match="no role"):
         call_command("retire_intake_key", personas["intake"].key_id, holder="bob", password_file=str(other))
-    call_command("create_staff", "newlead", roles="triage_lead", password_file=password_file)
+    call_command("create_staff", "newlead", roles="triage_lead", password_file=password_file, own_password=True)
     with pytest.raises(CommandError, match="Only a holder"):
         call_command("retire_intake_key", personas["intake"].key_id, holder="newlead", password_file=password_file)
     with pytest.raises(CommandError, match="no role"):
@@ -136,3 +138,20 @@ def test_a_password_file_that_is_not_utf8_is_a_clear_error(db, tmp_path):
     bad.write_bytes(b"\xff\xfe\x00password")
     with pytest.raises(CommandError, match="UTF-8"):
         call_command("create_staff", "x", roles="caseworker", password_file=str(bad))
+
+
+def test_a_password_chosen_by_the_operator_wraps_no_key_and_takes_no_grant(personas, password_file):
+    """Whoever typed a new account's password must not be able to open its personal key later."""
+    call_command("create_staff", "nadia", roles="caseworker", password_file=password_file)
+    nadia = StaffUser.objects.get(username="nadia")
+    assert nadia.must_change_password and not PersonalKey.objects.filter(user=nadia).exists()
+    with pytest.raises(CommandError, match="own password"):
+        call_command("grant_intake_key", grantor="lead", grantee="nadia", password_file=password_file)
+    # Once she chooses her own, she has a key (and can be granted).
+    from accounts.services import staff_change_password
+
+    staff_change_password(user=nadia, old_password=PASSWORD, new_password=OTHER_PASSWORD)
+    nadia.refresh_from_db()
+    assert not nadia.must_change_password and PersonalKey.objects.filter(user=nadia).exists()
+    call_command("grant_intake_key", grantor="lead", grantee="nadia", password_file=password_file)
+    assert KeyGrant.objects.filter(holder=nadia).exists()

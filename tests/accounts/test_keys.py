@@ -145,22 +145,28 @@ def test_admin_reset_loses_key_and_grants_until_granted_again(personas):
     old_public = bytes(alice.personal_key.public_key)
     assert staff_reset_password(user=alice, new_password=OTHER_PASSWORD) == 1
     assert not KeyGrant.objects.filter(holder=alice).exists()
+    # No key under the password the resetter chose; none can be granted until alice chooses her own.
+    alice.refresh_from_db()
+    assert alice.must_change_password and not PersonalKey.objects.filter(user=alice).exists()
+    with pytest.raises(AccountError):
+        key_grant_create(shared_key=intake, grantor=lead, grantor_password=PASSWORD, grantee=alice)
+    staff_change_password(user=alice, old_password=OTHER_PASSWORD, new_password="alice chose this one herself 5")
     fresh = PersonalKey.objects.get(user=alice)
     assert bytes(fresh.public_key) != old_public
     with pytest.raises(NotAKeyHolder):
-        unlock(alice, password=OTHER_PASSWORD, key=intake)
+        unlock(alice, password="alice chose this one herself 5", key=intake)
     key_grant_create(shared_key=intake, grantor=lead, grantor_password=PASSWORD, grantee=alice)
-    assert unlock(alice, password=OTHER_PASSWORD, key=intake).raw == unlock(lead, key=intake).raw
+    assert unlock(alice, password="alice chose this one herself 5", key=intake).raw == unlock(lead, key=intake).raw
 
 
 def test_staff_create_refuses_weak_passwords_duplicates_and_unknown_roles(db):
     with pytest.raises(ValidationError):
-        staff_create(username="weak", password="password1234", roles=[Role.CASEWORKER])
+        staff_create(username="weak", password="password1234", roles=[Role.CASEWORKER], password_set_by_owner=True)
     with pytest.raises(ValueError):
-        staff_create(username="nobody", password=PASSWORD, roles=["superhero"])
-    staff_create(username="taken", password=PASSWORD, roles=[Role.AUDITOR])
+        staff_create(username="nobody", password=PASSWORD, roles=["superhero"], password_set_by_owner=True)
+    staff_create(username="taken", password=PASSWORD, roles=[Role.AUDITOR], password_set_by_owner=True)
     with pytest.raises(AccountError):
-        staff_create(username="taken", password=PASSWORD, roles=[Role.AUDITOR])
+        staff_create(username="taken", password=PASSWORD, roles=[Role.AUDITOR], password_set_by_owner=True)
     assert StaffUser.objects.filter(username__in=["weak", "nobody"]).count() == 0
 
 
@@ -200,7 +206,7 @@ def test_a_sysadmin_cannot_take_a_decrypting_role_later(personas):
 
 def test_only_an_existing_holder_creates_further_intake_keys(personas):
     """A fresh triage-lead account (which a sysadmin could make) cannot mint a key clients would use."""
-    newcomer = staff_create(username="newlead", password=PASSWORD, roles=[Role.TRIAGE_LEAD])
+    newcomer = staff_create(username="newlead", password=PASSWORD, roles=[Role.TRIAGE_LEAD], password_set_by_owner=True)
     with pytest.raises(NotAKeyHolder):
         shared_key_create(purpose=KeyPurpose.INTAKE, holder=newcomer, holder_password=PASSWORD)
     with pytest.raises(WrongPassword):
@@ -272,7 +278,7 @@ def test_argon2_parameters_that_could_not_be_unwrapped_are_refused(personas, set
 
     settings.SANAD_KEYWRAP_ARGON2 = {"time_cost": 20, "memory_cost": 8 * 1024, "parallelism": 1}
     with pytest.raises(MalformedCiphertext):
-        staff_create(username="carol", password=PASSWORD, roles=[Role.CASEWORKER])
+        staff_create(username="carol", password=PASSWORD, roles=[Role.CASEWORKER], password_set_by_owner=True)
     assert not StaffUser.objects.filter(username="carol").exists()
 
 
@@ -281,8 +287,8 @@ def test_retiring_every_key_and_inventing_leads_does_not_mint_a_served_key(perso
     with pytest.raises(RoleNotAllowed):
         shared_key_retire(shared_key=personas["intake"], holder=personas["sam"], holder_password=PASSWORD)
     shared_key_retire(shared_key=personas["intake"], holder=personas["lead"], holder_password=PASSWORD)  # even if it were
-    mallory_a = staff_create(username="mallory-a", password=PASSWORD, roles=[Role.TRIAGE_LEAD])
-    staff_create(username="mallory-b", password=PASSWORD, roles=[Role.TRIAGE_LEAD])
+    mallory_a = staff_create(username="mallory-a", password=PASSWORD, roles=[Role.TRIAGE_LEAD], password_set_by_owner=True)
+    staff_create(username="mallory-b", password=PASSWORD, roles=[Role.TRIAGE_LEAD], password_set_by_owner=True)
     with pytest.raises(NotAKeyHolder):
         shared_key_create(purpose=KeyPurpose.INTAKE, holder=mallory_a, holder_password=PASSWORD)
     assert SharedKey.objects.count() == 1
@@ -321,7 +327,7 @@ def test_superusers_never_hold_keys(personas):
 @pytest.mark.parametrize("username", ["", "   ", "tab\tname", "x" * 151, "semi;colon"])
 def test_bad_usernames_are_refused_clearly(db, username):
     with pytest.raises(AccountError):
-        staff_create(username=username, password=PASSWORD, roles=[Role.AUDITOR])
+        staff_create(username=username, password=PASSWORD, roles=[Role.AUDITOR], password_set_by_owner=True)
     assert not StaffUser.objects.exists()
 
 

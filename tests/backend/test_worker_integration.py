@@ -28,7 +28,7 @@ pytestmark = [pytest.mark.services, pytest.mark.slow, pytest.mark.django_db(tran
 def test_worker_reseals_after_rotation():
     assert connection.vendor == "postgresql", "this test needs DATABASE_URL (PostgreSQL)"
     old_id, old_key = settings.SANAD_SEALING_KEYS[0]
-    user = staff_create(username="rotated", password=PASSWORD, roles=[Role.AUDITOR], contact="r@example.org")
+    user = staff_create(username="rotated", password=PASSWORD, roles=[Role.AUDITOR], contact="r@example.org", password_set_by_owner=True)
     assert parse_envelope(bytes(user.contact_sealed))[1] == old_id
 
     new_key = base64.urlsafe_b64encode(secrets.token_bytes(32)).rstrip(b"=").decode()

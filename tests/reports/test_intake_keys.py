@@ -37,7 +37,7 @@ def test_retired_and_relocation_keys_are_not_offered(personas, client, settings)
     from accounts.services import staff_create
     from accounts.roles import Role
 
-    coordinator = staff_create(username="coord", password=PASSWORD, roles=[Role.RELOCATION_COORDINATOR])
+    coordinator = staff_create(username="coord", password=PASSWORD, roles=[Role.RELOCATION_COORDINATOR], password_set_by_owner=True)
     shared_key_create(purpose=KeyPurpose.RELOCATION, holder=coordinator, holder_password=PASSWORD)
     shared_key_retire(shared_key=personas["intake"], holder=personas["lead"], holder_password=PASSWORD)
     assert client.get(URL).json() == []

@@ -87,7 +87,7 @@ def test_reports_sharing_an_indicator_are_candidate_links_and_raise_severity_as_
 
 
 def test_the_least_loaded_eligible_caseworker_gets_the_report(covered, file_report):
-    carol = staff_create(username="carol", password=PASSWORD, roles=[Role.CASEWORKER])
+    carol = staff_create(username="carol", password=PASSWORD, roles=[Role.CASEWORKER], password_set_by_owner=True)
     from accounts.services import key_grant_create
 
     key_grant_create(shared_key=covered["intake"], grantor=covered["lead"], grantor_password=PASSWORD, grantee=carol)

@@ -30,8 +30,8 @@ def world(personas, submit, envelope, receipt_call):
     r_alice (IQ-DQ) is assigned to alice, r_carol (IQ-NA) to carol, r_queue (IQ-BA) waits unassigned.
     """
     lead, alice, bob = personas["lead"], personas["alice"], personas["bob"]
-    carol = staff_create(username="carol", password=PASSWORD, roles=[Role.CASEWORKER])
-    rita = staff_create(username="rita", password=PASSWORD, roles=[Role.RELOCATION_COORDINATOR])
+    carol = staff_create(username="carol", password=PASSWORD, roles=[Role.CASEWORKER], password_set_by_owner=True)
+    rita = staff_create(username="rita", password=PASSWORD, roles=[Role.RELOCATION_COORDINATOR], password_set_by_owner=True)
     key_grant_create(shared_key=personas["intake"], grantor=lead, grantor_password=PASSWORD, grantee=carol)
     Coverage.objects.create(user=alice, governorates=["IQ-DQ"], languages=["ar"])
     Coverage.objects.create(user=carol, governorates=["IQ-NA"], languages=["ar"])
@@ -299,3 +299,41 @@ def test_model_strings_show_no_content(world):
     for obj in [world["r_alice"], *Evidence.objects.all(), *FollowUp.objects.all(), *Reply.objects.all(),
                 *CandidateLink.objects.all(), *AuditEntry.objects.all()]:
         assert CANARY not in str(obj) and "IQ-" not in str(obj)
+
+
+def test_links_to_reports_out_of_scope_are_neither_counted_nor_changeable(world, staff_login):
+    link = CandidateLink.objects.get(report=world["r_alice"], other=world["r_carol"])
+    alice = staff_login(Client(), world["alice"])
+    response = alice.post(f"/admin/reports/report/{world['r_alice'].pk}/act/reject_link/", {"link": str(link.pk)})
+    assert response.status_code == 404
+    assert set(CandidateLink.objects.values_list("status", flat=True)) == {"candidate"}
+    listing = alice.get("/admin/reports/report/")
+    assert listing.context["cl"].result_list[0].candidate_links == 0
+
+
+def test_content_that_is_not_json_or_too_deep_shows_as_unreadable(world, staff_login, receipt_call):
+    deep = b'{"narrative": ' + b"[" * 20_000 + b"]" * 20_000 + b"}"
+    assert receipt_call("post", "/api/v1/reports/followups/", world["r_alice_receipt"],
+                        seal_content(world["intake"], deep, "followup")).status_code == 201
+    page = staff_login(Client(), world["alice"]).get(change_url(world["r_alice"]))
+    assert page.status_code == 200 and CANARY in page.content.decode()
+
+
+def test_coverage_changes_are_audited(world, staff_login):
+    lead = staff_login(Client(), world["lead"])
+    coverage = Coverage.objects.get(user=world["bob"])
+    response = lead.post(f"/admin/accounts/coverage/{coverage.pk}/change/", {
+        "user": str(world["bob"].pk), "governorates": '["IQ-BA", "IQ-DQ"]', "languages": '["ar"]', "capacity": 3,
+        "accepting": "on"})
+    assert response.status_code == 302
+    entry = AuditEntry.objects.get(action="coverage_changed")
+    assert entry.object_id == str(world["bob"].pk) and entry.details["governorates"] == ["IQ-BA", "IQ-DQ"]
+
+
+def test_history_pages_tell_nothing_outside_scope(world, staff_login):
+    alice = staff_login(Client(), world["alice"])
+    first = AuditEntry.objects.order_by("seq").first()
+    for url in (f"/admin/audit/auditentry/{first.pk}/history/", "/admin/audit/auditentry/999999/history/",
+                f"/admin/accounts/staffuser/{world['bob'].pk}/history/", f"/admin/accounts/coverage/1/history/",
+                f"/admin/accounts/coverage/{Coverage.objects.first().pk}/delete/"):
+        assert alice.get(url).status_code == 404, url

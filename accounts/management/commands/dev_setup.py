@@ -47,7 +47,7 @@ class Command(BaseCommand):
         for username, role in DEMO_USERS:
             user = StaffUser.objects.filter(username=username).first()
             if user is None:
-                user = staff_create(username=username, password=passwords[username], roles=[role])
+                user = staff_create(username=username, password=passwords[username], roles=[role], password_set_by_owner=True)
                 self.stdout.write(f"Created demo user {username} ({role.label}).")
             users[username] = user
         for user in users.values():
