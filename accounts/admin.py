@@ -23,7 +23,7 @@ from accounts.models import Coverage, SharedKey, StaffUser, TOTPDevice
 from accounts.roles import MAY_GRANT, MAY_HOLD, KeyPurpose, Role
 from audit.actions import Action
 from audit.services import audit_record
-from backend.admin_base import NotFoundOutsideScopeMixin, ReadOnlyModelAdmin
+from backend.admin_base import ReadOnlyModelAdmin, ScopedAdminMixin
 from backend.crypto.errors import CryptoError
 from reports.vocabulary import LANGUAGES, PLACES
 
@@ -63,7 +63,7 @@ class StaffResetForm(forms.Form):
 
 
 @admin.register(StaffUser)
-class StaffUserAdmin(NotFoundOutsideScopeMixin, admin.ModelAdmin):
+class StaffUserAdmin(ScopedAdminMixin, admin.ModelAdmin):
     """Sysadmins manage accounts and roles here; they never see or hold a key."""
 
     list_display = ("username", "roles", "is_active", "key_access", "two_factor", "date_joined")
@@ -309,7 +309,7 @@ class CoverageForm(forms.ModelForm):
 
 
 @admin.register(Coverage)
-class CoverageAdmin(NotFoundOutsideScopeMixin, admin.ModelAdmin):
+class CoverageAdmin(ScopedAdminMixin, admin.ModelAdmin):
     """Which governorates and languages each caseworker takes, and how many cases: set by triage leads."""
 
     form = CoverageForm

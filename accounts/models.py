@@ -188,10 +188,24 @@ class TOTPDevice(TimestampMixin, ThrottlingMixin, Device):
 
         return open_value(self, "key_sealed")
 
+    # django-otp doubles the wait after each wrong code without limit. Capped, so
+    # someone who knows a password cannot keep its owner out for hours; and only
+    # codes from browsers the user never logged in from are throttled at all
+    # (accounts.totp.verify_device_token), as django-axes already bounds those.
+    MAX_THROTTLE_SECONDS = 300
+
     def get_throttle_factor(self) -> int:
         return 1
+
+    def verify_is_allowed(self):
+        allowed, data = super().verify_is_allowed()
+        if not allowed and self.throttling_failure_timestamp is not None:
+            waited = (timezone.now() - self.throttling_failure_timestamp).total_seconds()
+            if waited >= self.MAX_THROTTLE_SECONDS:
+                return True, None
+        return allowed, data
 
     def verify_token(self, token) -> bool:
         from accounts.totp import verify_device_token
 
-        return verify_device_token(self, token)
+        return verify_device_token(self, token, throttle=True)

@@ -273,6 +273,9 @@ def staff_change_password(*, user: StaffUser, old_password: str, new_password: s
     every grant is re-wrapped to it, so an old backup plus the old password opens nothing new."""
     if not user.check_password(old_password):
         raise WrongPassword("Wrong password.")
+    if new_password == old_password:
+        # Above all when someone else chose the old one: it must not become the key's password.
+        raise AccountError("Choose a new password, not the current one.")
     validate_password(new_password, user=user)
     with transaction.atomic():
         _lock_user(user)

@@ -67,12 +67,14 @@ def current_code(device: TOTPDevice, *, at: float | None = None) -> str:
     return f"{totp.token():0{device.digits}d}"
 
 
-def verify_device_token(device: TOTPDevice, token) -> bool:
+def verify_device_token(device: TOTPDevice, token, *, throttle: bool) -> bool:
     """Check a code; each time step is accepted at most once, also under concurrent requests.
 
     The device row is locked for the check, so two requests racing with one
-    code see each other's `last_t`. Failures are throttled (django-otp's
-    ThrottlingMixin: exponential back-off per device).
+    code see each other's `last_t`. With `throttle` (a browser that never
+    logged in as this user), wrong codes back off per device (django-otp's
+    ThrottlingMixin, capped in TOTPDevice); the user's own browsers are never
+    held up by them.
     """
     token = str(token or "").strip().replace(" ", "")
     if not (token.isascii() and token.isdigit()) or len(token) != device.digits:
@@ -80,7 +82,7 @@ def verify_device_token(device: TOTPDevice, token) -> bool:
     with transaction.atomic():
         locked = TOTPDevice.objects.select_for_update().get(pk=device.pk)
         allowed, _ = locked.verify_is_allowed()
-        if not allowed:
+        if throttle and not allowed:
             return False
         totp = TOTP(locked.bin_key, locked.step, locked.t0, locked.digits, locked.drift)
         totp.time = time.time()
@@ -91,7 +93,7 @@ def verify_device_token(device: TOTPDevice, token) -> bool:
             locked.throttle_reset(commit=False)
             locked.set_last_used_timestamp(commit=False)
             locked.save()
-        else:
+        elif throttle:
             locked.throttle_increment(commit=True)
     device.refresh_from_db()
     return verified

@@ -26,7 +26,7 @@ from django.views.decorators.debug import sensitive_post_parameters
 from django_otp import login as otp_login
 
 from accounts import session_keys, totp
-from accounts.login_client import remember_device
+from accounts.login_client import device_id, remember_device
 from accounts.models import StaffUser, TOTPDevice
 from accounts.services import AccountError, NoPersonalKey, personal_key_unlock, staff_change_password
 from audit.actions import Action
@@ -155,7 +155,8 @@ def staff_login(request: HttpRequest) -> HttpResponse:
                 device = totp.confirmed_device(user)
                 if device is None:
                     return _start_enrolment(request, user, password)
-                if not device.verify_token(token):
+                trusted = device_id(request, username) is not None
+                if not totp.verify_device_token(device, token, throttle=not trusted):
                     # Counted by django-axes like a wrong password (the same lockout).
                     user_login_failed.send(sender=__name__, credentials={"username": username}, request=request)
                     _record_failure(username, "totp")

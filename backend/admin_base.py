@@ -5,10 +5,27 @@ from django.core.exceptions import ValidationError
 from django.http import Http404
 
 
-class NotFoundOutsideScopeMixin:
-    """Django's history and delete pages answer an object outside the queryset with a
-    redirect and one inside it without permission with 403, so their answers tell
-    which ids exist. Here both are a 404, like every other page."""
+class ScopedAdminMixin:
+    """What Django's admin allows beyond the declared pages, closed.
+
+    - The history and delete pages answer an object outside the queryset with
+      a redirect and one inside it without permission with 403, so their
+      answers tell which ids exist. Here both are a 404, like every other page.
+    - A changelist accepts a filter on any of the model's own fields in the
+      query string (`?password__startswith=...` on staff, `?links__isnull=...`
+      on reports), which turns the list into an oracle for hidden columns.
+      Here only the filters the page declares in `list_filter` are accepted;
+      anything else is a 400.
+    """
+
+    def lookup_allowed(self, lookup, value, request=None):
+        fields = {name for name in self.list_filter if isinstance(name, str)}
+        own_filters = {f.parameter_name for f in self.list_filter
+                       if isinstance(f, type) and issubclass(f, admin.SimpleListFilter)}
+        if lookup in own_filters:  # a SimpleListFilter reads its own parameter
+            return True
+        field, _, rest = lookup.partition("__")
+        return field in fields and rest in ("", "exact", "id__exact", "isnull")
 
     def _require_in_scope(self, request, object_id) -> None:
         if not self.has_view_permission(request):
@@ -29,7 +46,7 @@ class NotFoundOutsideScopeMixin:
         return super().delete_view(request, object_id, extra_context)
 
 
-class ReadOnlyModelAdmin(NotFoundOutsideScopeMixin, admin.ModelAdmin):
+class ReadOnlyModelAdmin(ScopedAdminMixin, admin.ModelAdmin):
     """No add, change or delete through Django's forms (and so no bulk delete action)."""
 
     actions = None

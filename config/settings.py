@@ -398,7 +398,9 @@ AXES_RESET_ON_SUCCESS = True
 AXES_DISABLE_ACCESS_LOG = True
 AXES_ENABLE_ACCESS_FAILURE_LOG = False
 AXES_VERBOSE = False
-AXES_SENSITIVE_PARAMETERS = ["username", "password", "otp_token"]
+AXES_SENSITIVE_PARAMETERS = ["username", "password", "otp_token", "next"]
+# axes' own admin pages would answer 403 or a redirect depending on whether a record exists.
+AXES_ENABLE_ADMIN = False
 # axes stores and logs a keyed hash, never the typed username (it may be a mistyped password).
 AXES_USERNAME_CALLABLE = "accounts.login_client.username_tag"
 # A locked pair stays locked for the cool-off from its *first* lock: refused

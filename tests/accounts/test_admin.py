@@ -128,3 +128,16 @@ def test_every_admin_page_takes_junk_without_500(personas, staff_login, who):
                        "junk/delete/", "00000000-0000-0000-0000-000000000000/change/", "999999999/change/"):
             response = client.get(base + suffix)
             assert response.status_code < 500, (who, base + suffix, response.status_code)
+
+
+def test_list_pages_take_only_their_declared_filters(personas, staff_login):
+    sam = staff_login(Client(), personas["sam"])
+    assert sam.get("/admin/accounts/staffuser/", {"is_active__exact": "1"}).status_code == 200
+    for query in ({"password__gte": "a"}, {"password__startswith": "argon2"}, {"key_grants__isnull": "False"},
+                  {"contact_sealed__isnull": "True"}):
+        assert sam.get("/admin/accounts/staffuser/", query).status_code == 400, query
+    lead = staff_login(Client(), personas["lead"])
+    for query in ({"links__isnull": "False"}, {"links": "1"}, {"ciphertext_sha256": "abc"},
+                  {"receipt_hash__isnull": "True"}, {"severity_reasons__contains": "x"}):
+        assert lead.get("/admin/reports/report/", query).status_code == 400, query
+    assert lead.get("/admin/reports/report/", {"state__exact": "assigned"}).status_code == 200

@@ -399,3 +399,36 @@ def test_the_admin_offers_no_way_to_orphan_a_key(personas, staff_login):
         sam.post(f"/admin/accounts/staffuser/{personas['lead'].pk}/do/{action}/", data)
         assert KeyGrant.objects.filter(holder=personas["lead"]).exists(), action
     assert StaffUser.objects.get(pk=personas["lead"].pk).is_active
+
+
+def test_the_temporary_password_cannot_become_the_own_one(personas):
+    from accounts.services import AccountError, staff_change_password, staff_create
+
+    nadia = staff_create(username="nadia", password=OTHER_PASSWORD, roles=["caseworker"], acting_user=personas["sam"])
+    with pytest.raises(AccountError):
+        staff_change_password(user=nadia, old_password=OTHER_PASSWORD, new_password=OTHER_PASSWORD)
+    nadia.refresh_from_db()
+    assert nadia.must_change_password
+
+
+def test_wrong_codes_from_elsewhere_do_not_hold_up_the_owners_browser(personas, settings, staff_login):
+    settings.AXES_FAILURE_LIMIT = 100
+    device = enrol(personas["alice"])
+    own = staff_login(Client(), personas["alice"])  # earns the device cookie
+    own.post("/admin/logout/")
+    # Someone with the password guesses codes from another browser; django-otp's back-off
+    # would double with each one. Make it a long one outright: 2^29 seconds.
+    _post_login(Client(), "alice", PASSWORD, "000000")
+    device.refresh_from_db()
+    assert device.throttling_failure_count == 1
+    TOTPDevice.objects.filter(pk=device.pk).update(throttling_failure_count=30)
+    # A stranger's browser now waits, even with the right code; alice's own does not.
+    assert _post_login(Client(), "alice", PASSWORD, totp_code_for(device)).status_code == 400
+    assert _post_login(own, "alice", PASSWORD, totp_code_for(device)).status_code == 302
+    # And the back-off is capped at five minutes for everyone.
+    from django.utils import timezone
+
+    TOTPDevice.objects.filter(pk=device.pk).update(throttling_failure_count=30, throttling_failure_timestamp=timezone.now())
+    assert _post_login(Client(), "alice", PASSWORD, totp_code_for(device)).status_code == 400
+    with time_machine.travel(time.time() + TOTPDevice.MAX_THROTTLE_SECONDS + 5, tick=False):
+        assert _post_login(Client(), "alice", PASSWORD, totp_code_for(device)).status_code == 302

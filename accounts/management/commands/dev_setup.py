@@ -50,6 +50,9 @@ class Command(BaseCommand):
                 user = staff_create(username=username, password=passwords[username], roles=[role], password_set_by_owner=True)
                 self.stdout.write(f"Created demo user {username} ({role.label}).")
             users[username] = user
+        # Demo passwords are the demo users' own (dev mode only): a var/ made before
+        # must_change_password existed has them flagged by migration 0005.
+        StaffUser.objects.filter(pk__in=[u.pk for u in users.values()]).update(must_change_password=False)
         for user in users.values():
             # Demo accounts come with an authenticator already set up, so that
             # `manage.py dev_totp` can give codes; real accounts enrol with a QR code.
