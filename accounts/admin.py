@@ -22,6 +22,7 @@ from accounts import services
 from accounts.models import Coverage, SharedKey, StaffUser, TOTPDevice
 from accounts.roles import MAY_GRANT, MAY_HOLD, KeyPurpose, Role
 from audit.actions import Action
+from audit.models import AuditEntry
 from audit.services import audit_record
 from backend.admin_base import ReadOnlyModelAdmin, ScopedAdminMixin
 from backend.crypto.errors import CryptoError
@@ -209,8 +210,21 @@ def _key_access(user: StaffUser) -> str:
     return f"{grants} grant(s)"
 
 
+class GranteeField(forms.ModelChoiceField):
+    """Says when a colleague's password was last reset by someone else: whoever logged in first
+    after that reset chose the password that protects the key this grant wraps to."""
+
+    def label_from_instance(self, user):
+        reset = (AuditEntry.objects.filter(action=Action.STAFF_PASSWORD_RESET, object_id=str(user.pk))
+                 .order_by("-seq").first())
+        if reset is None:
+            return user.username
+        return (f"{user.username} (password reset by {reset.actor_name} on {reset.at:%Y-%m-%d}: "
+                "confirm with them in person that they chose the new one)")
+
+
 class GrantForm(forms.Form):
-    grantee = forms.ModelChoiceField(queryset=StaffUser.objects.none(), label="Colleague")
+    grantee = GranteeField(queryset=StaffUser.objects.none(), label="Colleague")
     password = forms.CharField(strip=False, widget=forms.PasswordInput, label="Your password",
                                help_text="Granting opens your copy of the key: confirm it is you.")
 

@@ -141,3 +141,12 @@ def test_list_pages_take_only_their_declared_filters(personas, staff_login):
                   {"receipt_hash__isnull": "True"}, {"severity_reasons__contains": "x"}):
         assert lead.get("/admin/reports/report/", query).status_code == 400, query
     assert lead.get("/admin/reports/report/", {"state__exact": "assigned"}).status_code == 200
+
+
+def test_the_grant_form_says_when_a_colleague_was_reset(personas, staff_login):
+    from accounts.services import staff_change_password, staff_reset_password
+
+    staff_reset_password(user=personas["bob"], new_password=NEW_PASSWORD, acting_user=personas["sam"])
+    staff_change_password(user=personas["bob"], old_password=NEW_PASSWORD, new_password="bob chose this one himself 3")
+    page = staff_login(Client(), personas["lead"]).get(f"/admin/accounts/sharedkey/{personas['intake'].pk}/change/")
+    assert "bob (password reset by sam on " in page.content.decode()
