@@ -18,7 +18,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.utils.safestring import mark_safe
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_protect
@@ -175,7 +175,7 @@ def _start_enrolment(request: HttpRequest, user: StaffUser, password: str) -> Ht
     device = totp.device_new(user)
     personal_key = _unwrap_personal_key(user, password)
     request.session[ENROL] = {"user": str(user.pk), "device": device.pk, "started": time.time()}
-    response = redirect(reverse("admin:staff-enrol") + "?next=" + _next_url(request))
+    response = redirect(reverse("admin:staff-enrol") + "?" + urlencode({"next": _next_url(request)}))
     if personal_key is not None:
         session_keys.stash(request, response, str(user.pk), personal_key)
     return response
@@ -267,7 +267,7 @@ def staff_password_change(request: HttpRequest) -> HttpResponse:
     """
     user = request.user
     if not (user.is_authenticated and user.is_active and user.is_verified()):
-        return redirect(reverse("admin:login") + "?next=" + reverse("admin:password_change"))
+        return redirect(reverse("admin:login") + "?" + urlencode({"next": reverse("admin:password_change")}))
     form = PasswordChangeForm(request.POST or None)
     error = None
     if request.method == "POST" and form.is_valid():
