@@ -31,14 +31,6 @@ from reports.vocabulary import LANGUAGES, PLACES
 admin.site.unregister(Group)
 
 
-def _get_or_none(queryset, object_id):
-    """The object with this id in `queryset`, or None (also for an id that is not a UUID)."""
-    try:
-        return queryset.filter(pk=object_id).first()
-    except (ValidationError, ValueError):
-        return None
-
-
 def _has_role(request, *roles: str) -> bool:
     user = request.user
     return user.is_active and not user.is_superuser and bool(set(roles) & user.role_names)
@@ -138,16 +130,8 @@ class StaffUserAdmin(ScopedAdminMixin, admin.ModelAdmin):
         response["Cache-Control"] = "no-store"
         return response
 
-    def _scoped(self, request, object_id) -> StaffUser:
-        if not self.has_view_permission(request):
-            raise Http404("Not found.")
-        user = _get_or_none(self.get_queryset(request), object_id)
-        if user is None:
-            raise Http404("Not found.")
-        return user
-
     def change_view(self, request, object_id, form_url="", extra_context=None):
-        user = self._scoped(request, object_id)
+        user = self.get_in_scope_or_404(request, object_id)
         extra = {
             "staff": user,
             "key_access": _key_access(user),
@@ -161,7 +145,7 @@ class StaffUserAdmin(ScopedAdminMixin, admin.ModelAdmin):
     def act_view(self, request, object_id, action):
         if request.method != "POST":
             raise Http404("Not found.")
-        user = self._scoped(request, object_id)
+        user = self.get_in_scope_or_404(request, object_id)
         actor = request.user
         try:
             if action == "roles":
@@ -261,14 +245,6 @@ class SharedKeyAdmin(ReadOnlyModelAdmin):
         wrap = self.admin_site.admin_view
         return [path("<uuid:object_id>/grant/", wrap(self.grant_view), name="accounts_sharedkey_grant"), *super().get_urls()]
 
-    def _scoped(self, request, object_id) -> SharedKey:
-        if not self.has_view_permission(request):
-            raise Http404("Not found.")
-        key = _get_or_none(self.get_queryset(request), object_id)
-        if key is None:
-            raise Http404("Not found.")
-        return key
-
     def _grant_form(self, key: SharedKey, data=None) -> GrantForm:
         form = GrantForm(data)
         form.fields["grantee"].queryset = (
@@ -278,7 +254,7 @@ class SharedKeyAdmin(ReadOnlyModelAdmin):
         return form
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
-        key = self._scoped(request, object_id)
+        key = self.get_in_scope_or_404(request, object_id)
         holds = key.grants.filter(holder=request.user).exists()
         extra = {"grants": key.grants.select_related("holder", "granted_by").order_by("holder__username"),
                  "grant_form": self._grant_form(key) if holds and key.active else None, "holds": holds}
@@ -287,7 +263,7 @@ class SharedKeyAdmin(ReadOnlyModelAdmin):
     def grant_view(self, request, object_id):
         if request.method != "POST":
             raise Http404("Not found.")
-        key = self._scoped(request, object_id)
+        key = self.get_in_scope_or_404(request, object_id)
         form = self._grant_form(key, request.POST)
         if not form.is_valid():
             messages.error(request, "Choose a colleague who may hold this key, and type your password.")

@@ -27,22 +27,25 @@ class ScopedAdminMixin:
         field, _, rest = lookup.partition("__")
         return field in fields and rest in ("", "exact", "id__exact", "isnull")
 
-    def _require_in_scope(self, request, object_id) -> None:
+    def get_in_scope_or_404(self, request, object_id):
+        """The object with this id among those `request.user` may see; 404 otherwise
+        (also without the view permission, or for an id of the wrong form)."""
         if not self.has_view_permission(request):
             raise Http404("Not found.")
         try:
-            exists = self.get_queryset(request).filter(pk=object_id).exists()
+            obj = self.get_queryset(request).filter(pk=object_id).first()
         except (ValidationError, ValueError):
-            exists = False
-        if not exists:
+            obj = None
+        if obj is None:
             raise Http404("Not found.")
+        return obj
 
     def history_view(self, request, object_id, extra_context=None):
-        self._require_in_scope(request, object_id)
+        self.get_in_scope_or_404(request, object_id)
         return super().history_view(request, object_id, extra_context)
 
     def delete_view(self, request, object_id, extra_context=None):
-        self._require_in_scope(request, object_id)
+        self.get_in_scope_or_404(request, object_id)
         return super().delete_view(request, object_id, extra_context)
 
 

@@ -14,7 +14,6 @@ import re
 import uuid
 
 from django.contrib import admin, messages
-from django.core.exceptions import ValidationError
 from django.db.models import Case, Count, IntegerField, Q, Value, When
 from django.http import Http404, HttpResponse, HttpResponseNotAllowed
 from django.shortcuts import redirect
@@ -105,12 +104,6 @@ class ReportAdmin(ReadOnlyModelAdmin):
         # Most urgent first: severity, then the acknowledgement deadline.
         return ("severity_rank", "sla_due_at", "created_at")
 
-    def _scoped(self, request, object_id) -> Report:
-        try:
-            return self.get_queryset(request).get(pk=object_id)
-        except (Report.DoesNotExist, ValueError, ValidationError):
-            raise Http404("Not found.") from None
-
     def has_view_permission(self, request, obj=None):
         if not (workspace.is_lead(request.user) or workspace.is_caseworker(request.user)):
             return False
@@ -140,9 +133,7 @@ class ReportAdmin(ReadOnlyModelAdmin):
         ]
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
-        if not self.has_view_permission(request):
-            raise Http404("Not found.")
-        report = self._scoped(request, object_id)
+        report = self.get_in_scope_or_404(request, object_id)
         user = request.user
         opened, decrypt_error = None, None
         if workspace.may_read(user, report):
@@ -182,9 +173,7 @@ class ReportAdmin(ReadOnlyModelAdmin):
     def act_view(self, request, object_id, action):
         if request.method != "POST":
             return HttpResponseNotAllowed(["POST"])
-        if not self.has_view_permission(request):
-            raise Http404("Not found.")
-        report = self._scoped(request, object_id)
+        report = self.get_in_scope_or_404(request, object_id)
         user = request.user
         try:
             if action == "claim":
@@ -226,9 +215,7 @@ class ReportAdmin(ReadOnlyModelAdmin):
         return redirect("admin:reports_report_change", report.pk)
 
     def evidence_view(self, request, object_id, evidence_id):
-        if not self.has_view_permission(request):
-            raise Http404("Not found.")
-        report = self._scoped(request, object_id)
+        report = self.get_in_scope_or_404(request, object_id)
         evidence = Evidence.objects.filter(pk=evidence_id, report=report).select_related("report", "intake_key").first()
         if evidence is None:
             raise Http404("Not found.")
