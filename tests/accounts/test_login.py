@@ -276,7 +276,7 @@ def test_key_cookie_is_httponly_strict_and_session_only(personas, staff_login):
     assert cookie["httponly"] and cookie["samesite"] == "Strict" and not cookie["max-age"] and not cookie["expires"]
 
 
-def test_production_cookies_are_host_prefixed(prod_env):
+def test_production_cookies_are_host_prefixed(prod_env):  # noqa: F811  (the fixture, imported above)
     import sys
 
     from tests.config.test_settings import ROOT, run

@@ -334,6 +334,6 @@ def test_history_pages_tell_nothing_outside_scope(world, staff_login):
     alice = staff_login(Client(), world["alice"])
     first = AuditEntry.objects.order_by("seq").first()
     for url in (f"/admin/audit/auditentry/{first.pk}/history/", "/admin/audit/auditentry/999999/history/",
-                f"/admin/accounts/staffuser/{world['bob'].pk}/history/", f"/admin/accounts/coverage/1/history/",
+                f"/admin/accounts/staffuser/{world['bob'].pk}/history/", "/admin/accounts/coverage/1/history/",
                 f"/admin/accounts/coverage/{Coverage.objects.first().pk}/delete/"):
         assert alice.get(url).status_code == 404, url
