@@ -20,7 +20,7 @@ from django.urls import path
 
 from accounts import services
 from accounts.models import Coverage, SharedKey, StaffUser, TOTPDevice
-from accounts.roles import MAY_GRANT, MAY_HOLD, KeyPurpose, Role
+from accounts.roles import MAY_GRANT, MAY_HOLD, KeyPurpose, Role, active_roles
 from audit.actions import Action
 from audit.models import AuditEntry
 from audit.services import audit_record
@@ -32,8 +32,7 @@ admin.site.unregister(Group)
 
 
 def _has_role(request, *roles: str) -> bool:
-    user = request.user
-    return user.is_active and not user.is_superuser and bool(set(roles) & user.role_names)
+    return bool(set(roles) & active_roles(request.user))
 
 
 class StaffCreateForm(forms.Form):

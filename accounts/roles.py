@@ -32,6 +32,13 @@ DECRYPTING_ROLES = set().union(*MAY_HOLD.values())
 NEVER_DECRYPT = {Role.SYSADMIN, Role.AUDITOR}
 
 
+def active_roles(user) -> set[str]:
+    """The roles a user may act in now: none for a deactivated or anonymous user or a superuser."""
+    if not user.is_authenticated or not user.is_active or user.is_superuser:
+        return set()
+    return user.role_names
+
+
 def roles_conflict(roles: set[str]) -> bool:
     """True if a set of roles mixes one that never decrypts with one that may."""
     return bool(NEVER_DECRYPT & roles) and bool(DECRYPTING_ROLES & roles)

@@ -23,7 +23,7 @@ from django.db.models import ProtectedError
 from django.utils import timezone
 
 from accounts.models import KeyGrant, PersonalKey, SharedKey, StaffUser, TOTPDevice
-from accounts.roles import DECRYPTING_ROLES, MAY_GRANT, MAY_HOLD, KeyPurpose, Role, roles_conflict
+from accounts.roles import DECRYPTING_ROLES, MAY_GRANT, MAY_HOLD, KeyPurpose, Role, active_roles, roles_conflict
 from backend.crypto import hpke, keywrap
 from backend.crypto.errors import CryptoError, WrongPassword
 from accounts.session_store import sessions_end
@@ -110,6 +110,17 @@ def _wrap_grant(shared: SharedKey, holder_key: PersonalKey, private_key: hpke.Pr
     return hpke.encrypt(public, private_key.raw, info=hpke.grant_info(shared.key_id, str(holder_key.user_id)))
 
 
+def _grant_create(shared: SharedKey, holder_key: PersonalKey, private_key: hpke.PrivateKey, granted_by_id) -> KeyGrant:
+    """Store `private_key` (the shared key's) wrapped to `holder_key`; the caller holds the transaction."""
+    return KeyGrant.objects.create(
+        shared_key=shared,
+        holder_id=holder_key.user_id,
+        holder_key=holder_key,
+        wrapped_private_key=_wrap_grant(shared, holder_key, private_key),
+        granted_by_id=granted_by_id,
+    )
+
+
 def _open_grant(grant: KeyGrant, personal_key: hpke.PrivateKey) -> hpke.PrivateKey:
     shared = grant.shared_key
     raw = hpke.decrypt(personal_key, bytes(grant.wrapped_private_key), info=hpke.grant_info(shared.key_id, str(grant.holder_id)))
@@ -121,13 +132,8 @@ def _open_grant(grant: KeyGrant, personal_key: hpke.PrivateKey) -> hpke.PrivateK
 
 def _may_hold(user: StaffUser, purpose: str) -> bool:
     """Active, not a superuser, no role that never decrypts, and a role that may hold this purpose."""
-    roles = user.role_names
-    return (
-        user.is_active
-        and not user.is_superuser
-        and not roles_conflict(roles)
-        and bool(MAY_HOLD[KeyPurpose(purpose)] & roles)
-    )
+    roles = active_roles(user)
+    return not roles_conflict(roles) and bool(MAY_HOLD[KeyPurpose(purpose)] & roles)
 
 
 def usable_holders(shared_key: SharedKey, *, excluding: StaffUser | None = None) -> int:
@@ -289,13 +295,7 @@ def staff_change_password(*, user: StaffUser, old_password: str, new_password: s
             record.delete()
             new_record = _personal_key_new(user, new_password, hpke.Suite.parse(record.suite))
             for shared, private_key in opened:
-                KeyGrant.objects.create(
-                    shared_key=shared,
-                    holder=user,
-                    holder_key=new_record,
-                    wrapped_private_key=_wrap_grant(shared, new_record, private_key),
-                    granted_by_id=granted_by[shared.pk],
-                )
+                _grant_create(shared, new_record, private_key, granted_by[shared.pk])
         elif DECRYPTING_ROLES & user.role_names:
             # Given a decrypting role after creation: the password is at hand now.
             _personal_key_new(user, new_password)
@@ -408,13 +408,7 @@ def shared_key_create(
         )
         shared.attestation_sealed = seal_value(shared, "attestation_sealed", _attestation(shared))
         shared.save()
-        KeyGrant.objects.create(
-            shared_key=shared,
-            holder=holder,
-            holder_key=holder_key,
-            wrapped_private_key=_wrap_grant(shared, holder_key, private_key),
-            granted_by=holder,
-        )
+        _grant_create(shared, holder_key, private_key, holder.pk)
         audit_record(Action.KEY_CREATED, actor=holder, obj_type="shared_key", obj_id=shared.key_id,
                      details={"purpose": shared.purpose, "suite": shared.suite})
     return shared
@@ -458,13 +452,7 @@ def key_grant_create(
             if grantee_key is None:
                 raise NoPersonalKey(f"{grantee.username} has no personal key.")
             KeyGrant.objects.filter(shared_key=shared_key, holder=grantee).delete()
-            grant = KeyGrant.objects.create(
-                shared_key=shared_key,
-                holder=grantee,
-                holder_key=grantee_key,
-                wrapped_private_key=_wrap_grant(shared_key, grantee_key, private_key),
-                granted_by=grantor,
-            )
+            grant = _grant_create(shared_key, grantee_key, private_key, grantor.pk)
             audit_record(Action.KEY_GRANTED, actor=grantor, obj_type="shared_key", obj_id=shared_key.key_id,
                          details={"grantee": str(grantee.pk)})
             return grant

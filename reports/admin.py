@@ -91,13 +91,13 @@ class ReportAdmin(ReadOnlyModelAdmin):
     # --- Scope -------------------------------------------------------------------------
 
     def get_queryset(self, request):
+        visible = workspace.reports_visible_to(request.user)
         return (
-            workspace.reports_visible_to(request.user)
-            .select_related("assigned_to", "intake_key")
+            visible.select_related("assigned_to", "intake_key")
             .annotate(severity_rank=SEVERITY_RANK,
                       # Only links to reports this user may see: a count would tell of the others.
                       candidate_links=Count("links", filter=Q(links__status=CandidateLink.Status.CANDIDATE,
-                                                              links__other__in=workspace.reports_visible_to(request.user).values("pk"))))
+                                                              links__other__in=visible.values("pk"))))
         )
 
     def get_ordering(self, request):

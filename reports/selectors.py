@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+from django.db.models import QuerySet
+
+from accounts.models import StaffUser
+from accounts.roles import Role
 from backend.receipts import MalformedReceipt, receipt_hash
 from reports.models import Report, ReportState
 
@@ -28,3 +32,13 @@ def report_for_receipt(text: str) -> Report | None:
 def reporter_status(report: Report) -> str:
     """What the reporter sees: received until triaged, in_review from then on, closed at the end."""
     return STATUS_FOR_STATE.get(report.state, "in_review")
+
+
+def eligible_assignees(report: Report) -> QuerySet[StaffUser]:
+    """Active caseworkers who hold a grant of the report's intake key: who triage may assign it to,
+    and a lead may give it to (someone who cannot read it is no help)."""
+    return (
+        StaffUser.objects.filter(is_active=True, is_superuser=False, groups__name=Role.CASEWORKER,
+                                 key_grants__shared_key_id=report.intake_key_id)
+        .distinct().order_by("username")
+    )

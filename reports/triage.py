@@ -24,6 +24,7 @@ from accounts.models import Coverage, StaffUser
 from accounts.roles import Role
 from backend.sealed_fields import open_value
 from reports.models import CandidateLink, Notification, Report, ReportIndicator, ReportState
+from reports.selectors import eligible_assignees
 from reports.severity import RULESET_VERSION, Facts, assess, sla_hours
 from reports.states import report_transition
 
@@ -112,10 +113,8 @@ def pick_caseworker(report: Report, language: str) -> StaffUser | None:
     each other.
     """
     eligible = [
-        c for c in Coverage.objects.filter(
-            accepting=True, user__is_active=True, user__is_superuser=False, user__groups__name=Role.CASEWORKER,
-            user__key_grants__shared_key_id=report.intake_key_id,  # only those who can read it
-        ).select_related("user")
+        c for c in Coverage.objects.filter(accepting=True, user__in=eligible_assignees(report).values("pk"))
+        .select_related("user")
         if report.governorate in c.governorates and language in c.languages
     ]
     while eligible:

@@ -19,13 +19,14 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from accounts.models import Coverage, SharedKey, StaffUser
-from accounts.roles import Role
+from accounts.roles import Role, active_roles
 from accounts.services import AccountError, shared_key_unlock
 from audit.actions import Action
 from audit.services import audit_record
 from backend.crypto import hpke
 from backend.crypto.errors import CryptoError
 from reports.models import CandidateLink, Evidence, Notification, Reply, Report, ReportState
+from reports.selectors import eligible_assignees
 from reports.states import IllegalTransition, report_transition
 from reports.vocabulary import Outcome
 
@@ -37,18 +38,12 @@ class WorkspaceError(Exception):
     """An action that cannot be done; the message is safe to show to the member of staff."""
 
 
-def _roles(user: StaffUser) -> set[str]:
-    if not user.is_authenticated or not user.is_active or user.is_superuser:
-        return set()
-    return user.role_names
-
-
 def is_lead(user: StaffUser) -> bool:
-    return Role.TRIAGE_LEAD in _roles(user)
+    return Role.TRIAGE_LEAD in active_roles(user)
 
 
 def is_caseworker(user: StaffUser) -> bool:
-    return Role.CASEWORKER in _roles(user)
+    return Role.CASEWORKER in active_roles(user)
 
 
 def _covered_governorates(user: StaffUser) -> list[str]:
@@ -218,15 +213,6 @@ def report_close(*, user: StaffUser, report: Report, outcome: str) -> Report:
             raise WorkspaceError("Only an acknowledged or in-progress report can be closed, by its caseworker or a lead.")
         _transition(report, S.CLOSED, user, Action.REPORT_CLOSED, {"outcome": outcome}, outcome=outcome)
     return report
-
-
-def eligible_assignees(report: Report) -> QuerySet[StaffUser]:
-    """Active caseworkers who hold a grant of the report's intake key (someone who cannot read it is no help)."""
-    return (
-        StaffUser.objects.filter(is_active=True, is_superuser=False, groups__name=Role.CASEWORKER,
-                                 key_grants__shared_key_id=report.intake_key_id)
-        .distinct().order_by("username")
-    )
 
 
 def report_reassign(*, user: StaffUser, report: Report, assignee: StaffUser) -> list[int]:
