@@ -234,7 +234,9 @@ CELERY_TASK_TIME_LIMIT = env_int("SANAD_TASK_TIME_LIMIT", 300, minimum=5)
 CELERY_TASK_SOFT_TIME_LIMIT = max(1, CELERY_TASK_TIME_LIMIT - 30)
 CELERY_TASK_DEFAULT_QUEUE = "maintenance"
 CELERY_TASK_ROUTES = {
+    "reports.tasks.triage_reports": {"queue": "triage"},
     "reports.tasks.triage_report": {"queue": "triage"},
+    "reports.tasks.send_notification_batch": {"queue": "notifications"},
     "reports.tasks.send_notification": {"queue": "notifications"},
     "reports.tasks.sweep": {"queue": "maintenance"},
     "reports.tasks.escalate_sla": {"queue": "maintenance"},

@@ -17,7 +17,8 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Count, F, Q
+from django.db.models import Count, F, OuterRef, Q, Subquery
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from accounts.models import Coverage, StaffUser
@@ -84,17 +85,15 @@ def _triage_leads() -> list[StaffUser]:
 
 
 def _notify(report: Report, kind: str, recipients) -> list[int]:
-    """Queue notifications in the caller's transaction; one announced again (a report parked a
-    second time) is sent again rather than refused by the uniqueness rule."""
-    ids = []
-    for recipient in recipients:
-        note, created = Notification.objects.get_or_create(report=report, kind=kind, recipient=recipient)
-        if not created:
-            Notification.objects.filter(pk=note.pk).update(
-                sent_at=None, sending_until=None, attempts=0, created_at=timezone.now()
-            )
-        ids.append(note.pk)
-    return ids
+    """Queue notifications in the caller's transaction, one statement for all recipients; one
+    announced again (a report parked a second time) is sent again rather than refused by the
+    uniqueness rule."""
+    notes = Notification.objects.bulk_create(
+        [Notification(report=report, kind=kind, recipient=recipient, created_at=timezone.now()) for recipient in recipients],
+        update_conflicts=True, unique_fields=["report", "kind", "recipient"],
+        update_fields=["sent_at", "sending_until", "attempts", "created_at"],
+    )
+    return [note.pk for note in notes]
 
 
 def _loads(user_ids) -> dict:
@@ -107,26 +106,32 @@ def _loads(user_ids) -> dict:
 def pick_caseworker(report: Report, language: str) -> StaffUser | None:
     """The least-loaded caseworker covering the place and language, under capacity, who can read the report.
 
-    Chosen without locks, then only the chosen caseworker's coverage row is
-    locked and their load counted again: two triages at once cannot both take
-    a last place, and triages choosing different caseworkers do not wait for
-    each other.
+    Chosen without locks (coverage and loads in one query), then only the
+    chosen caseworker's coverage row is locked and their load counted again:
+    two triages at once cannot both take a last place, and triages choosing
+    different caseworkers do not wait for each other.
     """
+    open_load = (
+        Report.objects.filter(assigned_to=OuterRef("user_id"), state__in=OPEN_STATES)
+        .values("assigned_to").annotate(n=Count("pk")).values("n")
+    )
     eligible = [
         c for c in Coverage.objects.filter(accepting=True, user__in=eligible_assignees(report).values("pk"))
-        .select_related("user")
+        .select_related("user").annotate(load=Coalesce(Subquery(open_load), 0))
         if report.governorate in c.governorates and language in c.languages
     ]
+    loads = {c.user_id: c.load for c in eligible}
     while eligible:
-        loads = _loads([c.user_id for c in eligible])
-        open_places = [c for c in eligible if loads.get(c.user_id, 0) < c.capacity]
+        open_places = [c for c in eligible if loads[c.user_id] < c.capacity]
         if not open_places:
             return None
-        choice = min(open_places, key=lambda c: (loads.get(c.user_id, 0), c.user.username))
+        choice = min(open_places, key=lambda c: (loads[c.user_id], c.user.username))
         locked = Coverage.objects.select_for_update().filter(pk=choice.pk, accepting=True).first()
         if locked is not None and _loads([choice.user_id]).get(choice.user_id, 0) < locked.capacity:
             return choice.user
         eligible.remove(choice)  # filled or paused meanwhile: choose again among the others
+        loads = _loads([c.user_id for c in eligible])
+        loads = {c.user_id: loads.get(c.user_id, 0) for c in eligible}
     return None
 
 
@@ -135,11 +140,6 @@ def report_triage(*, report_id) -> list[int]:
     if not _claim(report_id):
         return []
     try:
-        attempts = Report.objects.filter(pk=report_id).values_list("triage_attempts", flat=True).first() or 0
-        if attempts > settings.SANAD_TRIAGE_MAX_ATTEMPTS:
-            # Earlier attempts died with their worker (no exception to catch): the
-            # count committed at each claim is what stops a poison report looping.
-            return _park(report_id)
         return _triage_claimed(report_id)
     except Exception:
         logger.exception("triage of report %s failed", str(report_id)[:8])
@@ -151,6 +151,10 @@ def _triage_claimed(report_id) -> list[int]:
         report = Report.objects.select_for_update().get(pk=report_id)
         if report.state != ReportState.PENDING:
             return []
+        if report.triage_attempts > settings.SANAD_TRIAGE_MAX_ATTEMPTS:
+            # Earlier attempts died with their worker (no exception to catch): the
+            # count committed at each claim is what stops a poison report looping.
+            return _park_locked(report)
         if settings.SANAD_FAULT_TRIAGE_DELAY_MS:  # dev-mode fault injection (reliability tests)
             time.sleep(settings.SANAD_FAULT_TRIAGE_DELAY_MS / 1000)
         details = json.loads(open_value(report, "triage_sealed"))
@@ -185,10 +189,15 @@ def _park(report_id) -> list[int]:
         report = Report.objects.select_for_update().get(pk=report_id)
         if report.state != ReportState.PENDING:
             return []
-        report_transition(report=report, to_state=ReportState.PARKED, claimed_until=None,
-                          waiting_reason="triage_failed_repeatedly")
-        logger.warning("report %s parked after %d triage attempts", report.reference, report.triage_attempts)
-        return _notify(report, Notification.Kind.PARKED, _triage_leads())
+        return _park_locked(report)
+
+
+def _park_locked(report: Report) -> list[int]:
+    """Park a pending report the caller holds locked; returns the leads' notification ids."""
+    report_transition(report=report, to_state=ReportState.PARKED, claimed_until=None,
+                      waiting_reason="triage_failed_repeatedly")
+    logger.warning("report %s parked after %d triage attempts", report.reference, report.triage_attempts)
+    return _notify(report, Notification.Kind.PARKED, _triage_leads())
 
 
 def _after_failure(report_id) -> list[int]:

@@ -173,10 +173,10 @@ def test_submission_queues_triage_after_commit_with_the_id_only(personas, envelo
     from reports import tasks
 
     sent = []
-    monkeypatch.setattr(tasks.triage_report, "apply_async", lambda **kwargs: sent.append(kwargs))
+    monkeypatch.setattr(tasks.triage_reports, "apply_async", lambda **kwargs: sent.append(kwargs))
     with django_capture_on_commit_callbacks(execute=True):
         assert submit(envelope()).status_code == 201
-    assert sent == [{"kwargs": {"report_id": str(Report.objects.get().pk)}, "retry": False}]
+    assert sent == [{"kwargs": {"report_ids": [str(Report.objects.get().pk)]}, "retry": False}]
 
 
 def test_a_broker_down_at_submission_still_gives_a_receipt(personas, envelope, submit, django_capture_on_commit_callbacks, monkeypatch):
@@ -185,7 +185,7 @@ def test_a_broker_down_at_submission_still_gives_a_receipt(personas, envelope, s
     def down(**kwargs):
         raise ConnectionError("broker unreachable")
 
-    monkeypatch.setattr(tasks.triage_report, "apply_async", down)
+    monkeypatch.setattr(tasks.triage_reports, "apply_async", down)
     with django_capture_on_commit_callbacks(execute=True):
         assert submit(envelope()).status_code == 201
     assert Report.objects.get().state == ReportState.PENDING  # the sweeper will find it
@@ -355,3 +355,85 @@ def test_withdrawal_wipes_what_triage_learned(covered, file_report, receipt_call
     assert not Notification.objects.filter(report=mine).exists()
     for moment in ReportTransition.objects.filter(report=mine).values_list("at", flat=True):
         assert (moment.hour, moment.minute, moment.second) == (0, 0, 0)
+
+
+def test_a_batch_message_triages_each_report_once_even_when_delivered_twice(covered, file_report, monkeypatch):
+    from reports import tasks
+
+    published = []
+    monkeypatch.setattr(tasks.send_notification_batch, "apply_async", lambda **kwargs: published.append(kwargs))
+    reports = [file_report(), file_report(), file_report()]
+    ids = [str(report.pk) for report in reports]
+    tasks.triage_reports(ids)
+    tasks.triage_reports(ids)  # redelivered (acks_late): nothing more happens
+    assert set(Report.objects.values_list("state", flat=True)) == {ReportState.ASSIGNED}
+    assert ReportTransition.objects.count() == 6
+    (message,) = published  # one message announces the whole batch; the repeat had nothing to announce
+    assert sorted(message["kwargs"]["notification_ids"]) == sorted(Notification.objects.values_list("pk", flat=True))
+    assert Notification.objects.count() == 3
+
+
+def test_one_failing_report_does_not_hold_up_the_rest_of_its_batch(covered, file_report, monkeypatch, settings):
+    from reports import tasks
+
+    monkeypatch.setattr(tasks.send_notification_batch, "apply_async", lambda **kwargs: None)
+    bad, good = file_report(), file_report()
+    real, calls = triage.assess, []
+
+    def assess(facts):  # the batch's first report (bad) fails
+        calls.append(facts)
+        if len(calls) == 1:
+            raise RuntimeError("boom")
+        return real(facts)
+
+    monkeypatch.setattr(triage, "assess", assess)
+    tasks.triage_reports([str(bad.pk), str(good.pk)])
+    assert Report.objects.get(pk=good.pk).state == ReportState.ASSIGNED
+    bad.refresh_from_db()
+    assert bad.state == ReportState.PENDING and bad.claimed_until > timezone.now()  # backed off, left for the sweeper
+
+
+@pytest.mark.parametrize("message", ["not a list", [1, 2], ["x"] * 51, {"report_ids": []}, None])
+def test_a_malformed_batch_message_does_nothing(covered, file_report, message):
+    from reports import tasks
+
+    report = file_report()
+    tasks.triage_reports(message)
+    assert Report.objects.get(pk=report.pk).state == ReportState.PENDING
+
+
+def test_the_sweeper_queues_a_backlog_in_messages_of_fifty(covered, file_report, monkeypatch, settings):
+    from reports import tasks
+
+    sent = []
+    monkeypatch.setattr(tasks.triage_reports, "apply_async", lambda **kwargs: sent.append(kwargs["kwargs"]["report_ids"]))
+    monkeypatch.setattr(tasks.send_notification_batch, "apply_async", lambda **kwargs: None)
+    for _ in range(3):
+        file_report()
+    with monkeypatch.context() as patch:
+        patch.setattr(tasks, "BATCH", 2)
+        settings.SANAD_TRIAGE_SWEEP_AFTER_SECONDS = 1
+        Report.objects.update(created_at=timezone.now() - timedelta(minutes=5))
+        tasks.sweep()
+    assert [len(ids) for ids in sent] == [2, 1]
+    assert sorted(pk for ids in sent for pk in ids) == sorted(str(pk) for pk in Report.objects.values_list("pk", flat=True))
+
+
+def test_a_notification_batch_goes_on_past_a_failed_send(covered, file_report, monkeypatch, settings):
+    from reports import notifications, tasks
+
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    notes = triage.report_triage(report_id=file_report().pk) + triage.report_triage(report_id=file_report().pk)
+    real = notifications.send_mail
+    calls = []
+
+    def first_fails(*args, **kwargs):
+        calls.append(1)
+        if len(calls) == 1:
+            raise ConnectionError("smtp hiccup")
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(notifications, "send_mail", first_fails)
+    tasks.send_notification_batch(notes)
+    assert len(mail.outbox) == 1
+    assert Notification.objects.filter(sent_at__isnull=True).count() == 1  # left for the sweeper
