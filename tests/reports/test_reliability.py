@@ -193,6 +193,16 @@ def test_redis_stopped_during_submissions_and_started_again(processes, submit, e
     assert_exactly_once(receipted, Path(profile["SANAD_EMAIL_FILE_PATH"]))
 
 
+def _reconnect(app) -> None:
+    """Drop every broker connection and producer pool so the next publish connects to broker_url anew.
+    (Closing app.pool alone left closed pools cached: every later publish in this process
+    failed, which passed this test for the wrong reason and broke later tests.)"""
+    import kombu.pools
+
+    kombu.pools.reset()
+    app._after_fork()  # what Celery itself runs to drop its pools in a forked child
+
+
 def test_broker_unreachable_at_submission(processes, submit, envelope, profile):
     from config.celery import app
 
@@ -200,12 +210,12 @@ def test_broker_unreachable_at_submission(processes, submit, envelope, profile):
     processes.beat()
     original = app.conf.broker_url
     app.conf.broker_url = "redis://127.0.0.1:1/0"  # only the submitting side cannot reach it
-    app.pool.force_close_all()
+    _reconnect(app)
     try:
         receipted = submit_many(submit, envelope, 5)
     finally:
         app.conf.broker_url = original
-        app.pool.force_close_all()
+        _reconnect(app)
     assert receipted == 5
     wait_until_all_triaged(receipted, processes)
     assert_exactly_once(receipted, Path(profile["SANAD_EMAIL_FILE_PATH"]))
