@@ -157,7 +157,8 @@ def main() -> None:
                 break
             except OSError:
                 time.sleep(0.2)
-        print(f"gunicorn (config/gunicorn.conf.py): {args.workers} workers x 2 threads; PostgreSQL; Redis; {args.clients} concurrent clients; "
+        threads = os.environ.get("SANAD_WEB_THREADS", "8")
+        print(f"gunicorn (config/gunicorn.conf.py): {args.workers} workers x {threads} threads; PostgreSQL; Redis; {args.clients} concurrent clients; "
               f"{args.seconds:.0f} s per endpoint; proof of work DISABLED for the measurement")
         prepared = envelopes(f"http://127.0.0.1:{port}", int(2000 * args.seconds))
         trivial = measure(port, "/bench/trivial/", [b'{"x": 1}'] * int(5000 * args.seconds), args.seconds, args.clients)

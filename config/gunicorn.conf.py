@@ -9,7 +9,11 @@ import os
 
 bind = f"0.0.0.0:{os.environ.get('PORT', '8000')}"
 workers = int(os.environ.get("SANAD_WEB_WORKERS", "3"))
-threads = int(os.environ.get("SANAD_WEB_THREADS", "2"))
+# Threads per worker: reports submitted at the same moment in one process are
+# committed together (backend/group_commit.py), which needs them to be handled
+# concurrently; each thread keeps its own database connection (workers x threads
+# connections in all, well under PostgreSQL's default 100).
+threads = int(os.environ.get("SANAD_WEB_THREADS", "8"))
 timeout = 30
 graceful_timeout = 30
 # Requests larger than this never reach Django (reporters' evidence has its own cap below it).

@@ -175,7 +175,6 @@ class ReportsView(ReceiptView):
             _, receipt = report_submit(envelope=envelope, proof=proof)
         except IntakeError as exc:
             raise IntakeRefused(exc) from None
-        count_event("report")
         response = Response({"receipt": receipt, "status": "received"}, status=status.HTTP_201_CREATED)
         response["Cache-Control"] = "no-store"
         return response

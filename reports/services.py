@@ -9,17 +9,18 @@ from __future__ import annotations
 import hashlib
 import json
 import secrets
+from dataclasses import dataclass
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import DatabaseError, IntegrityError, transaction
+from django.db.models import Q
 from django.utils import timezone
 
-from backend.pow import Proof
+from backend.group_commit import GroupCommit
+from backend.pow import Proof, count_event
 from backend.receipts import receipt_hash, receipt_new
 from backend.sealed_fields import seal_value
 from reports.envelope import Content, Envelope
-from django.db.models import Q
-
 from reports.models import (
     CandidateLink,
     Evidence,
@@ -31,7 +32,7 @@ from reports.models import (
     SpentChallenge,
 )
 from reports.states import report_transition
-from reports.tasks import enqueue_triage
+from reports.tasks import triage_publish
 
 
 class IntakeError(Exception):
@@ -80,37 +81,91 @@ def _digest(ciphertext: bytes) -> bytes:
     return hashlib.sha256(ciphertext).digest()
 
 
-def report_submit(*, envelope: Envelope, proof: Proof | None = None) -> tuple[Report, str]:
-    """Store a new report in state pending, spending `proof`; returns it and its receipt (shown once, never stored)."""
-    digest = _digest(envelope.ciphertext)
-    receipt = receipt_new()
+@dataclass
+class _Submission:
+    """One report's rows, built (and sealed) in the request's own thread before the shared write."""
+
+    report: Report
+    indicators: list[ReportIndicator]
+    proof: Proof | None
+    receipt: str
+
+
+def _submission(envelope: Envelope, proof: Proof | None) -> _Submission:
     triage = envelope.triage
+    receipt = receipt_new()
+    report = Report(
+        intake_key=envelope.key,
+        ciphertext=envelope.ciphertext,
+        ciphertext_sha256=_digest(envelope.ciphertext),
+        receipt_hash=receipt_hash(receipt),
+        reply_public_key=envelope.reply_public_key,
+        category=triage.category,
+        governorate=triage.governorate,
+        incident_month=triage.incident_month,
+    )
+    report.triage_sealed = seal_value(
+        report, "triage_sealed", json.dumps(triage.sealed_details(), sort_keys=True).encode()
+    )
+    indicators = [
+        ReportIndicator(report=report, kind=kind, bits=triage.indicator_bits, value=value)
+        for kind, value in triage.indicators
+    ]
+    return _Submission(report=report, indicators=indicators, proof=proof, receipt=receipt)
+
+
+def _submissions_write(batch: list[_Submission]) -> list[Report | Exception]:
+    """Store a batch of new reports in one transaction. A batch the database refuses (a
+    replayed ciphertext, a spent proof, anything else) is written again one report at a
+    time, so that only the offending report is refused: one reporter's request can never
+    cost another theirs."""
     try:
         with transaction.atomic():
-            _spend(proof)
-            report = Report(
-                intake_key=envelope.key,
-                ciphertext=envelope.ciphertext,
-                ciphertext_sha256=digest,
-                receipt_hash=receipt_hash(receipt),
-                reply_public_key=envelope.reply_public_key,
-                category=triage.category,
-                governorate=triage.governorate,
-                incident_month=triage.incident_month,
+            SpentChallenge.objects.bulk_create(
+                SpentChallenge(digest=item.proof.digest, expires_at=item.proof.expires_at)
+                for item in batch if item.proof is not None
             )
-            report.triage_sealed = seal_value(
-                report, "triage_sealed", json.dumps(triage.sealed_details(), sort_keys=True).encode()
-            )
-            report.save(force_insert=True)
-            ReportIndicator.objects.bulk_create(
-                ReportIndicator(report=report, kind=kind, bits=triage.indicator_bits, value=value)
-                for kind, value in triage.indicators
-            )
-            enqueue_triage(report.pk)  # after commit; the sweeper covers a broker that is down
-    except IntegrityError as exc:
-        raise _refusal_for(exc, digest=digest, model=Report, proof=proof) from None
+            Report.objects.bulk_create([item.report for item in batch])
+            ReportIndicator.objects.bulk_create(indicator for item in batch for indicator in item.indicators)
+            ids = [item.report.pk for item in batch]
+            transaction.on_commit(lambda: triage_publish(ids))  # the sweeper covers a broker that is down
+    except DatabaseError as exc:
+        if len(batch) > 1:
+            return [_submission_write_alone(item) for item in batch]
+        if not isinstance(exc, IntegrityError):
+            raise
+        (item,) = batch
+        try:
+            return [_refusal_for(exc, digest=item.report.ciphertext_sha256, model=Report, proof=item.proof)]
+        except IntegrityError as unexplained:
+            return [unexplained]
+    count_event("report", len(batch))  # the flood backstop counts stored reports only
     _forget_spent_challenges_sometimes()
-    return report, receipt
+    return [item.report for item in batch]
+
+
+def _submission_write_alone(item: _Submission) -> Report | Exception:
+    try:
+        (result,) = _submissions_write([item])
+    except DatabaseError as exc:
+        return exc  # raised in this report's request only
+    return result
+
+
+# One per process: reports submitted while another batch is being written share the next write.
+_intake_writes: GroupCommit[_Submission, Report] = GroupCommit(_submissions_write)
+
+
+def report_submit(*, envelope: Envelope, proof: Proof | None = None) -> tuple[Report, str]:
+    """Store a new report in state pending, spending `proof`; returns it and its receipt (shown once, never stored).
+
+    Returns only once the report is committed. Concurrent submissions in this
+    process are committed together (backend.group_commit): the bulk INSERTs and
+    the one COMMIT cost a batch about what one report used to.
+    """
+    submission = _submission(envelope, proof)
+    report = _intake_writes.submit(submission)
+    return report, submission.receipt
 
 
 def _add(model, *, report: Report, content: Content, proof: Proof | None, cap: int, what: str,

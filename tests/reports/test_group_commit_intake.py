@@ -1,0 +1,101 @@
+"""Concurrent submissions share one transaction (group commit), and each reporter still gets
+exactly their own answer: a receipt for a stored report, or the refusal for theirs alone."""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+
+import pytest
+from django.db import connections
+from django.test import Client
+
+from reports import services
+from reports.envelope import parse_report_envelope
+from reports.models import Report, ReportIndicator, SpentChallenge
+from tests.reports.conftest import GOOD_TRIAGE, fresh_proof
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def test_reports_submitted_together_are_written_together_and_answered_one_by_one(personas, envelope, monkeypatch):
+    writes, first_started, release = [], threading.Event(), threading.Event()
+    real_write = services._intake_writes._write
+
+    def write(batch):
+        writes.append(len(batch))
+        if len(writes) == 1:  # hold the first write so the others queue behind it
+            first_started.set()
+            release.wait(10)
+        return real_write(batch)
+
+    monkeypatch.setattr(services._intake_writes, "_write", write)
+    bodies = [envelope() for _ in range(4)]
+    replay = dict(bodies[1])  # the same ciphertext again: HPKE has no replay protection of its own
+    answers: dict[int, object] = {}
+
+    def post(index, body):
+        try:
+            client = Client()
+            payload = dict(body)
+            proof = fresh_proof(client)
+            if proof:
+                payload["pow"] = proof
+            answers[index] = client.post("/api/v1/reports/", data=json.dumps(payload), content_type="application/json")
+        finally:
+            connections.close_all()
+
+    leader = threading.Thread(target=post, args=(0, bodies[0]))
+    leader.start()
+    assert first_started.wait(10)
+    others = [threading.Thread(target=post, args=(n, body)) for n, body in enumerate([*bodies[1:], replay], start=1)]
+    for thread in others:
+        thread.start()
+    deadline = time.monotonic() + 10
+    while len(services._intake_writes._pending) < 4 and time.monotonic() < deadline:
+        time.sleep(0.005)
+    release.set()
+    for thread in [leader, *others]:
+        thread.join(20)
+
+    assert writes[:2] == [1, 4]  # the four that arrived during the first write shared the second
+    statuses = sorted(answers[n].status_code for n in range(5))
+    assert statuses == [201, 201, 201, 201, 409]
+    receipts = {answers[n].json()["receipt"] for n in range(5) if answers[n].status_code == 201}
+    assert len(receipts) == 4
+    assert Report.objects.count() == 4
+    assert ReportIndicator.objects.count() == 4 * len(GOOD_TRIAGE["indicators"])  # nothing of the refused one
+    refused = next(answers[n] for n in range(5) if answers[n].status_code == 409)
+    assert refused.json()["detail"] == {"ciphertext": "This ciphertext was received already."}
+    if SpentChallenge.objects.exists():  # with proof of work on, the refused report spent nothing
+        assert SpentChallenge.objects.count() == 4
+    for receipt in receipts:  # every receipt opens its own report
+        status = Client().get("/api/v1/reports/status/", HTTP_AUTHORIZATION=f"Receipt {receipt}")
+        assert status.status_code == 200 and status.json()["status"] == "received"
+
+
+def test_a_batch_the_database_refuses_is_written_report_by_report(personas, envelope, monkeypatch):
+    """Whatever makes the database refuse a batch, only the report at fault is refused."""
+    from django.db import DataError
+
+    from reports.models import Report as ReportModel
+
+    real_bulk_create = ReportModel.objects.bulk_create
+    poisoned = []
+
+    def bulk_create(objs, *args, **kwargs):
+        objs = list(objs)
+        if any(obj.governorate == "IQ-NI" for obj in objs):  # stands in for any row the database rejects
+            poisoned.append(len(objs))
+            raise DataError("value too long")
+        return real_bulk_create(objs, *args, **kwargs)
+
+    monkeypatch.setattr(ReportModel.objects, "bulk_create", bulk_create)
+    good, bad = envelope(), envelope()
+    bad["triage"]["governorate"] = "IQ-NI"
+    batch = [services._submission(parse_report_envelope(body, max_bytes=10**6), None) for body in (good, bad)]
+    results = services._submissions_write(batch)
+    assert poisoned == [2, 1]  # the batch, then the bad report alone
+    assert isinstance(results[0], ReportModel) and isinstance(results[1], DataError)
+    assert list(ReportModel.objects.values_list("pk", flat=True)) == [results[0].pk]
