@@ -8,11 +8,12 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import secrets
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.db import DatabaseError, IntegrityError, transaction
+from django.db import DatabaseError, IntegrityError, InterfaceError, OperationalError, transaction
 from django.db.models import Q
 from django.utils import timezone
 
@@ -33,6 +34,8 @@ from reports.models import (
 )
 from reports.states import report_transition
 from reports.tasks import triage_publish
+
+logger = logging.getLogger(__name__)
 
 
 class IntakeError(Exception):
@@ -61,20 +64,39 @@ def _spend(proof: Proof | None) -> None:
         SpentChallenge.objects.create(digest=proof.digest, expires_at=proof.expires_at)
 
 
+def _spent() -> ChallengeSpent:
+    return ChallengeSpent("This proof of work was used already; fetch a new challenge.")
+
+
+def _duplicate() -> DuplicateCiphertext:
+    return DuplicateCiphertext("This ciphertext was received already.")
+
+
+def _replay_refusal(*, digest: bytes, model, proof: Proof | None) -> IntakeError | None:
+    """The refusal for a proof already spent or a ciphertext already stored, if either is (indexed lookups)."""
+    if proof is not None and SpentChallenge.objects.filter(digest=proof.digest).exists():
+        return _spent()
+    if model.objects.filter(ciphertext_sha256=digest).exists():
+        return _duplicate()
+    return None
+
+
 def _refusal_for(integrity_error: IntegrityError, *, digest: bytes, model, proof: Proof | None) -> IntakeError:
     """Which uniqueness rule a failed write broke, as the reporter should hear it."""
-    if proof is not None and SpentChallenge.objects.filter(digest=proof.digest).exists():
-        return ChallengeSpent("This proof of work was used already; fetch a new challenge.")
-    if model.objects.filter(ciphertext_sha256=digest).exists():
-        return DuplicateCiphertext("This ciphertext was received already.")
-    raise integrity_error
+    refusal = _replay_refusal(digest=digest, model=model, proof=proof)
+    if refusal is None:
+        raise integrity_error
+    return refusal
 
 
 def _forget_spent_challenges_sometimes() -> None:
     # Expired challenges can never be presented again; about one write in a
     # hundred sweeps them, so the table stays as small as a few minutes of intake.
     if secrets.randbelow(100) == 0:
-        SpentChallenge.objects.filter(expires_at__lt=timezone.now()).delete()
+        try:
+            SpentChallenge.objects.filter(expires_at__lt=timezone.now()).delete()
+        except DatabaseError:  # housekeeping only: the reports are committed and must be answered as such
+            logger.warning("could not delete expired proof-of-work challenges; the next write will try again")
 
 
 def _digest(ciphertext: bytes) -> bytes:
@@ -115,10 +137,35 @@ def _submission(envelope: Envelope, proof: Proof | None) -> _Submission:
 
 
 def _submissions_write(batch: list[_Submission]) -> list[Report | Exception]:
-    """Store a batch of new reports in one transaction. A batch the database refuses (a
-    replayed ciphertext, a spent proof, anything else) is written again one report at a
-    time, so that only the offending report is refused: one reporter's request can never
-    cost another theirs."""
+    """Store a batch of new reports in one transaction; one result per report, in order.
+
+    A ciphertext or proof that appears twice in the batch is refused here for
+    all but its first report. A batch the database still refuses is written
+    again one report at a time, so that only the offending report is refused:
+    one reporter's request never costs another theirs.
+    """
+    seen: set[tuple[str, bytes]] = set()
+    refusals = [_repeat_in_batch(item, seen) for item in batch]
+    stored = iter(_fresh_write([item for item, refusal in zip(batch, refusals) if refusal is None]))
+    return [refusal if refusal is not None else next(stored) for refusal in refusals]
+
+
+def _repeat_in_batch(item: _Submission, seen: set[tuple[str, bytes]]) -> IntakeError | None:
+    keys = [("ciphertext", item.report.ciphertext_sha256)]
+    if item.proof is not None:
+        if ("proof", item.proof.digest) in seen:
+            return _spent()
+        keys.append(("proof", item.proof.digest))
+    if keys[0] in seen:
+        return _duplicate()
+    seen.update(keys)
+    return None
+
+
+def _fresh_write(batch: list[_Submission]) -> list[Report | Exception]:
+    """Write reports that share no ciphertext and no proof with each other."""
+    if not batch:
+        return []
     try:
         with transaction.atomic():
             SpentChallenge.objects.bulk_create(
@@ -129,25 +176,27 @@ def _submissions_write(batch: list[_Submission]) -> list[Report | Exception]:
             ReportIndicator.objects.bulk_create(indicator for item in batch for indicator in item.indicators)
             ids = [item.report.pk for item in batch]
             transaction.on_commit(lambda: triage_publish(ids))  # the sweeper covers a broker that is down
-    except DatabaseError as exc:
+    except (OperationalError, InterfaceError):
+        # The connection failed, perhaps during COMMIT: whether the batch was stored is
+        # unknown, so nobody may be told "refused" (or given a receipt). Every caller gets the error.
+        raise
+    except Exception as exc:
         if len(batch) > 1:
-            return [_submission_write_alone(item) for item in batch]
+            return [_write_alone(item) for item in batch]
         if not isinstance(exc, IntegrityError):
             raise
         (item,) = batch
-        try:
-            return [_refusal_for(exc, digest=item.report.ciphertext_sha256, model=Report, proof=item.proof)]
-        except IntegrityError as unexplained:
-            return [unexplained]
-    count_event("report", len(batch))  # the flood backstop counts stored reports only
+        refusal = _replay_refusal(digest=item.report.ciphertext_sha256, model=Report, proof=item.proof)
+        return [refusal if refusal is not None else exc]
+    count_event("report", len(batch))  # the flood backstop counts stored reports only (fails open)
     _forget_spent_challenges_sometimes()
     return [item.report for item in batch]
 
 
-def _submission_write_alone(item: _Submission) -> Report | Exception:
+def _write_alone(item: _Submission) -> Report | Exception:
     try:
-        (result,) = _submissions_write([item])
-    except DatabaseError as exc:
+        (result,) = _fresh_write([item])
+    except Exception as exc:
         return exc  # raised in this report's request only
     return result
 
@@ -164,6 +213,11 @@ def report_submit(*, envelope: Envelope, proof: Proof | None = None) -> tuple[Re
     the one COMMIT cost a batch about what one report used to.
     """
     submission = _submission(envelope, proof)
+    # A replay is refused here, alone, by indexed lookups: in a shared write it would make
+    # the whole batch be written again report by report, at no cost to whoever replays.
+    refusal = _replay_refusal(digest=submission.report.ciphertext_sha256, model=Report, proof=proof)
+    if refusal is not None:
+        raise refusal
     report = _intake_writes.submit(submission)
     return report, submission.receipt
 

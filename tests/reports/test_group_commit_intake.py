@@ -99,3 +99,14 @@ def test_a_batch_the_database_refuses_is_written_report_by_report(personas, enve
     assert poisoned == [2, 1]  # the batch, then the bad report alone
     assert isinstance(results[0], ReportModel) and isinstance(results[1], DataError)
     assert list(ReportModel.objects.values_list("pk", flat=True)) == [results[0].pk]
+
+
+def test_a_replay_of_a_stored_report_is_refused_before_it_joins_a_shared_write(personas, envelope, submit, monkeypatch):
+    body = envelope()
+    assert submit(body).status_code == 201
+    writes = []
+    real_write = services._intake_writes._write
+    monkeypatch.setattr(services._intake_writes, "_write", lambda batch: writes.append(len(batch)) or real_write(batch))
+    again = submit(body)
+    assert again.status_code == 409 and writes == []  # refused alone: no batch was written again for it
+    assert Report.objects.count() == 1
