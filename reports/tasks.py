@@ -14,19 +14,38 @@ when a backlog drained one message per report.
 from __future__ import annotations
 
 import logging
+import time
+import uuid
 
 from celery import shared_task
+from celery.exceptions import SoftTimeLimitExceeded
 from django.db import transaction
 
 from reports import notifications, triage
 
 logger = logging.getLogger(__name__)
 BATCH = 50
+# A batch hands what is left to a new message after this long, well inside the task
+# time limits: a slow SMTP server (10 s a send) must not get 50 sends killed mid-way.
+BATCH_SECONDS = 60
+# Notifications of a triage batch go out at least this often, not only at its end.
+NOTIFY_EVERY_SECONDS = 1.0
+
+
+def _is_uuid(value: str) -> bool:
+    try:
+        uuid.UUID(value)
+    except ValueError:
+        return False
+    return True
 
 
 def _ids(value, kind) -> list:
-    """The ids a message names (a list of at most BATCH strings or ints); anything else names none."""
-    if not isinstance(value, list) or len(value) > BATCH or not all(isinstance(item, kind) for item in value):
+    """The ids a message names (a list of at most BATCH report UUIDs or notification ints); anything else names none."""
+    valid = isinstance(value, list) and len(value) <= BATCH and all(
+        isinstance(item, kind) and not isinstance(item, bool) and (kind is not str or _is_uuid(item)) for item in value
+    )
+    if not valid:
         logger.error("ignored a malformed task message (the sweeper will find the work)")
         return []
     return value
@@ -60,14 +79,27 @@ def send_notifications(ids: list[int]) -> None:
 
 @shared_task(name="reports.tasks.triage_reports", acks_late=True)
 def triage_reports(report_ids: list[str]) -> None:
-    """Triage each report in turn; one report's failure is recorded in its row and does not stop the rest."""
+    """Triage each report in turn. A report that fails is recorded in its own row (and swept
+    later) and does not stop the rest; notifications go out as the batch goes, not only at its end."""
+    ids = _ids(report_ids, str)
+    started = last_sent = time.monotonic()
     notes: list[int] = []
     try:
-        for report_id in _ids(report_ids, str):
-            notes += triage.report_triage(report_id=report_id)
+        for index, report_id in enumerate(ids):
+            if index and time.monotonic() - started > BATCH_SECONDS:  # (always at least one: progress)
+                triage_publish(ids[index:])  # hand the rest on rather than run into the time limit
+                return
+            try:
+                notes += triage.report_triage(report_id=report_id)
+            except SoftTimeLimitExceeded:
+                raise
+            except Exception:
+                logger.exception("triage of report %s failed outside its own recovery; it will be swept", report_id[:8])
+            if notes and time.monotonic() - last_sent >= NOTIFY_EVERY_SECONDS:
+                send_notifications(notes)
+                notes, last_sent = [], time.monotonic()
     finally:
-        # Whatever was committed gets announced now, even if a later report raised.
-        send_notifications(notes)
+        send_notifications(notes)  # whatever was committed is announced, even if the task is being stopped
 
 
 @shared_task(name="reports.tasks.triage_report", acks_late=True)
@@ -79,9 +111,16 @@ def triage_report(report_id: str) -> None:
 @shared_task(name="reports.tasks.send_notification_batch", acks_late=True)
 def send_notification_batch(notification_ids: list[int]) -> None:
     """Send each notification; a failed send is left for the sweeper and does not stop the others."""
-    for notification_id in _ids(notification_ids, int):
+    ids = _ids(notification_ids, int)
+    started = time.monotonic()
+    for index, notification_id in enumerate(ids):
+        if index and time.monotonic() - started > BATCH_SECONDS:
+            send_notifications(ids[index:])  # a slow mail server: hand the rest on, inside the time limit
+            return
         try:
             notifications.notification_send(notification_id=notification_id)
+        except SoftTimeLimitExceeded:
+            raise
         except Exception:
             logger.warning("notification %s failed to send; the sweeper will retry it", notification_id)
 

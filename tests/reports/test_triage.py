@@ -393,7 +393,7 @@ def test_one_failing_report_does_not_hold_up_the_rest_of_its_batch(covered, file
     assert bad.state == ReportState.PENDING and bad.claimed_until > timezone.now()  # backed off, left for the sweeper
 
 
-@pytest.mark.parametrize("message", ["not a list", [1, 2], ["x"] * 51, {"report_ids": []}, None])
+@pytest.mark.parametrize("message", ["not a list", [1, 2], ["x"], ["0" * 32] * 51, {"report_ids": []}, None, [True]])
 def test_a_malformed_batch_message_does_nothing(covered, file_report, message):
     from reports import tasks
 
@@ -437,3 +437,39 @@ def test_a_notification_batch_goes_on_past_a_failed_send(covered, file_report, m
     tasks.send_notification_batch(notes)
     assert len(mail.outbox) == 1
     assert Notification.objects.filter(sent_at__isnull=True).count() == 1  # left for the sweeper
+
+
+def test_a_report_failing_outside_its_own_recovery_does_not_stop_the_batch(covered, file_report, monkeypatch):
+    from reports import tasks
+
+    monkeypatch.setattr(tasks.send_notification_batch, "apply_async", lambda **kwargs: None)
+    first, second = file_report(), file_report()
+    real_claim = triage._claim
+
+    def claim(report_id):
+        if str(report_id) == str(first.pk):
+            raise ConnectionError("database blip while claiming")
+        return real_claim(report_id)
+
+    monkeypatch.setattr(triage, "_claim", claim)
+    tasks.triage_reports([str(first.pk), str(second.pk)])
+    assert Report.objects.get(pk=first.pk).state == ReportState.PENDING  # left for the sweeper
+    assert Report.objects.get(pk=second.pk).state == ReportState.ASSIGNED
+
+
+def test_a_long_batch_hands_the_rest_on_inside_the_time_limit(covered, file_report, monkeypatch):
+    from reports import tasks
+
+    published, sent = [], []
+    monkeypatch.setattr(tasks.triage_reports, "apply_async", lambda **kwargs: published.append(kwargs["kwargs"]["report_ids"]))
+    monkeypatch.setattr(tasks.send_notification_batch, "apply_async", lambda **kwargs: sent.append(kwargs["kwargs"]["notification_ids"]))
+    monkeypatch.setattr(tasks, "BATCH_SECONDS", -1)  # every report is "past the budget"
+    ids = [str(file_report().pk) for _ in range(3)]
+    tasks.triage_reports(ids)
+    assert published == [ids[1:]]  # one report triaged (progress), the rest handed on
+    assert Report.objects.filter(state=ReportState.ASSIGNED).count() == 1 and [len(batch) for batch in sent] == [1]
+    notes = triage.report_triage(report_id=ids[1]) + triage.report_triage(report_id=ids[2])
+    sent.clear()
+    monkeypatch.setattr(tasks.notifications, "notification_send", lambda **kwargs: True)
+    tasks.send_notification_batch(notes)
+    assert sent == [notes[1:]]
