@@ -13,7 +13,7 @@ import secrets
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.db import DatabaseError, IntegrityError, InterfaceError, OperationalError, transaction
+from django.db import DatabaseError, IntegrityError, InterfaceError, OperationalError, connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 
@@ -139,27 +139,45 @@ def _submission(envelope: Envelope, proof: Proof | None) -> _Submission:
 def _submissions_write(batch: list[_Submission]) -> list[Report | Exception]:
     """Store a batch of new reports in one transaction; one result per report, in order.
 
-    A ciphertext or proof that appears twice in the batch is refused here for
-    all but its first report. A batch the database still refuses is written
-    again one report at a time, so that only the offending report is refused:
-    one reporter's request never costs another theirs.
+    A ciphertext or proof that appears twice in the batch is refused for all but
+    its first report, and only if that first report was stored: otherwise the
+    repeat shares its fate (nobody is told "received already" about a report
+    that was not). A batch the database still refuses is written again one
+    report at a time, so that only the offending report is refused: one
+    reporter's request never costs another theirs.
     """
-    seen: set[tuple[str, bytes]] = set()
-    refusals = [_repeat_in_batch(item, seen) for item in batch]
-    stored = iter(_fresh_write([item for item, refusal in zip(batch, refusals) if refusal is None]))
-    return [refusal if refusal is not None else next(stored) for refusal in refusals]
+    first: dict[tuple[str, bytes], int] = {}
+    repeats = [_repeat_in_batch(index, item, first) for index, item in enumerate(batch)]
+    fresh = [index for index, repeat in enumerate(repeats) if repeat is None]
+    results: list[Report | Exception | None] = [None] * len(batch)
+    for index, result in zip(fresh, _fresh_write([batch[index] for index in fresh])):
+        results[index] = result
+    for index, repeat in enumerate(repeats):
+        if repeat is not None:
+            refusal, original = repeat
+            results[index] = refusal if isinstance(results[original], Report) else results[original]
+    return results
 
 
-def _repeat_in_batch(item: _Submission, seen: set[tuple[str, bytes]]) -> IntakeError | None:
+def _repeat_in_batch(index: int, item: _Submission, first: dict) -> tuple[IntakeError, int] | None:
+    """(refusal, index of the first report with the same proof or ciphertext), or None if it is the first."""
     keys = [("ciphertext", item.report.ciphertext_sha256)]
     if item.proof is not None:
-        if ("proof", item.proof.digest) in seen:
-            return _spent()
+        if ("proof", item.proof.digest) in first:
+            return _spent(), first[("proof", item.proof.digest)]
         keys.append(("proof", item.proof.digest))
-    if keys[0] in seen:
-        return _duplicate()
-    seen.update(keys)
+    if keys[0] in first:
+        return _duplicate(), first[keys[0]]
+    for key in keys:
+        first[key] = index
     return None
+
+
+def _connection_lost() -> bool:
+    try:
+        return not connection.is_usable()
+    except Exception:
+        return True
 
 
 def _fresh_write(batch: list[_Submission]) -> list[Report | Exception]:
@@ -175,12 +193,13 @@ def _fresh_write(batch: list[_Submission]) -> list[Report | Exception]:
             Report.objects.bulk_create([item.report for item in batch])
             ReportIndicator.objects.bulk_create(indicator for item in batch for indicator in item.indicators)
             ids = [item.report.pk for item in batch]
-            transaction.on_commit(lambda: triage_publish(ids))  # the sweeper covers a broker that is down
-    except (OperationalError, InterfaceError):
-        # The connection failed, perhaps during COMMIT: whether the batch was stored is
-        # unknown, so nobody may be told "refused" (or given a receipt). Every caller gets the error.
-        raise
+            # robust: a failure to queue can never turn committed reports into errors (the sweeper queues them).
+            transaction.on_commit(lambda: triage_publish(ids), robust=True)
     except Exception as exc:
+        if isinstance(exc, (OperationalError, InterfaceError)) and _connection_lost():
+            # The connection died, perhaps during COMMIT: whether the batch was stored is unknown,
+            # so nobody may be told "refused" (nor given a receipt). Every caller gets the error.
+            raise
         if len(batch) > 1:
             return [_write_alone(item) for item in batch]
         if not isinstance(exc, IntegrityError):

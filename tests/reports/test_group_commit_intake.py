@@ -6,10 +6,12 @@ from __future__ import annotations
 import json
 import threading
 import time
+from datetime import timedelta
 
 import pytest
 from django.db import connections
 from django.test import Client
+from django.utils import timezone
 
 from reports import services
 from reports.envelope import parse_report_envelope
@@ -110,3 +112,64 @@ def test_a_replay_of_a_stored_report_is_refused_before_it_joins_a_shared_write(p
     again = submit(body)
     assert again.status_code == 409 and writes == []  # refused alone: no batch was written again for it
     assert Report.objects.count() == 1
+
+
+def _batch(envelope, *bodies_and_proofs):
+    from backend.pow import Proof
+
+    items = []
+    for body, proof_seed in bodies_and_proofs:
+        proof = Proof(digest=bytes([proof_seed]) * 32, expires_at=timezone.now() + timedelta(minutes=5)) if proof_seed else None
+        items.append(services._submission(parse_report_envelope(body, max_bytes=10**6), proof))
+    return items
+
+
+def test_the_same_proof_twice_in_one_batch_is_spent_once(personas, envelope):
+    results = services._submissions_write(_batch(envelope, (envelope(), 1), (envelope(), 1)))
+    assert isinstance(results[0], Report) and isinstance(results[1], services.ChallengeSpent)
+    assert Report.objects.count() == 1 and SpentChallenge.objects.count() == 1
+
+
+def test_a_repeat_shares_the_fate_of_a_first_copy_that_was_not_stored(personas, envelope, monkeypatch):
+    """Nobody is told "received already" about a report the database did not store."""
+    from django.db import DataError
+
+    real_bulk_create = Report.objects.bulk_create
+
+    def bulk_create(objs, *args, **kwargs):
+        objs = list(objs)
+        if any(obj.governorate == "IQ-NA" for obj in objs):
+            raise DataError("rejected")
+        return real_bulk_create(objs, *args, **kwargs)
+
+    monkeypatch.setattr(Report.objects, "bulk_create", bulk_create)
+    doomed, good = envelope(), envelope()
+    doomed["triage"]["governorate"] = "IQ-NA"
+    results = services._submissions_write(_batch(envelope, (doomed, 1), (good, 2), (dict(doomed), 3)))
+    assert isinstance(results[0], DataError) and isinstance(results[1], Report)
+    assert results[2] is results[0]  # the copy is refused with the first one's error, not "received already"
+    assert Report.objects.count() == 1 and SpentChallenge.objects.count() == 1
+
+
+def test_a_lost_connection_fails_the_whole_batch_and_a_live_one_does_not(personas, envelope, monkeypatch):
+    from django.db import OperationalError
+
+    real_bulk_create = ReportIndicator.objects.bulk_create
+    calls = []
+
+    def bulk_create(objs, *args, **kwargs):
+        calls.append(1)
+        if len(calls) == 1:
+            raise OperationalError("server closed the connection unexpectedly")
+        return real_bulk_create(objs, *args, **kwargs)
+
+    monkeypatch.setattr(ReportIndicator.objects, "bulk_create", bulk_create)
+    monkeypatch.setattr(services, "_connection_lost", lambda: True)
+    with pytest.raises(OperationalError):  # outcome unknown: every caller gets the error, nobody a 409
+        services._submissions_write(_batch(envelope, (envelope(), 0), (envelope(), 0)))
+    assert Report.objects.count() == 0
+
+    calls.clear()
+    monkeypatch.setattr(services, "_connection_lost", lambda: False)  # e.g. a deadlock: rolled back, outcome known
+    results = services._submissions_write(_batch(envelope, (envelope(), 0), (envelope(), 0)))
+    assert all(isinstance(result, Report) for result in results) and Report.objects.count() == 2
