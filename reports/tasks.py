@@ -19,15 +19,17 @@ import uuid
 
 from celery import shared_task
 from celery.exceptions import SoftTimeLimitExceeded
-from django.db import transaction
+from django.conf import settings
+from django.db import close_old_connections, connection, transaction
 
 from reports import notifications, triage
 
 logger = logging.getLogger(__name__)
 BATCH = 50
-# A batch hands what is left to a new message after this long, well inside the task
-# time limits: a slow SMTP server (10 s a send) must not get 50 sends killed mid-way.
-BATCH_SECONDS = 60
+# A batch hands what is left to a new message after this long (at most 60 s, and a
+# third of the soft time limit): a slow SMTP server (10 s a send) must not get 50
+# sends killed mid-way.
+BATCH_SECONDS = min(60, settings.CELERY_TASK_SOFT_TIME_LIMIT // 3)
 # Notifications of a triage batch go out at least this often, not only at its end.
 NOTIFY_EVERY_SECONDS = 1.0
 
@@ -57,6 +59,8 @@ def triage_publish(report_ids) -> bool:
     for start in range(0, len(report_ids), BATCH):
         try:
             triage_reports.apply_async(kwargs={"report_ids": report_ids[start:start + BATCH]}, retry=False)
+        except SoftTimeLimitExceeded:
+            raise
         except Exception:
             logger.warning("broker unavailable; %d report(s) will be swept", len(report_ids) - start)
             return False
@@ -72,6 +76,8 @@ def send_notifications(ids: list[int]) -> None:
     for start in range(0, len(ids), BATCH):
         try:
             send_notification_batch.apply_async(kwargs={"notification_ids": ids[start:start + BATCH]}, retry=False)
+        except SoftTimeLimitExceeded:
+            raise
         except Exception:
             logger.warning("broker unavailable; %d notification(s) will be swept", len(ids) - start)
             return
@@ -82,7 +88,7 @@ def triage_reports(report_ids: list[str]) -> None:
     """Triage each report in turn. A report that fails is recorded in its own row (and swept
     later) and does not stop the rest; notifications go out as the batch goes, not only at its end."""
     ids = _ids(report_ids, str)
-    started = last_sent = time.monotonic()
+    started, last_sent = time.monotonic(), float("-inf")  # the first notifications go at once
     notes: list[int] = []
     try:
         for index, report_id in enumerate(ids):
@@ -95,6 +101,8 @@ def triage_reports(report_ids: list[str]) -> None:
                 raise
             except Exception:
                 logger.exception("triage of report %s failed outside its own recovery; it will be swept", report_id[:8])
+                if not connection.in_atomic_block:
+                    close_old_connections()  # a connection that died is dropped, so the next report reconnects
             if notes and time.monotonic() - last_sent >= NOTIFY_EVERY_SECONDS:
                 send_notifications(notes)
                 notes, last_sent = [], time.monotonic()

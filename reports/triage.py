@@ -15,6 +15,7 @@ import logging
 import time
 from datetime import timedelta
 
+from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
 from django.db import transaction
 from django.db.models import Count, F, OuterRef, Q, Subquery
@@ -141,6 +142,8 @@ def report_triage(*, report_id) -> list[int]:
         return []
     try:
         return _triage_claimed(report_id)
+    except SoftTimeLimitExceeded:
+        raise  # the task is being stopped: not this report's failure, and not an attempt to count against it
     except Exception:
         logger.exception("triage of report %s failed", str(report_id)[:8])
         return _after_failure(report_id)
