@@ -53,18 +53,22 @@ def _ids(value, kind) -> list:
     return value
 
 
-def triage_publish(report_ids) -> bool:
-    """Queue triage for `report_ids`, BATCH a message; False if the broker is down (the sweeper will find them)."""
-    report_ids = [str(report_id) for report_id in report_ids]
-    for start in range(0, len(report_ids), BATCH):
+def _publish(task, field: str, ids: list, what: str) -> bool:
+    """Queue `task` for `ids`, BATCH a message; False if the broker is down (the sweeper will find the rest)."""
+    for start in range(0, len(ids), BATCH):
         try:
-            triage_reports.apply_async(kwargs={"report_ids": report_ids[start:start + BATCH]}, retry=False)
+            task.apply_async(kwargs={field: ids[start:start + BATCH]}, retry=False)
         except SoftTimeLimitExceeded:
             raise
         except Exception:
-            logger.warning("broker unavailable; %d report(s) will be swept", len(report_ids) - start)
+            logger.warning("broker unavailable; %d %s will be swept", len(ids) - start, what)
             return False
     return True
+
+
+def triage_publish(report_ids) -> bool:
+    """Queue triage for `report_ids`; False if the broker is down (the sweeper will find them)."""
+    return _publish(triage_reports, "report_ids", [str(report_id) for report_id in report_ids], "report(s)")
 
 
 def enqueue_triage(report_id) -> None:
@@ -73,14 +77,7 @@ def enqueue_triage(report_id) -> None:
 
 
 def send_notifications(ids: list[int]) -> None:
-    for start in range(0, len(ids), BATCH):
-        try:
-            send_notification_batch.apply_async(kwargs={"notification_ids": ids[start:start + BATCH]}, retry=False)
-        except SoftTimeLimitExceeded:
-            raise
-        except Exception:
-            logger.warning("broker unavailable; %d notification(s) will be swept", len(ids) - start)
-            return
+    _publish(send_notification_batch, "notification_ids", ids, "notification(s)")
 
 
 @shared_task(name="reports.tasks.triage_reports", acks_late=True)
