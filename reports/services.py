@@ -142,9 +142,12 @@ def _submissions_write(batch: list[_Submission]) -> list[Report | Exception]:
     A ciphertext or proof that appears twice in the batch is refused for all but
     its first report, and only if that first report was stored: otherwise the
     repeat shares its fate (nobody is told "received already" about a report
-    that was not). A batch the database still refuses is written again one
-    report at a time, so that only the offending report is refused: one
-    reporter's request never costs another theirs.
+    that was not). If the write still breaks a uniqueness rule, the replays (a
+    proof already spent, a ciphertext already stored) are found with one lookup
+    for the whole batch, refused, and the rest written together once more: a
+    replay costs the others one extra write, never one write each. A batch
+    refused for any other reason is written again one report at a time, so
+    that only the offending report is refused.
     """
     first: dict[tuple[str, bytes], int] = {}
     repeats = [_repeat_in_batch(index, item, first) for index, item in enumerate(batch)]
@@ -201,6 +204,10 @@ def _fresh_write(batch: list[_Submission]) -> list[Report | Exception]:
             # so nobody may be told "refused" (nor given a receipt). Every caller gets the error.
             raise
         if len(batch) > 1:
+            replays = _replays(batch) if isinstance(exc, IntegrityError) else {}
+            if replays:  # refuse the replays and write the rest together again: one extra write, not one per report
+                rest = iter(_fresh_write([item for index, item in enumerate(batch) if index not in replays]))
+                return [replays[index] if index in replays else next(rest) for index in range(len(batch))]
             return [_write_alone(item) for item in batch]
         if not isinstance(exc, IntegrityError):
             raise
@@ -210,6 +217,23 @@ def _fresh_write(batch: list[_Submission]) -> list[Report | Exception]:
     count_event("report", len(batch))  # the flood backstop counts stored reports only (fails open)
     _forget_spent_challenges_sometimes()
     return [item.report for item in batch]
+
+
+def _replays(batch: list[_Submission]) -> dict[int, IntakeError]:
+    """The reports of a batch whose proof is already spent or whose ciphertext is already stored
+    (two indexed lookups for the whole batch), with the refusal each gets."""
+    spent = set(SpentChallenge.objects.filter(
+        digest__in=[item.proof.digest for item in batch if item.proof is not None]).values_list("digest", flat=True))
+    stored = set(Report.objects.filter(
+        ciphertext_sha256__in=[item.report.ciphertext_sha256 for item in batch]).values_list("ciphertext_sha256", flat=True))
+    spent, stored = {bytes(digest) for digest in spent}, {bytes(digest) for digest in stored}
+    replays: dict[int, IntakeError] = {}
+    for index, item in enumerate(batch):
+        if item.proof is not None and item.proof.digest in spent:
+            replays[index] = _spent()
+        elif item.report.ciphertext_sha256 in stored:
+            replays[index] = _duplicate()
+    return replays
 
 
 def _write_alone(item: _Submission) -> Report | Exception:
@@ -232,11 +256,6 @@ def report_submit(*, envelope: Envelope, proof: Proof | None = None) -> tuple[Re
     the one COMMIT cost a batch about what one report used to.
     """
     submission = _submission(envelope, proof)
-    # A replay is refused here, alone, by indexed lookups: in a shared write it would make
-    # the whole batch be written again report by report, at no cost to whoever replays.
-    refusal = _replay_refusal(digest=submission.report.ciphertext_sha256, model=Report, proof=proof)
-    if refusal is not None:
-        raise refusal
     report = _intake_writes.submit(submission)
     return report, submission.receipt
 

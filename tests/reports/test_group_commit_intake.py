@@ -103,15 +103,23 @@ def test_a_batch_the_database_refuses_is_written_report_by_report(personas, enve
     assert list(ReportModel.objects.values_list("pk", flat=True)) == [results[0].pk]
 
 
-def test_a_replay_of_a_stored_report_is_refused_before_it_joins_a_shared_write(personas, envelope, submit, monkeypatch):
-    body = envelope()
-    assert submit(body).status_code == 201
-    writes = []
-    real_write = services._intake_writes._write
-    monkeypatch.setattr(services._intake_writes, "_write", lambda batch: writes.append(len(batch)) or real_write(batch))
-    again = submit(body)
-    assert again.status_code == 409 and writes == []  # refused alone: no batch was written again for it
-    assert Report.objects.count() == 1
+def test_replays_in_a_batch_cost_the_others_one_extra_write_not_one_each(personas, envelope, monkeypatch):
+    stored_before = services._submissions_write(_batch(envelope, (envelope(), 1), (replayed := envelope(), 2)))
+    assert all(isinstance(result, Report) for result in stored_before)
+    real_fresh_write, writes = services._fresh_write, []
+
+    def fresh_write(batch):
+        writes.append(len(batch))
+        return real_fresh_write(batch)
+
+    monkeypatch.setattr(services, "_fresh_write", fresh_write)
+    # A new report reusing a spent proof, a replayed ciphertext, and three honest reports.
+    results = services._submissions_write(_batch(
+        envelope, (envelope(), 3), (envelope(), 1), (dict(replayed), 4), (envelope(), 5), (envelope(), 6)))
+    assert isinstance(results[1], services.ChallengeSpent) and isinstance(results[2], services.DuplicateCiphertext)
+    assert [isinstance(results[index], Report) for index in (0, 3, 4)] == [True, True, True]
+    assert writes == [5, 3]  # the batch, then the three honest reports together once more
+    assert Report.objects.count() == 5 and SpentChallenge.objects.count() == 5
 
 
 def _batch(envelope, *bodies_and_proofs):
