@@ -72,18 +72,25 @@ def _duplicate() -> DuplicateCiphertext:
     return DuplicateCiphertext("This ciphertext was received already.")
 
 
-def _replay_refusal(*, digest: bytes, model, proof: Proof | None) -> IntakeError | None:
-    """The refusal for a proof already spent or a ciphertext already stored, if either is (indexed lookups)."""
-    if proof is not None and SpentChallenge.objects.filter(digest=proof.digest).exists():
-        return _spent()
-    if model.objects.filter(ciphertext_sha256=digest).exists():
-        return _duplicate()
-    return None
+def _replays(model, items: list[tuple[bytes, Proof | None]]) -> dict[int, IntakeError]:
+    """Which of `items` (ciphertext digest, proof) replay a proof already spent or a ciphertext
+    already stored in `model`, with the refusal each gets: two indexed lookups for all of them."""
+    spent = {bytes(digest) for digest in SpentChallenge.objects.filter(
+        digest__in=[proof.digest for _, proof in items if proof is not None]).values_list("digest", flat=True)}
+    stored = {bytes(digest) for digest in model.objects.filter(
+        ciphertext_sha256__in=[digest for digest, _ in items]).values_list("ciphertext_sha256", flat=True)}
+    replays: dict[int, IntakeError] = {}
+    for index, (digest, proof) in enumerate(items):
+        if proof is not None and proof.digest in spent:
+            replays[index] = _spent()
+        elif digest in stored:
+            replays[index] = _duplicate()
+    return replays
 
 
 def _refusal_for(integrity_error: IntegrityError, *, digest: bytes, model, proof: Proof | None) -> IntakeError:
     """Which uniqueness rule a failed write broke, as the reporter should hear it."""
-    refusal = _replay_refusal(digest=digest, model=model, proof=proof)
+    refusal = _replays(model, [(digest, proof)]).get(0)
     if refusal is None:
         raise integrity_error
     return refusal
@@ -203,37 +210,20 @@ def _fresh_write(batch: list[_Submission]) -> list[Report | Exception]:
             # The connection died, perhaps during COMMIT: whether the batch was stored is unknown,
             # so nobody may be told "refused" (nor given a receipt). Every caller gets the error.
             raise
-        if len(batch) > 1:
-            replays = _replays(batch) if isinstance(exc, IntegrityError) else {}
-            if replays:  # refuse the replays and write the rest together again: one extra write, not one per report
-                rest = iter(_fresh_write([item for index, item in enumerate(batch) if index not in replays]))
-                return [replays[index] if index in replays else next(rest) for index in range(len(batch))]
-            return [_write_alone(item) for item in batch]
         if not isinstance(exc, IntegrityError):
-            raise
-        (item,) = batch
-        refusal = _replay_refusal(digest=item.report.ciphertext_sha256, model=Report, proof=item.proof)
-        return [refusal if refusal is not None else exc]
+            if len(batch) == 1:
+                raise
+            return [_write_alone(item) for item in batch]
+        replays = _replays(Report, [(item.report.ciphertext_sha256, item.proof) for item in batch])
+        if len(batch) == 1:
+            return [replays.get(0, exc)]
+        if replays:  # refuse the replays and write the rest together again: one extra write, not one per report
+            rest = iter(_fresh_write([item for index, item in enumerate(batch) if index not in replays]))
+            return [replays[index] if index in replays else next(rest) for index in range(len(batch))]
+        return [_write_alone(item) for item in batch]
     count_event("report", len(batch))  # the flood backstop counts stored reports only (fails open)
     _forget_spent_challenges_sometimes()
     return [item.report for item in batch]
-
-
-def _replays(batch: list[_Submission]) -> dict[int, IntakeError]:
-    """The reports of a batch whose proof is already spent or whose ciphertext is already stored
-    (two indexed lookups for the whole batch), with the refusal each gets."""
-    spent = set(SpentChallenge.objects.filter(
-        digest__in=[item.proof.digest for item in batch if item.proof is not None]).values_list("digest", flat=True))
-    stored = set(Report.objects.filter(
-        ciphertext_sha256__in=[item.report.ciphertext_sha256 for item in batch]).values_list("ciphertext_sha256", flat=True))
-    spent, stored = {bytes(digest) for digest in spent}, {bytes(digest) for digest in stored}
-    replays: dict[int, IntakeError] = {}
-    for index, item in enumerate(batch):
-        if item.proof is not None and item.proof.digest in spent:
-            replays[index] = _spent()
-        elif item.report.ciphertext_sha256 in stored:
-            replays[index] = _duplicate()
-    return replays
 
 
 def _write_alone(item: _Submission) -> Report | Exception:
