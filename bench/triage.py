@@ -36,10 +36,16 @@ ENV = {
 }
 
 
-def connection_cursor():
+def truncate_reports(*, vacuum: bool = False) -> None:
+    """Start a run from empty report tables. TRUNCATE leaves no dead rows behind for the next
+    run's index scans to step over (a DELETE did, which made the second drain start from
+    a different state than the first)."""
     from django.db import connection
 
-    return connection.cursor()
+    with connection.cursor() as cursor:
+        cursor.execute("TRUNCATE reports_report CASCADE")
+        if vacuum:
+            cursor.execute("VACUUM ANALYZE")
 
 
 def psql(sql: str) -> None:
@@ -109,8 +115,7 @@ def steady(rate: float, seconds: float, layout: str, specs: list) -> None:
     from reports.models import Report, ReportState
     from reports.services import report_submit
 
-    with connection_cursor() as cursor:
-        cursor.execute("TRUNCATE reports_report CASCADE")
+    truncate_reports()
     workers = [start_worker(index, concurrency, queues) for index, (concurrency, queues) in enumerate(specs)]
     time.sleep(4)
     count = int(rate * seconds)
@@ -130,17 +135,12 @@ def steady(rate: float, seconds: float, layout: str, specs: list) -> None:
 
 
 def backlog(size: int, workers_count: int) -> float:
-    from django.db import connection, transaction
+    from django.db import transaction
 
     from reports import tasks
     from reports.models import Report, ReportState
 
-    # Each run starts from the same state: TRUNCATE leaves no dead rows behind for
-    # the next run's index scans to step over (a DELETE did, which made the second
-    # run look slower than the first whatever its worker count).
-    with connection.cursor() as cursor:
-        cursor.execute("TRUNCATE reports_report CASCADE")
-        cursor.execute("VACUUM ANALYZE")
+    truncate_reports(vacuum=True)
     on_commit = transaction.on_commit
     transaction.on_commit = lambda fn, *a, **k: None  # write the backlog without queueing it yet
     try:
