@@ -14,6 +14,13 @@ a proof issued more than one bit below the current difficulty is refused, so
 cheap challenges cannot be stockpiled for a flood. The rate counters live in
 the shared cache and fail open: with Redis down, difficulty is the base one
 and intake goes on.
+
+Each process reads the counters at most about once a second: a read, or an
+increment made by this process, is remembered for COUNT_READ_SECONDS and
+answers later reads of the same counter. Under load, the writes that store
+reports keep it fresh, so requests read no counter from Redis at all. The
+price: a process sees other processes' events up to a second late, so a cap
+can be overshot by about a second's worth of events.
 """
 
 from __future__ import annotations
@@ -67,35 +74,75 @@ def _now() -> float:
     return time.time()
 
 
-def _minute(offset: int = 0) -> int:
-    return int(_now() // 60) - offset
+def _minute() -> int:
+    return int(_now() // 60)
 
 
 # --- Global counters (shared cache; fail open) ---------------------------------
 
 
+COUNT_READ_SECONDS = 1.0
+
+
+@dataclass(frozen=True)
+class _Seen:
+    """What this process last learnt of a counter: when (monotonic), for which minute, and the two minutes' counts."""
+
+    at: float
+    minute: int
+    current: int
+    previous: int
+
+
+_seen: dict[str, _Seen] = {}  # per process; replacing an entry is atomic, so threads need no lock
+
+
+def forget_counts() -> None:
+    """Drop what this process remembers of the counters (tests; a new minute needs no call)."""
+    _seen.clear()
+
+
+def _incr(key: str, amount: int) -> int:
+    try:
+        return cache.incr(key, amount)  # one round trip in the common case
+    except ValueError:  # first event of this minute
+        if cache.add(key, amount, timeout=180):
+            return amount
+        return cache.incr(key, amount)  # another replica created it meanwhile
+
+
 def count_event(name: str, amount: int = 1) -> int:
     """Add `amount` to the current minute's count of `name`; 0 if the cache is unreachable."""
-    key = f"sanad:count:{name}:{_minute()}"
+    minute = _minute()
     try:
-        try:
-            return cache.incr(key, amount)  # one round trip in the common case
-        except ValueError:  # first event of this minute
-            if cache.add(key, amount, timeout=180):
-                return amount
-            return cache.incr(key, amount)  # another replica created it meanwhile
+        current = _incr(f"sanad:count:{name}:{minute}", amount)
     except Exception:
         logger.warning("counter %s unavailable; intake goes on without it", name)
         return 0
+    seen = _seen.get(name)
+    if seen is not None and seen.minute in (minute, minute - 1):
+        # The increment's answer is the current minute's count; the previous minute's is
+        # what this process last read (the old current one, if the minute has turned since).
+        previous = seen.previous if seen.minute == minute else seen.current
+        _seen[name] = _Seen(at=time.monotonic(), minute=minute, current=current, previous=previous)
+    return current
 
 
 def recent_count(name: str) -> int:
-    """Events of `name` in the current and the previous minute; 0 if the cache is unreachable."""
+    """Events of `name` in the current and the previous minute, as this process learnt them at most
+    COUNT_READ_SECONDS ago; 0 if the cache is unreachable."""
+    minute = _minute()
+    seen = _seen.get(name)
+    if seen is not None and seen.minute == minute and time.monotonic() - seen.at < COUNT_READ_SECONDS:
+        return seen.current + seen.previous
     try:
-        return sum(cache.get_many([f"sanad:count:{name}:{_minute(offset)}" for offset in (0, 1)]).values())
+        counts = cache.get_many([f"sanad:count:{name}:{minute - offset}" for offset in (0, 1)])
     except Exception:
         logger.warning("counter %s unavailable; intake goes on without it", name)
         return 0
+    current, previous = (int(counts.get(f"sanad:count:{name}:{minute - offset}", 0)) for offset in (0, 1))
+    _seen[name] = _Seen(at=time.monotonic(), minute=minute, current=current, previous=previous)
+    return current + previous
 
 
 # --- Challenges -----------------------------------------------------------------------

@@ -48,15 +48,18 @@ def _cheap_proof_of_work_and_clean_cache(settings):
 
 @pytest.fixture(autouse=True)
 def _fresh_process_caches():
-    """/readyz and the offered intake keys are kept briefly per process; each test starts without them."""
+    """/readyz, the offered intake keys and the rate counters are kept briefly per process; each test starts without them."""
     from accounts.selectors import forget_offered_keys
     from backend import health
+    from backend.pow import forget_counts
 
     health._ready_cache.clear()
     forget_offered_keys()
+    forget_counts()
     yield
     health._ready_cache.clear()
     forget_offered_keys()
+    forget_counts()
 
 
 @pytest.fixture
