@@ -187,8 +187,7 @@ def _reply_key(errors: _Errors, value: object) -> bytes | None:
         return None
     try:
         raw = b64url_decode(value, max_bytes=64) if isinstance(value, str) else b""
-        key = hpke.load_public_key(hpke.Suite.X25519, raw)
-        hpke.encrypt(key, b"", info=hpke.REPLY_INFO)  # refuses low-order points
+        hpke.load_reply_public_key(raw)  # refuses low-order points
     except CryptoError:
         errors["reply_public_key"] = "Must be a base64url X25519 public key (32 bytes)."
         return None

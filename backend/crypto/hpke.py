@@ -156,6 +156,23 @@ def load_public_key(suite: Suite, raw: bytes) -> PublicKey:
     return key
 
 
+# A reply key is refused if X25519 with it gives the all-zero shared secret (a low-order
+# point, which RFC 7748 and RFC 9180 reject). That depends on the point alone, since every
+# scalar is clamped to a multiple of the cofactor, so one private key serves every check;
+# the secrets it computes are thrown away. Half the cost of a trial HPKE encryption.
+_LOW_ORDER_PROBE = x25519.X25519PrivateKey.generate()
+
+
+def load_reply_public_key(raw: bytes) -> PublicKey:
+    """A reporter's X25519 reply key that replies can be encrypted to; raises InvalidKey."""
+    key = load_public_key(Suite.X25519, raw)
+    try:
+        _LOW_ORDER_PROBE.exchange(key._native())
+    except ValueError:
+        raise InvalidKey("Cannot encrypt to this public key.") from None
+    return key
+
+
 def load_private_key(suite: Suite, raw: bytes) -> PrivateKey:
     """Validate and wrap private key bytes; raises InvalidKey."""
     if len(raw) != suite.private_key_length:

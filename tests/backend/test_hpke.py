@@ -143,3 +143,35 @@ def test_pyhpke_output_opens_with_ours():
     assert hpke.decrypt(ours, ciphertext, info=info) == CANARY.encode()
     with pytest.raises(DecryptionFailed):
         hpke.decrypt(ours, ciphertext, info=hpke.report_info("ik-interop"))
+
+
+# X25519 points whose shared secret is all zeros (RFC 7748 section 6.1), little-endian,
+# including non-canonical encodings with the top bit set, which X25519 ignores.
+LOW_ORDER_POINTS = [
+    "00" * 32,
+    "01" + "00" * 31,
+    "e0eb7a7c3b41b8ae1656e3faf19fc46ada098deb9c32b1fd866205165f49b800",
+    "5f9c95bca3508c24b1d0b1559c83ef5b04445cc4581c8e86d8224eddd09f1157",
+    "ec" + "ff" * 30 + "7f",
+    "ed" + "ff" * 30 + "7f",
+    "ee" + "ff" * 30 + "7f",
+    "00" * 31 + "80",
+    "e0eb7a7c3b41b8ae1656e3faf19fc46ada098deb9c32b1fd866205165f49b880",
+]
+
+
+@pytest.mark.parametrize("point", LOW_ORDER_POINTS)
+def test_reply_keys_that_replies_cannot_be_encrypted_to_are_refused(point):
+    raw = bytes.fromhex(point)
+    with pytest.raises(InvalidKey):
+        hpke.load_reply_public_key(raw)
+    with pytest.raises(InvalidKey):  # the cheaper check refuses exactly what encryption would
+        hpke.encrypt(hpke.load_public_key(hpke.Suite.X25519, raw), b"", info=hpke.REPLY_INFO)
+
+
+def test_a_real_reply_key_is_accepted_and_can_be_answered():
+    private = hpke.generate_private_key(hpke.Suite.X25519)
+    key = hpke.load_reply_public_key(private.public_key().raw)
+    assert hpke.decrypt(private, hpke.encrypt(key, b"reply", info=hpke.REPLY_INFO), info=hpke.REPLY_INFO) == b"reply"
+    with pytest.raises(InvalidKey):
+        hpke.load_reply_public_key(private.public_key().raw[:31])
