@@ -8,6 +8,11 @@ Proof of work is DISABLED for the measurement (SANAD_POW_BASE_BITS=0): it
 costs the client, not the server. Envelopes are encrypted before the clock
 starts. Load comes from separate processes on the same 2-core machine, so
 both endpoints share the CPU with their load generator alike.
+
+Both endpoints are first warmed up (each worker's first requests import
+modules and open connections) and then measured in alternating rounds, so
+that the machine's drift in speed, which can be large here, hits both alike.
+The ratio is of the totals; each round's ratio is printed to show the noise.
 Target: intake reaches at least half the trivial endpoint's throughput.
 """
 
@@ -112,6 +117,7 @@ def _worker(port, path, bodies, seconds, threads, queue):
 
 
 def measure(port: int, path: str, bodies: list[bytes], seconds: float, clients: int) -> dict:
+    """One timed run: `clients` concurrent clients in 4 processes, each client posting its share of `bodies`."""
     processes, per = 4, max(1, clients // 4)
     queue = multiprocessing.Queue()
     share = len(bodies) // processes
@@ -123,20 +129,29 @@ def measure(port: int, path: str, bodies: list[bytes], seconds: float, clients: 
     results = [queue.get() for _ in procs]
     for proc in procs:
         proc.join()
-    elapsed = time.monotonic() - started
-    latencies = sorted(x for lat, _ in results for x in lat)
     return {
-        "rate": len(latencies) / elapsed,
+        "elapsed": time.monotonic() - started,
+        "latencies": [x for lat, _ in results for x in lat],
+        "errors": sum(e for _, e in results),
+    }
+
+
+def summary(runs: list[dict]) -> dict:
+    latencies = sorted(x for run in runs for x in run["latencies"])
+    return {
+        "rate": len(latencies) / sum(run["elapsed"] for run in runs),
         "p50": statistics.median(latencies) * 1000,
         "p99": latencies[int(len(latencies) * 0.99) - 1] * 1000,
         "ok": len(latencies),
-        "errors": sum(e for _, e in results),
+        "errors": sum(run["errors"] for run in runs),
     }
 
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--seconds", type=float, default=10)
+    parser.add_argument("--seconds", type=float, default=10, help="measured seconds per endpoint, over all rounds")
+    parser.add_argument("--rounds", type=int, default=4)
+    parser.add_argument("--warmup", type=float, default=2, help="unmeasured seconds per endpoint first")
     parser.add_argument("--clients", type=int, default=16)
     parser.add_argument("--workers", type=int, default=3)
     args = parser.parse_args()
@@ -158,15 +173,29 @@ def main() -> None:
             except OSError:
                 time.sleep(0.2)
         threads = os.environ.get("SANAD_WEB_THREADS", "8")
+        each = args.seconds / args.rounds
         print(f"gunicorn (config/gunicorn.conf.py): {args.workers} workers x {threads} threads; PostgreSQL; Redis; {args.clients} concurrent clients; "
-              f"{args.seconds:.0f} s per endpoint; proof of work DISABLED for the measurement")
-        prepared = envelopes(f"http://127.0.0.1:{port}", int(2000 * args.seconds))
-        trivial = measure(port, "/bench/trivial/", [b'{"x": 1}'] * int(5000 * args.seconds), args.seconds, args.clients)
-        intake = measure(port, "/api/v1/reports/", prepared, args.seconds, args.clients)
-        for name, result in (("trivial DRF POST /bench/trivial/", trivial), ("intake   POST /api/v1/reports/", intake)):
+              f"{args.warmup:.0f} s warm-up, then {args.rounds} alternating rounds of {each:.1f} s per endpoint; proof of work DISABLED for the measurement")
+        prepared = iter(envelopes(f"http://127.0.0.1:{port}", int(1500 * (args.seconds + args.warmup))))
+        trivial_bodies = [b'{"x": 1}'] * int(5000 * max(each, args.warmup))
+
+        def intake_bodies(seconds: float) -> list[bytes]:
+            return [body for body, _ in zip(prepared, range(int(1500 * seconds)))]  # each ciphertext is sent once
+
+        measure(port, "/bench/trivial/", trivial_bodies, args.warmup, args.clients)
+        measure(port, "/api/v1/reports/", intake_bodies(args.warmup), args.warmup, args.clients)
+        trivial, intake = [], []
+        for number in range(1, args.rounds + 1):
+            trivial.append(measure(port, "/bench/trivial/", trivial_bodies, each, args.clients))
+            intake.append(measure(port, "/api/v1/reports/", intake_bodies(each), each, args.clients))
+            rates = [len(run[-1]["latencies"]) / run[-1]["elapsed"] for run in (trivial, intake)]
+            print(f"  round {number}: trivial {rates[0]:7.1f} req/s, intake {rates[1]:6.1f} req/s, ratio {rates[1] / rates[0]:.2f}")
+        results = {"trivial DRF POST /bench/trivial/": summary(trivial), "intake   POST /api/v1/reports/": summary(intake)}
+        for name, result in results.items():
             print(f"{name}: {result['rate']:7.1f} req/s  p50 {result['p50']:6.1f} ms  p99 {result['p99']:6.1f} ms  "
                   f"({result['ok']} ok, {result['errors']} errors)")
-        ratio = intake["rate"] / trivial["rate"]
+        trivial_rate, intake_rate = (result["rate"] for result in results.values())
+        ratio = intake_rate / trivial_rate
         print(f"ratio intake / trivial throughput: {ratio:.2f} (target >= 0.50: {'met' if ratio >= 0.5 else 'NOT met'})")
     finally:
         os.killpg(server.pid, signal.SIGTERM)
