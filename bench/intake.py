@@ -14,6 +14,11 @@ modules and open connections) and then measured in alternating rounds, so
 that the machine's drift in speed, which can be large here, hits both alike.
 The ratio is of the totals; each round's ratio is printed to show the noise.
 Target: intake reaches at least half the trivial endpoint's throughput.
+
+A third endpoint, measured in the same rounds for reference only, is intake
+without its write (bench/urls.py): the same parsing, sealing and receipt, but
+no INSERT, no COMMIT and no triage message. It splits the shortfall into the
+work before the write and the durable write itself.
 """
 
 from __future__ import annotations
@@ -176,26 +181,35 @@ def main() -> None:
         each = args.seconds / args.rounds
         print(f"gunicorn (config/gunicorn.conf.py): {args.workers} workers x {threads} threads; PostgreSQL; Redis; {args.clients} concurrent clients; "
               f"{args.warmup:.0f} s warm-up, then {args.rounds} alternating rounds of {each:.1f} s per endpoint; proof of work DISABLED for the measurement")
-        prepared = iter(envelopes(f"http://127.0.0.1:{port}", int(1500 * (args.seconds + args.warmup))))
+        prepared = envelopes(f"http://127.0.0.1:{port}", int(1500 * (args.seconds + args.warmup)))
+        unused = iter(prepared)
         trivial_bodies = [b'{"x": 1}'] * int(5000 * max(each, args.warmup))
 
         def intake_bodies(seconds: float) -> list[bytes]:
-            return [body for body, _ in zip(prepared, range(int(1500 * seconds)))]  # each ciphertext is sent once
+            return [body for body, _ in zip(unused, range(int(1500 * seconds)))]  # each ciphertext is stored once
 
-        measure(port, "/bench/trivial/", trivial_bodies, args.warmup, args.clients)
-        measure(port, "/api/v1/reports/", intake_bodies(args.warmup), args.warmup, args.clients)
-        trivial, intake = [], []
+        endpoints = {  # name: (path, bodies for a run of so many seconds)
+            "trivial DRF POST /bench/trivial/": ("/bench/trivial/", lambda seconds: trivial_bodies),
+            "intake without its write (reference)": ("/bench/intake-unstored/", lambda seconds: prepared),
+            "intake   POST /api/v1/reports/": ("/api/v1/reports/", intake_bodies),
+        }
+        runs: dict[str, list[dict]] = {name: [] for name in endpoints}
+        for path, bodies in endpoints.values():
+            measure(port, path, bodies(args.warmup), args.warmup, args.clients)
         for number in range(1, args.rounds + 1):
-            trivial.append(measure(port, "/bench/trivial/", trivial_bodies, each, args.clients))
-            intake.append(measure(port, "/api/v1/reports/", intake_bodies(each), each, args.clients))
-            rates = [len(run[-1]["latencies"]) / run[-1]["elapsed"] for run in (trivial, intake)]
-            print(f"  round {number}: trivial {rates[0]:7.1f} req/s, intake {rates[1]:6.1f} req/s, ratio {rates[1] / rates[0]:.2f}")
-        results = {"trivial DRF POST /bench/trivial/": summary(trivial), "intake   POST /api/v1/reports/": summary(intake)}
+            for name, (path, bodies) in endpoints.items():
+                runs[name].append(measure(port, path, bodies(each), each, args.clients))
+            trivial, unstored, intake = (len(run[-1]["latencies"]) / run[-1]["elapsed"] for run in runs.values())
+            print(f"  round {number}: trivial {trivial:7.1f} req/s, intake {intake:6.1f} req/s, ratio {intake / trivial:.2f} "
+                  f"(without its write: {unstored:6.1f} req/s, {unstored / trivial:.2f})")
+        results = {name: summary(run) for name, run in runs.items()}
         for name, result in results.items():
             print(f"{name}: {result['rate']:7.1f} req/s  p50 {result['p50']:6.1f} ms  p99 {result['p99']:6.1f} ms  "
                   f"({result['ok']} ok, {result['errors']} errors)")
-        trivial_rate, intake_rate = (result["rate"] for result in results.values())
-        ratio = intake_rate / trivial_rate
+        trivial, unstored, intake = (result["rate"] for result in results.values())
+        print(f"intake without its write / trivial: {unstored / trivial:.2f}; intake / intake without its write: "
+              f"{intake / unstored:.2f} (what the durable write and the triage message leave)")
+        ratio = intake / trivial
         print(f"ratio intake / trivial throughput: {ratio:.2f} (target >= 0.50: {'met' if ratio >= 0.5 else 'NOT met'})")
     finally:
         os.killpg(server.pid, signal.SIGTERM)

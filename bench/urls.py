@@ -1,9 +1,15 @@
+from django.conf import settings
 from django.urls import path
+from rest_framework.exceptions import Throttled
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from backend.pow import recent_count
 from config.urls import urlpatterns as app_urlpatterns
+from reports.api import ReportsView
+from reports.envelope import parse_report_envelope
+from reports.services import _submission
 
 
 class TrivialView(APIView):
@@ -16,4 +22,23 @@ class TrivialView(APIView):
         return Response({"ok": bool(request.data)}, status=201)
 
 
-urlpatterns = [path("bench/trivial/", TrivialView.as_view()), *app_urlpatterns]
+class UnstoredIntakeView(ReportsView):
+    """BENCHMARK ONLY: ReportsView.post without its write. The same checks, parsing, sealing
+    and receipt, then answered as if stored: no INSERT, no COMMIT, no triage message.
+    Measured beside the real endpoint, it shows what storing a report durably costs."""
+
+    def post(self, request):
+        data = request.data
+        proof = self.proof(data)
+        if recent_count("report") >= settings.SANAD_INTAKE_MAX_PER_MINUTE:
+            raise Throttled(wait=60)
+        envelope = parse_report_envelope(data, max_bytes=settings.SANAD_MAX_REPORT_BYTES)
+        submission = _submission(envelope, proof)
+        return Response({"receipt": submission.receipt, "status": "received"}, status=201)
+
+
+urlpatterns = [
+    path("bench/trivial/", TrivialView.as_view()),
+    path("bench/intake-unstored/", UnstoredIntakeView.as_view()),
+    *app_urlpatterns,
+]
