@@ -15,12 +15,13 @@ cheap challenges cannot be stockpiled for a flood. The rate counters live in
 the shared cache and fail open: with Redis down, difficulty is the base one
 and intake goes on.
 
-Each process reads the counters at most about once a second: a read, or an
-increment made by this process, is remembered for COUNT_READ_SECONDS and
-answers later reads of the same counter. Under load, the writes that store
-reports keep it fresh, so requests read no counter from Redis at all. The
-price: a process sees other processes' events up to a second late, so a cap
-can be overshot by about a second's worth of events.
+Each process reads the counters at most about once a second: a read is
+remembered for COUNT_READ_SECONDS and answers later reads of the same
+counter, and this process's own increments are added to it at once. So
+under load an intake request reads no counter from Redis; each process reads
+each counter about once a second. The price: a process sees other processes'
+events up to a second late, so a cap can be overshot by about a second's
+worth of events.
 """
 
 from __future__ import annotations
@@ -74,6 +75,10 @@ def _now() -> float:
     return time.time()
 
 
+def _monotonic() -> float:
+    return time.monotonic()
+
+
 def _minute() -> int:
     return int(_now() // 60)
 
@@ -120,11 +125,13 @@ def count_event(name: str, amount: int = 1) -> int:
         logger.warning("counter %s unavailable; intake goes on without it", name)
         return 0
     seen = _seen.get(name)
-    if seen is not None and seen.minute in (minute, minute - 1):
-        # The increment's answer is the current minute's count; the previous minute's is
-        # what this process last read (the old current one, if the minute has turned since).
-        previous = seen.previous if seen.minute == minute else seen.current
-        _seen[name] = _Seen(at=time.monotonic(), minute=minute, current=current, previous=previous)
+    if seen is not None and seen.minute == minute:
+        # The increment's answer is this minute's count, other processes' events included:
+        # this process sees its own at once. The read keeps its age, so the previous
+        # minute's count is read again within COUNT_READ_SECONDS as before.
+        _seen[name] = _Seen(at=seen.at, minute=minute, current=max(current, seen.current), previous=seen.previous)
+    elif seen is not None:
+        _seen.pop(name, None)  # a new minute: the next read fetches both
     return current
 
 
@@ -133,7 +140,7 @@ def recent_count(name: str) -> int:
     COUNT_READ_SECONDS ago; 0 if the cache is unreachable."""
     minute = _minute()
     seen = _seen.get(name)
-    if seen is not None and seen.minute == minute and time.monotonic() - seen.at < COUNT_READ_SECONDS:
+    if seen is not None and seen.minute == minute and _monotonic() - seen.at < COUNT_READ_SECONDS:
         return seen.current + seen.previous
     try:
         counts = cache.get_many([f"sanad:count:{name}:{minute - offset}" for offset in (0, 1)])
@@ -141,7 +148,7 @@ def recent_count(name: str) -> int:
         logger.warning("counter %s unavailable; intake goes on without it", name)
         return 0
     current, previous = (int(counts.get(f"sanad:count:{name}:{minute - offset}", 0)) for offset in (0, 1))
-    _seen[name] = _Seen(at=time.monotonic(), minute=minute, current=current, previous=previous)
+    _seen[name] = _Seen(at=_monotonic(), minute=minute, current=current, previous=previous)
     return current + previous
 
 

@@ -13,7 +13,7 @@ def clock(monkeypatch):
     """Wall clock (which minute) and monotonic clock (how old a read is), both under the test's control."""
     now = {"wall": 1_800_000_000.0, "mono": 1000.0}
     monkeypatch.setattr(counters, "_now", lambda: now["wall"])
-    monkeypatch.setattr(counters.time, "monotonic", lambda: now["mono"])
+    monkeypatch.setattr(counters, "_monotonic", lambda: now["mono"])
     return now
 
 
@@ -54,20 +54,27 @@ def test_this_process_sees_its_own_events_at_once(clock, monkeypatch):
     assert counters.recent_count("report") == 15  # the increment's answer counts the other process too
 
 
-def test_a_new_minute_is_read_again_and_the_old_one_becomes_the_previous(clock, monkeypatch):
+def test_own_events_do_not_keep_a_read_fresh(clock, monkeypatch):
+    minute = int(clock["wall"] // 60)
+    assert counters.recent_count("report") == 0
+    _bump_elsewhere("report", 50, minute - 1)  # late events of the last minute, from another process
+    for _ in range(3):
+        clock["mono"] += counters.COUNT_READ_SECONDS * 0.5
+        counters.count_event("report")
+    assert counters.recent_count("report") == 53  # read again a second after the read, however busy this process was
+
+
+def test_a_new_minute_is_read_again(clock, monkeypatch):
     minute = int(clock["wall"] // 60)
     _bump_elsewhere("report", 4, minute)
     assert counters.recent_count("report") == 4
+    _bump_elsewhere("report", 30, minute)  # another process, before the minute turns
     clock["wall"] += 60  # a new minute, well within the second of the monotonic clock
-    assert counters.recent_count("report") == 4  # read again: the old minute is now the previous one
-    assert counters.count_event("report") == 1
-    _no_reads(monkeypatch)
-    assert counters.recent_count("report") == 5
+    assert counters.recent_count("report") == 34  # read again: the old minute, all of it, is now the previous one
+    _bump_elsewhere("report", 6, minute + 1)  # another process, in the new minute
     clock["wall"] += 60
-    assert counters.count_event("report") == 1  # the turn of a minute seen through an increment
-    assert counters.recent_count("report") == 2  # this minute's 1 and the last one's 1; the one before is gone
-
-
+    assert counters.count_event("report") == 1  # the minute turns under an increment: nothing carried over
+    assert counters.recent_count("report") == 7  # this minute's 1 and the last one's 6, read again
 def test_counters_fail_open_and_remember_nothing_while_the_cache_is_down(clock, monkeypatch):
     def down(*args, **kwargs):
         raise ConnectionError("redis unreachable")
