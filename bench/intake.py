@@ -46,7 +46,7 @@ PG = "postgres://postgres@127.0.0.1:5432"
 def env() -> dict:
     values = dict(os.environ)
     values.update({
-        "DJANGO_SETTINGS_MODULE": "bench.settings", "SANAD_DEV": "1", "SANAD_VAR_DIR": str(ROOT / "var" / "bench"),
+        "DJANGO_SETTINGS_MODULE": "bench.settings", "SANAD_BENCH": "1", "SANAD_DEV": "1", "SANAD_VAR_DIR": str(ROOT / "var" / "bench"),
         "DATABASE_URL": f"{PG}/{DB}", "REDIS_URL": "redis://127.0.0.1:6379/14", "SANAD_POW_BASE_BITS": "0",
         "SANAD_INTAKE_MAX_PER_MINUTE": "100000000", "SANAD_LOG_LEVEL": "WARNING",
     })

@@ -34,7 +34,9 @@ class UnstoredIntakeView(ReportsView):
             raise Throttled(wait=60)
         envelope = parse_report_envelope(data, max_bytes=settings.SANAD_MAX_REPORT_BYTES)
         submission = _submission(envelope, proof)
-        return Response({"receipt": submission.receipt, "status": "received"}, status=201)
+        response = Response({"receipt": submission.receipt, "status": "received"}, status=201)
+        response["Cache-Control"] = "no-store"  # as the real endpoint does
+        return response
 
 
 urlpatterns = [
