@@ -1,14 +1,10 @@
-from django.conf import settings
 from django.urls import path
-from rest_framework.exceptions import Throttled
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from backend.pow import recent_count
 from config.urls import urlpatterns as app_urlpatterns
 from reports.api import ReportsView
-from reports.envelope import parse_report_envelope
 from reports.services import _submission
 
 
@@ -28,12 +24,7 @@ class UnstoredIntakeView(ReportsView):
     Measured beside the real endpoint, it shows what storing a report durably costs."""
 
     def post(self, request):
-        data = request.data
-        proof = self.proof(data)
-        if recent_count("report") >= settings.SANAD_INTAKE_MAX_PER_MINUTE:
-            raise Throttled(wait=60)
-        envelope = parse_report_envelope(data, max_bytes=settings.SANAD_MAX_REPORT_BYTES)
-        submission = _submission(envelope, proof)
+        submission = _submission(*self.checked(request.data))
         response = Response({"receipt": submission.receipt, "status": "received"}, status=201)
         response["Cache-Control"] = "no-store"  # as the real endpoint does
         return response

@@ -16,7 +16,7 @@ from accounts.selectors import intake_keys_offered
 from backend.crypto.encoding import b64url_encode
 from backend.crypto.hpke import AEAD_NAME, KDF_NAME, Suite
 from backend.pow import PowError, Proof, count_event, pow_challenge_issue, pow_required, pow_verify, recent_count
-from reports.envelope import parse_content, parse_report_envelope
+from reports.envelope import Envelope, parse_content, parse_report_envelope
 from reports.models import Report
 from reports.parsers import BoundedJSONParser
 from reports.selectors import report_for_receipt, reporter_status
@@ -165,12 +165,7 @@ class ReportsView(ReceiptView):
         ],
     )
     def post(self, request: Request) -> Response:
-        data = request.data
-        proof = self.proof(data)  # first: everything after costs the server more than this
-        # A backstop counted only in paid reports: a flood must pay to reach it.
-        if recent_count("report") >= settings.SANAD_INTAKE_MAX_PER_MINUTE:
-            raise Throttled(wait=60)
-        envelope = parse_report_envelope(data, max_bytes=settings.SANAD_MAX_REPORT_BYTES)
+        envelope, proof = self.checked(request.data)
         try:
             _, receipt = report_submit(envelope=envelope, proof=proof)
         except IntakeError as exc:
@@ -178,6 +173,14 @@ class ReportsView(ReceiptView):
         response = Response({"receipt": receipt, "status": "received"}, status=status.HTTP_201_CREATED)
         response["Cache-Control"] = "no-store"
         return response
+
+    def checked(self, data: object) -> tuple[Envelope, Proof | None]:
+        """The validated envelope and its verified (not yet spent) proof, or the 4xx to answer instead."""
+        proof = self.proof(data)  # first: everything after costs the server more than this
+        # A backstop counted only in paid reports: a flood must pay to reach it.
+        if recent_count("report") >= settings.SANAD_INTAKE_MAX_PER_MINUTE:
+            raise Throttled(wait=60)
+        return parse_report_envelope(data, max_bytes=settings.SANAD_MAX_REPORT_BYTES), proof
 
     @extend_schema(operation_id="report_withdraw", parameters=[RECEIPT_HEADER],
                    responses={200: inline_serializer("Withdrawn", fields={"status": serializers.CharField()})},
