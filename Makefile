@@ -1,11 +1,12 @@
 # Two commands on a fresh machine with only Python 3.11: `make run` and `make test`.
+# `make test PYTEST_ARGS="-m 'not slow'"` is the quick inner loop; `make lint` checks style.
 PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 PORT ?= 8000
 SANAD_TEST_VAR ?= var/test
 
-.PHONY: run test install clean
+.PHONY: run test lint format install clean
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -22,6 +23,15 @@ run: $(VENV)/.installed
 # Tests use their own var/ directory (database, dev secrets, broker files).
 test: $(VENV)/.installed
 	SANAD_DEV=1 SANAD_VAR_DIR=$(CURDIR)/$(SANAD_TEST_VAR) $(PY) -m pytest $(PYTEST_ARGS)
+
+lint: $(VENV)/.installed
+	$(PY) -m ruff check .
+	$(PY) -m ruff format --check .
+
+# Rewrites files: run it before committing.
+format: $(VENV)/.installed
+	$(PY) -m ruff check --fix .
+	$(PY) -m ruff format .
 
 clean:
 	rm -rf $(VENV) var staticfiles

@@ -24,11 +24,11 @@ from django.utils import timezone
 
 from accounts.models import KeyGrant, PersonalKey, SharedKey, StaffUser, TOTPDevice
 from accounts.roles import DECRYPTING_ROLES, MAY_GRANT, MAY_HOLD, KeyPurpose, Role, active_roles, roles_conflict
-from backend.crypto import hpke, keywrap
-from backend.crypto.errors import CryptoError, WrongPassword
 from accounts.session_store import sessions_end
 from audit.actions import Action
 from audit.services import audit_record
+from backend.crypto import hpke, keywrap
+from backend.crypto.errors import CryptoError, WrongPassword
 from backend.sealed_fields import open_value, seal_value
 
 

@@ -37,7 +37,7 @@ def normalise_time(at: datetime.datetime) -> datetime.datetime:
     """UTC, microsecond precision: what PostgreSQL and SQLite both store and give back unchanged."""
     if at.tzinfo is None:
         raise ValueError("audit timestamps must be timezone-aware.")
-    return at.astimezone(datetime.timezone.utc)
+    return at.astimezone(datetime.UTC)
 
 
 def canonical_bytes(entry: AuditEntry) -> bytes:

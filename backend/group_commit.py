@@ -65,7 +65,7 @@ class GroupCommit(Generic[Item, Result]):
             if not isinstance(exc, Exception):
                 raise  # SystemExit, KeyboardInterrupt: every caller was told; go on stopping
             return
-        for (_, future), result in zip(batch, results):
+        for (_, future), result in zip(batch, results, strict=True):
             if isinstance(result, BaseException):
                 future.set_exception(result)
             else:

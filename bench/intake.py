@@ -186,7 +186,7 @@ def main() -> None:
         trivial_bodies = [b'{"x": 1}'] * int(5000 * max(each, args.warmup))
 
         def intake_bodies(seconds: float) -> list[bytes]:
-            return [body for body, _ in zip(unused, range(int(1500 * seconds)))]  # each ciphertext is stored once
+            return [body for body, _ in zip(unused, range(int(1500 * seconds)), strict=False)]  # each ciphertext is stored once
 
         endpoints = {  # name: (path, bodies for a run of so many seconds)
             "trivial DRF POST /bench/trivial/": ("/bench/trivial/", lambda seconds: trivial_bodies),

@@ -160,7 +160,7 @@ def _submissions_write(batch: list[_Submission]) -> list[Report | Exception]:
     repeats = [_repeat_in_batch(index, item, first) for index, item in enumerate(batch)]
     fresh = [index for index, repeat in enumerate(repeats) if repeat is None]
     results: list[Report | Exception | None] = [None] * len(batch)
-    for index, result in zip(fresh, _fresh_write([batch[index] for index in fresh])):
+    for index, result in zip(fresh, _fresh_write([batch[index] for index in fresh]), strict=True):
         results[index] = result
     for index, repeat in enumerate(repeats):
         if repeat is not None:

@@ -10,6 +10,7 @@ from accounts.services import (
     NoPersonalKey,
     NotAKeyHolder,
     RoleNotAllowed,
+    WouldOrphanKey,
     key_grant_create,
     personal_key_unlock,
     shared_key_create,
@@ -21,7 +22,6 @@ from accounts.services import (
     staff_deactivate,
     staff_reset_password,
     staff_set_roles,
-    WouldOrphanKey,
 )
 from backend.crypto import hpke
 from backend.crypto.errors import DecryptionFailed, WrongPassword

@@ -16,8 +16,9 @@ from accounts.models import StaffSession, TOTPDevice
 from accounts.services import staff_change_password, staff_deactivate, staff_reset_password, staff_set_roles
 from accounts.totp import current_code
 from audit.models import AuditEntry
-from tests.conftest import OTHER_PASSWORD, PASSWORD, enrol, totp_code_for
+from backend.crypto.errors import CryptoError
 from tests.config.test_settings import prod_env  # noqa: F401  (fixture)
+from tests.conftest import OTHER_PASSWORD, PASSWORD, enrol, totp_code_for
 
 pytestmark = pytest.mark.django_db
 
@@ -69,8 +70,8 @@ def test_totp_secret_is_sealed_at_rest(personas):
     other = enrol(personas["bob"])
     TOTPDevice.objects.filter(pk=other.pk).update(key_sealed=raw)
     other.refresh_from_db()
-    with pytest.raises(Exception):
-        other.bin_key
+    with pytest.raises(CryptoError):
+        _ = other.bin_key
 
 
 def test_first_login_enrols_with_a_qr_code(personas):

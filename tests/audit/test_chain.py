@@ -39,7 +39,7 @@ def verify_fails(*args) -> str:
 def test_appends_link_each_entry_to_the_one_before(chain, staff, settings):
     assert [e.seq for e in chain] == [1, 2, 3, 4, 5]
     assert chain[0].prev_hash == GENESIS_HASH
-    for before, after in zip(chain, chain[1:]):
+    for before, after in zip(chain, chain[1:], strict=False):
         assert after.prev_hash == before.entry_hash
     for entry in chain:
         assert entry.entry_hash == compute_hash(entry, settings.SANAD_AUDIT_KEY)
@@ -54,7 +54,7 @@ def test_the_hash_is_keyed_over_a_canonical_encoding_of_every_field(chain):
     assert encoded.startswith('{"action":"report_decrypted","actor_id":')
     for part in ('"seq":2', f'"prev_hash":"{chain[0].entry_hash}"', '"details":{"followups":2}', '"object_type":"report"'):
         assert part in encoded
-    assert '"at":"' + chain[1].at.astimezone(datetime.timezone.utc).isoformat(timespec="microseconds") + '"' in encoded
+    assert '"at":"' + chain[1].at.astimezone(datetime.UTC).isoformat(timespec="microseconds") + '"' in encoded
     assert chain[1].entry_hash != hashlib.sha256(canonical_bytes(chain[1])).hexdigest()
 
 
@@ -75,7 +75,7 @@ def test_what_is_hashed_is_what_the_database_gives_back(db, monkeypatch):
         details={"level": Level.HIGH, "state": Action.REPORT_CLOSED, "ref": ref, "code": "IQ-بغداد", "ids": (1, 2)},
     )
     stored = AuditEntry.objects.get(seq=entry.seq)
-    assert stored.at == datetime.datetime(2026, 3, 1, 9, 0, tzinfo=datetime.timezone.utc)
+    assert stored.at == datetime.datetime(2026, 3, 1, 9, 0, tzinfo=datetime.UTC)
     assert stored.details == {"level": 3, "state": "report_closed", "ref": str(ref), "code": "IQ-بغداد", "ids": [1, 2]}
     assert "audit chain OK: 1 entries" in verify()
 

@@ -3,7 +3,13 @@ import os
 
 import pytest
 
-from backend.crypto.blind_index import BlindIndexer, normalise_indicator, normalise_phone, normalise_telegram, planned_bits
+from backend.crypto.blind_index import (
+    BlindIndexer,
+    normalise_indicator,
+    normalise_phone,
+    normalise_telegram,
+    planned_bits,
+)
 from backend.crypto.errors import InvalidIndicator, InvalidKey
 
 

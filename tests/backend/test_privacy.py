@@ -6,8 +6,7 @@ import pytest
 from django.http import JsonResponse
 from django.test import RequestFactory
 
-from backend.logging import DropRequestFilter
-from backend.logging import redact_client
+from backend.logging import DropRequestFilter, redact_client
 from backend.middleware import ScrubClientIdentityMiddleware
 
 pytestmark = pytest.mark.django_db

@@ -2,7 +2,14 @@ import os
 
 import pytest
 
-from backend.crypto.errors import DecryptionFailed, InvalidKey, KeyRingMissing, MalformedCiphertext, UnknownKey, UnsupportedVersion
+from backend.crypto.errors import (
+    DecryptionFailed,
+    InvalidKey,
+    KeyRingMissing,
+    MalformedCiphertext,
+    UnknownKey,
+    UnsupportedVersion,
+)
 from backend.crypto.sealed import KeyRing, SealContext, parse_envelope
 
 CANARY = b"totp-secret-canary-JBSWY3DPEHPK3PXP"

@@ -7,7 +7,8 @@ import json
 import pytest
 from cryptography.hazmat.primitives.asymmetric import x25519
 
-from client import content, hpke as client_hpke
+from client import content
+from client import hpke as client_hpke
 from client.api import b64d, b64e
 from reports.models import Evidence, FollowUp, Reply, Report, ReportIndicator, ReportState
 from tests.reports.conftest import seal_content

@@ -14,9 +14,9 @@ from backend.crypto import hpke
 from backend.crypto.blind_index import BlindIndexer
 from backend.receipts import receipt_hash
 from backend.sealed_fields import open_value
+from client.api import b64e
 from reports.models import FollowUp, Report, ReportIndicator, ReportState
 from tests.conftest import PASSWORD
-from client.api import b64e
 from tests.dumps import database_dump
 from tests.reports.conftest import CANARY
 
