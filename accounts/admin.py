@@ -37,7 +37,9 @@ def _has_role(request, *roles: str) -> bool:
 
 class StaffCreateForm(forms.Form):
     username = forms.CharField(max_length=150)
-    password = forms.CharField(strip=False, widget=forms.PasswordInput, help_text="At least 12 characters, not a common password.")
+    password = forms.CharField(
+        strip=False, widget=forms.PasswordInput, help_text="At least 12 characters, not a common password."
+    )
     roles = forms.MultipleChoiceField(choices=Role.choices, widget=forms.CheckboxSelectMultiple)
     contact = forms.EmailField(required=False, help_text="For notifications. Stored sealed.")
 
@@ -50,8 +52,9 @@ class StaffRolesForm(forms.Form):
 
 
 class StaffResetForm(forms.Form):
-    new_password = forms.CharField(strip=False, widget=forms.PasswordInput,
-                                   help_text="Temporary: they must choose their own at their next login.")
+    new_password = forms.CharField(
+        strip=False, widget=forms.PasswordInput, help_text="Temporary: they must choose their own at their next login."
+    )
 
 
 @admin.register(StaffUser)
@@ -111,20 +114,34 @@ class StaffUserAdmin(ScopedAdminMixin, admin.ModelAdmin):
         if request.method == "POST" and form.is_valid():
             data = form.cleaned_data
             try:
-                user = services.staff_create(username=data["username"], password=data["password"], roles=data["roles"],
-                                             contact=data["contact"] or None, acting_user=request.user)
+                user = services.staff_create(
+                    username=data["username"],
+                    password=data["password"],
+                    roles=data["roles"],
+                    contact=data["contact"] or None,
+                    acting_user=request.user,
+                )
             except services.AccountError as exc:
                 form.add_error(None, str(exc))
             except ValidationError as exc:
                 form.add_error("password", exc)
             else:
-                messages.success(request, f"Created {user.username}. They set up two-factor login at their first login.")
+                messages.success(
+                    request, f"Created {user.username}. They set up two-factor login at their first login."
+                )
                 return redirect("admin:accounts_staffuser_change", user.pk)
         return self._page(request, "Add staff", form, "add")
 
     def _page(self, request, title, form, action, obj=None, **extra):
-        context = {**self.admin_site.each_context(request), "opts": self.opts, "title": title, "form": form,
-                   "action": action, "original": obj, **extra}
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "title": title,
+            "form": form,
+            "action": action,
+            "original": obj,
+            **extra,
+        }
         response = TemplateResponse(request, "accounts/admin/staff_form.html", context)
         response["Cache-Control"] = "no-store"
         return response
@@ -157,13 +174,16 @@ class StaffUserAdmin(ScopedAdminMixin, admin.ModelAdmin):
                 if user.pk == actor.pk:
                     raise services.AccountError("You cannot deactivate yourself.")
                 lost = services.staff_deactivate(user=user, acting_user=actor)
-                messages.success(request, f"{user.username} is deactivated and logged out everywhere; {lost} key grant(s) revoked.")
+                messages.success(
+                    request, f"{user.username} is deactivated and logged out everywhere; {lost} key grant(s) revoked."
+                )
             elif action == "reset_password":
                 form = StaffResetForm(request.POST)
                 if not form.is_valid():
                     raise services.AccountError("Type a new password.")
-                lost = services.staff_reset_password(user=user, new_password=form.cleaned_data["new_password"],
-                                                     acting_user=actor)
+                lost = services.staff_reset_password(
+                    user=user, new_password=form.cleaned_data["new_password"], acting_user=actor
+                )
                 messages.warning(
                     request,
                     f"Password of {user.username} reset; their two-factor device was removed. At their next login "
@@ -198,18 +218,27 @@ class GranteeField(forms.ModelChoiceField):
     after that reset chose the password that protects the key this grant wraps to."""
 
     def label_from_instance(self, user):
-        reset = (AuditEntry.objects.filter(action=Action.STAFF_PASSWORD_RESET, object_id=str(user.pk))
-                 .order_by("-seq").first())
+        reset = (
+            AuditEntry.objects.filter(action=Action.STAFF_PASSWORD_RESET, object_id=str(user.pk))
+            .order_by("-seq")
+            .first()
+        )
         if reset is None:
             return user.username
-        return (f"{user.username} (password reset by {reset.actor_name} on {reset.at:%Y-%m-%d}: "
-                "confirm with them in person that they chose the new one)")
+        return (
+            f"{user.username} (password reset by {reset.actor_name} on {reset.at:%Y-%m-%d}: "
+            "confirm with them in person that they chose the new one)"
+        )
 
 
 class GrantForm(forms.Form):
     grantee = GranteeField(queryset=StaffUser.objects.none(), label="Colleague")
-    password = forms.CharField(strip=False, widget=forms.PasswordInput, label="Your password",
-                               help_text="Granting opens your copy of the key: confirm it is you.")
+    password = forms.CharField(
+        strip=False,
+        widget=forms.PasswordInput,
+        label="Your password",
+        help_text="Granting opens your copy of the key: confirm it is you.",
+    )
 
 
 @admin.register(SharedKey)
@@ -234,7 +263,12 @@ class SharedKeyAdmin(ReadOnlyModelAdmin):
         return bool(self._granter_of(request)) and super().has_view_permission(request, obj)
 
     def get_queryset(self, request):
-        return super().get_queryset(request).filter(purpose__in=self._granter_of(request)).prefetch_related("grants__holder")
+        return (
+            super()
+            .get_queryset(request)
+            .filter(purpose__in=self._granter_of(request))
+            .prefetch_related("grants__holder")
+        )
 
     @admin.display(description="holders")
     def holders(self, obj):
@@ -242,21 +276,31 @@ class SharedKeyAdmin(ReadOnlyModelAdmin):
 
     def get_urls(self):
         wrap = self.admin_site.admin_view
-        return [path("<uuid:object_id>/grant/", wrap(self.grant_view), name="accounts_sharedkey_grant"), *super().get_urls()]
+        return [
+            path("<uuid:object_id>/grant/", wrap(self.grant_view), name="accounts_sharedkey_grant"),
+            *super().get_urls(),
+        ]
 
     def _grant_form(self, key: SharedKey, data=None) -> GrantForm:
         form = GrantForm(data)
         form.fields["grantee"].queryset = (
-            StaffUser.objects.filter(is_active=True, is_superuser=False, groups__name__in=MAY_HOLD[KeyPurpose(key.purpose)])
-            .exclude(key_grants__shared_key=key).distinct().order_by("username")
+            StaffUser.objects.filter(
+                is_active=True, is_superuser=False, groups__name__in=MAY_HOLD[KeyPurpose(key.purpose)]
+            )
+            .exclude(key_grants__shared_key=key)
+            .distinct()
+            .order_by("username")
         )
         return form
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
         key = self.get_in_scope_or_404(request, object_id)
         holds = key.grants.filter(holder=request.user).exists()
-        extra = {"grants": key.grants.select_related("holder", "granted_by").order_by("holder__username"),
-                 "grant_form": self._grant_form(key) if holds and key.active else None, "holds": holds}
+        extra = {
+            "grants": key.grants.select_related("holder", "granted_by").order_by("holder__username"),
+            "grant_form": self._grant_form(key) if holds and key.active else None,
+            "holds": holds,
+        }
         return super().change_view(request, str(key.pk), form_url, {**(extra_context or {}), **extra})
 
     def grant_view(self, request, object_id):
@@ -268,8 +312,12 @@ class SharedKeyAdmin(ReadOnlyModelAdmin):
             messages.error(request, "Choose a colleague who may hold this key, and type your password.")
         else:
             try:
-                services.key_grant_create(shared_key=key, grantor=request.user, grantor_password=form.cleaned_data["password"],
-                                          grantee=form.cleaned_data["grantee"])
+                services.key_grant_create(
+                    shared_key=key,
+                    grantor=request.user,
+                    grantor_password=form.cleaned_data["password"],
+                    grantee=form.cleaned_data["grantee"],
+                )
             except CryptoError:
                 messages.error(request, "That is not your password.")
             except services.AccountError as exc:
@@ -327,10 +375,18 @@ class CoverageAdmin(ScopedAdminMixin, admin.ModelAdmin):
     def save_model(self, request, obj, form, change):
         # Coverage decides whose queue a report lands in, and so who may claim and read it.
         super().save_model(request, obj, form, change)
-        audit_record(Action.COVERAGE_CHANGED, actor=request.user, obj_type="staff", obj_id=str(obj.user_id),
-                     details={"governorates": obj.governorates if len(obj.governorates) <= 32
-                              else f"{len(obj.governorates)} codes", "languages": obj.languages,
-                              "capacity": obj.capacity, "accepting": obj.accepting})
+        audit_record(
+            Action.COVERAGE_CHANGED,
+            actor=request.user,
+            obj_type="staff",
+            obj_id=str(obj.user_id),
+            details={
+                "governorates": obj.governorates if len(obj.governorates) <= 32 else f"{len(obj.governorates)} codes",
+                "languages": obj.languages,
+                "capacity": obj.capacity,
+                "accepting": obj.accepting,
+            },
+        )
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         if db_field.name == "user":

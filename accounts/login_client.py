@@ -33,7 +33,9 @@ DEVICE_COOKIE_MAX_AGE = 90 * 24 * 3600
 
 
 def _username_tag(username: str) -> str:
-    return hmac.new(settings.SECRET_KEY.encode(), b"device-user\x00" + username.encode(), hashlib.sha256).hexdigest()[:32]
+    return hmac.new(settings.SECRET_KEY.encode(), b"device-user\x00" + username.encode(), hashlib.sha256).hexdigest()[
+        :32
+    ]
 
 
 def device_id(request: HttpRequest, username: str) -> str | None:

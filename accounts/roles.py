@@ -49,8 +49,13 @@ def roles_conflict(roles: set[str]) -> bool:
 # (reports.workspace.reports_visible_to) and checks the role itself.
 ROLE_PERMISSIONS: dict[str, set[str]] = {
     Role.CASEWORKER: {"reports.view_report"},
-    Role.TRIAGE_LEAD: {"reports.view_report", "accounts.view_sharedkey", "accounts.view_coverage",
-                       "accounts.change_coverage", "accounts.add_coverage"},
+    Role.TRIAGE_LEAD: {
+        "reports.view_report",
+        "accounts.view_sharedkey",
+        "accounts.view_coverage",
+        "accounts.change_coverage",
+        "accounts.add_coverage",
+    },
     Role.RELOCATION_COORDINATOR: {"accounts.view_sharedkey"},
     Role.AUDITOR: {"audit.view_auditentry"},
     Role.SYSADMIN: {"accounts.view_staffuser", "accounts.add_staffuser"},

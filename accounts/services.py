@@ -63,7 +63,13 @@ class WouldOrphanKey(AccountError):
 
 
 def _personal_context(user: StaffUser, suite: str, public_key: bytes) -> bytes:
-    return b"sanad/personal-key\x00" + str(user.pk).encode() + b"\x00" + suite.encode() + hashlib.sha256(public_key).digest()
+    return (
+        b"sanad/personal-key\x00"
+        + str(user.pk).encode()
+        + b"\x00"
+        + suite.encode()
+        + hashlib.sha256(public_key).digest()
+    )
 
 
 def _wrap_personal(user: StaffUser, private_key: hpke.PrivateKey, password: str) -> bytes:
@@ -123,7 +129,9 @@ def _grant_create(shared: SharedKey, holder_key: PersonalKey, private_key: hpke.
 
 def _open_grant(grant: KeyGrant, personal_key: hpke.PrivateKey) -> hpke.PrivateKey:
     shared = grant.shared_key
-    raw = hpke.decrypt(personal_key, bytes(grant.wrapped_private_key), info=hpke.grant_info(shared.key_id, str(grant.holder_id)))
+    raw = hpke.decrypt(
+        personal_key, bytes(grant.wrapped_private_key), info=hpke.grant_info(shared.key_id, str(grant.holder_id))
+    )
     private_key = hpke.load_private_key(hpke.Suite.parse(shared.suite), raw)
     if private_key.public_key().raw != bytes(shared.public_key):
         raise NotAKeyHolder("The grant does not open to this key.")
@@ -140,7 +148,8 @@ def usable_holders(shared_key: SharedKey, *, excluding: StaffUser | None = None)
     """Holders of `shared_key` who may still use their grant (deactivated or demoted ones do not count)."""
     grants = KeyGrant.objects.filter(shared_key=shared_key).select_related("holder").prefetch_related("holder__groups")
     return sum(
-        1 for grant in grants
+        1
+        for grant in grants
         if (excluding is None or grant.holder_id != excluding.pk) and _may_hold(grant.holder, shared_key.purpose)
     )
 
@@ -153,13 +162,22 @@ def _revoke_grants(user: StaffUser, grants, *, force: bool) -> int:
     # Lock the keys first: two holders revoked at once must not each count the
     # other and leave the key with none.
     locked = {key.pk: key for key in SharedKey.objects.select_for_update().filter(pk__in=key_ids).order_by("pk")}
-    orphaned = [locked[grant.shared_key_id] for grant in grants if usable_holders(locked[grant.shared_key_id], excluding=user) == 0]
+    orphaned = [
+        locked[grant.shared_key_id]
+        for grant in grants
+        if usable_holders(locked[grant.shared_key_id], excluding=user) == 0
+    ]
     if orphaned and not force:
         raise WouldOrphanKey(sorted(key.key_id for key in orphaned))
     for key in orphaned:
         _retire(key)
-        audit_record(Action.KEY_RETIRED, actor=None, obj_type="shared_key", obj_id=key.key_id,
-                     details={"reason": "last_holder_removed"})
+        audit_record(
+            Action.KEY_RETIRED,
+            actor=None,
+            obj_type="shared_key",
+            obj_id=key.key_id,
+            details={"reason": "last_holder_removed"},
+        )
     KeyGrant.objects.filter(pk__in=[grant.pk for grant in grants]).delete()
     return len(grants)
 
@@ -217,16 +235,22 @@ def staff_create(
     validate_password(password, user=StaffUser(username=username))
     try:
         with transaction.atomic():
-            user = StaffUser.objects.create_user(username=username, password=password,
-                                                 must_change_password=not password_set_by_owner)
+            user = StaffUser.objects.create_user(
+                username=username, password=password, must_change_password=not password_set_by_owner
+            )
             user.groups.set(_groups(role_values))
             if contact:
                 user.contact_sealed = seal_value(user, "contact_sealed", contact.encode("utf-8"))
                 user.save(update_fields=["contact_sealed"])
             if DECRYPTING_ROLES & role_values and password_set_by_owner:
                 _personal_key_new(user, password)
-            audit_record(Action.STAFF_CREATED, actor=acting_user, obj_type="staff", obj_id=str(user.pk),
-                         details={"roles": ",".join(sorted(role_values))})
+            audit_record(
+                Action.STAFF_CREATED,
+                actor=acting_user,
+                obj_type="staff",
+                obj_id=str(user.pk),
+                details={"roles": ",".join(sorted(role_values))},
+            )
     except DatabaseError:
         raise AccountError(f"A staff user named {username!r} exists already.") from None
     return user
@@ -237,7 +261,9 @@ def staff_contact(*, user: StaffUser) -> str | None:
     return None if value is None else value.decode("utf-8")
 
 
-def staff_set_roles(*, user: StaffUser, roles: list[str], acting_user: StaffUser | None = None, force: bool = False) -> None:
+def staff_set_roles(
+    *, user: StaffUser, roles: list[str], acting_user: StaffUser | None = None, force: bool = False
+) -> None:
     """Replace a user's roles; grants their new roles may not hold are revoked (never a key's last unless forced).
 
     Nobody changes their own roles: an account manager must not be able to make
@@ -255,8 +281,13 @@ def staff_set_roles(*, user: StaffUser, roles: list[str], acting_user: StaffUser
                 _revoke_grants(user, KeyGrant.objects.filter(holder=user, shared_key__purpose=purpose), force=force)
         if not DECRYPTING_ROLES & role_values:
             PersonalKey.objects.filter(user=user).delete()
-        audit_record(Action.STAFF_ROLES_CHANGED, actor=acting_user, obj_type="staff", obj_id=str(user.pk),
-                     details={"roles": ",".join(sorted(role_values)), "forced": force})
+        audit_record(
+            Action.STAFF_ROLES_CHANGED,
+            actor=acting_user,
+            obj_type="staff",
+            obj_id=str(user.pk),
+            details={"roles": ",".join(sorted(role_values)), "forced": force},
+        )
         # What a session may do follows from the roles: start again from a fresh login.
         sessions_end(user)
 
@@ -267,8 +298,13 @@ def staff_deactivate(*, user: StaffUser, acting_user: StaffUser | None = None, f
         _lock_user(user)
         revoked = _revoke_grants(user, KeyGrant.objects.filter(holder=user), force=force)
         StaffUser.objects.filter(pk=user.pk).update(is_active=False)
-        audit_record(Action.STAFF_DEACTIVATED, actor=acting_user, obj_type="staff", obj_id=str(user.pk),
-                     details={"grants_revoked": revoked, "forced": force})
+        audit_record(
+            Action.STAFF_DEACTIVATED,
+            actor=acting_user,
+            obj_type="staff",
+            obj_id=str(user.pk),
+            details={"grants_revoked": revoked, "forced": force},
+        )
         sessions_end(user)
     user.is_active = False
     return revoked
@@ -332,8 +368,13 @@ def staff_reset_password(
         user.must_change_password = True
         user.save(update_fields=["password", "must_change_password"])
         TOTPDevice.objects.filter(user=user).delete()
-        audit_record(Action.STAFF_PASSWORD_RESET, actor=acting_user, obj_type="staff", obj_id=str(user.pk),
-                     details={"grants_lost": lost, "forced": force})
+        audit_record(
+            Action.STAFF_PASSWORD_RESET,
+            actor=acting_user,
+            obj_type="staff",
+            obj_id=str(user.pk),
+            details={"grants_lost": lost, "forced": force},
+        )
         sessions_end(user)
     return lost
 
@@ -344,8 +385,14 @@ def staff_reset_password(
 def _attestation(shared: SharedKey) -> bytes:
     state = b"active" if shared.active else b"retired"
     return b"\x00".join(
-        [b"sanad/shared-key/v2", shared.key_id.encode(), shared.purpose.encode(), shared.suite.encode(),
-         hashlib.sha256(bytes(shared.public_key)).digest(), state]
+        [
+            b"sanad/shared-key/v2",
+            shared.key_id.encode(),
+            shared.purpose.encode(),
+            shared.suite.encode(),
+            hashlib.sha256(bytes(shared.public_key)).digest(),
+            state,
+        ]
     )
 
 
@@ -403,14 +450,22 @@ def shared_key_create(
     private_key = hpke.generate_private_key(suite)
     with transaction.atomic():
         shared = SharedKey(
-            key_id=_new_key_id(purpose), purpose=purpose, suite=suite.value,
-            public_key=private_key.public_key().raw, created_by=holder,
+            key_id=_new_key_id(purpose),
+            purpose=purpose,
+            suite=suite.value,
+            public_key=private_key.public_key().raw,
+            created_by=holder,
         )
         shared.attestation_sealed = seal_value(shared, "attestation_sealed", _attestation(shared))
         shared.save()
         _grant_create(shared, holder_key, private_key, holder.pk)
-        audit_record(Action.KEY_CREATED, actor=holder, obj_type="shared_key", obj_id=shared.key_id,
-                     details={"purpose": shared.purpose, "suite": shared.suite})
+        audit_record(
+            Action.KEY_CREATED,
+            actor=holder,
+            obj_type="shared_key",
+            obj_id=shared.key_id,
+            details={"purpose": shared.purpose, "suite": shared.suite},
+        )
     return shared
 
 
@@ -422,7 +477,11 @@ def shared_key_unlock(*, shared_key: SharedKey, user: StaffUser, personal_key: h
     """
     if not _may_hold(user, shared_key.purpose):
         raise NotAKeyHolder(f"{user.username} may not hold {shared_key.purpose} keys.")
-    grant = KeyGrant.objects.filter(shared_key=shared_key, holder=user, holder_key__user=user).select_related("shared_key").first()
+    grant = (
+        KeyGrant.objects.filter(shared_key=shared_key, holder=user, holder_key__user=user)
+        .select_related("shared_key")
+        .first()
+    )
     if grant is None:
         raise NotAKeyHolder(f"{user.username} holds no grant of key {shared_key.key_id}.")
     return _open_grant(grant, personal_key)
@@ -453,8 +512,13 @@ def key_grant_create(
                 raise NoPersonalKey(f"{grantee.username} has no personal key.")
             KeyGrant.objects.filter(shared_key=shared_key, holder=grantee).delete()
             grant = _grant_create(shared_key, grantee_key, private_key, grantor.pk)
-            audit_record(Action.KEY_GRANTED, actor=grantor, obj_type="shared_key", obj_id=shared_key.key_id,
-                         details={"grantee": str(grantee.pk)})
+            audit_record(
+                Action.KEY_GRANTED,
+                actor=grantor,
+                obj_type="shared_key",
+                obj_id=shared_key.key_id,
+                details={"grantee": str(grantee.pk)},
+            )
             return grant
     except (DatabaseError, ProtectedError):
         raise AccountError("Another change to this user was made at the same moment; try again.") from None

@@ -41,8 +41,14 @@ def confirmed_device(user: StaffUser) -> TOTPDevice | None:
 def provisioning_uri(device: TOTPDevice) -> str:
     """The Key URI Format authenticator apps read (SHA1, 6 digits, 30 s: what every app supports)."""
     label = quote(f"{ISSUER}:{device.user.get_username()}")
-    params = urlencode({"secret": b32encode(device.bin_key).decode().rstrip("="), "algorithm": "SHA1",
-                        "digits": device.digits, "period": device.step})
+    params = urlencode(
+        {
+            "secret": b32encode(device.bin_key).decode().rstrip("="),
+            "algorithm": "SHA1",
+            "digits": device.digits,
+            "period": device.step,
+        }
+    )
     return f"otpauth://totp/{label}?{params}&issuer={quote(ISSUER)}"
 
 
@@ -57,7 +63,7 @@ def qr_svg(data: str) -> str:
 def secret_for_typing(device: TOTPDevice) -> str:
     """The base32 secret in groups of four, for typing into an app by hand."""
     text = b32encode(device.bin_key).decode().rstrip("=")
-    return " ".join(text[i:i + 4] for i in range(0, len(text), 4))
+    return " ".join(text[i : i + 4] for i in range(0, len(text), 4))
 
 
 def current_code(device: TOTPDevice, *, at: float | None = None) -> str:

@@ -44,8 +44,12 @@ ENROL = "sanad_enrol"
 
 
 class LoginForm(forms.Form):
-    username = forms.CharField(max_length=150, widget=forms.TextInput(attrs={"autocomplete": "username", "autofocus": True}))
-    password = forms.CharField(max_length=1024, strip=False, widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}))
+    username = forms.CharField(
+        max_length=150, widget=forms.TextInput(attrs={"autocomplete": "username", "autofocus": True})
+    )
+    password = forms.CharField(
+        max_length=1024, strip=False, widget=forms.PasswordInput(attrs={"autocomplete": "current-password"})
+    )
     otp_token = forms.CharField(
         label="Code from your authenticator app",
         required=False,
@@ -64,9 +68,21 @@ class CodeForm(forms.Form):
 
 
 class PasswordChangeForm(forms.Form):
-    old_password = forms.CharField(strip=False, max_length=1024, widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}))
-    new_password1 = forms.CharField(label="New password", strip=False, max_length=1024, widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}))
-    new_password2 = forms.CharField(label="New password again", strip=False, max_length=1024, widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}))
+    old_password = forms.CharField(
+        strip=False, max_length=1024, widget=forms.PasswordInput(attrs={"autocomplete": "current-password"})
+    )
+    new_password1 = forms.CharField(
+        label="New password",
+        strip=False,
+        max_length=1024,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+    )
+    new_password2 = forms.CharField(
+        label="New password again",
+        strip=False,
+        max_length=1024,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+    )
 
     def clean(self):
         data = super().clean()
@@ -77,7 +93,9 @@ class PasswordChangeForm(forms.Form):
 
 def _next_url(request: HttpRequest) -> str:
     target = request.POST.get("next") or request.GET.get("next") or ""
-    if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
+    if target and url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
         return target
     return reverse("admin:index")
 
@@ -96,7 +114,9 @@ def _record_failure(username: str, reason: str) -> None:
     """
     known = StaffUser.objects.filter(username=username).first()
     if known is not None:
-        audit_record(Action.LOGIN_FAILED, actor=known, obj_type="staff", obj_id=str(known.pk), details={"reason": reason})
+        audit_record(
+            Action.LOGIN_FAILED, actor=known, obj_type="staff", obj_id=str(known.pk), details={"reason": reason}
+        )
 
 
 def _unwrap_personal_key(user: StaffUser, password: str):
@@ -185,7 +205,11 @@ def _pending_enrolment(request: HttpRequest) -> tuple[StaffUser, TOTPDevice] | N
     pending = request.session.get(ENROL)
     if not pending or time.time() - pending.get("started", 0) > ENROL_SECONDS:
         return None
-    device = TOTPDevice.objects.filter(pk=pending.get("device"), user_id=pending.get("user"), confirmed=False).select_related("user").first()
+    device = (
+        TOTPDevice.objects.filter(pk=pending.get("device"), user_id=pending.get("user"), confirmed=False)
+        .select_related("user")
+        .first()
+    )
     if device is None or not device.user.is_active:
         return None
     return device.user, device
@@ -249,7 +273,9 @@ def locked_out(request: HttpRequest, original_response=None, credentials: dict |
     known = StaffUser.objects.filter(username=username).first() if username else None
     if known is not None:
         since = timezone.now() - settings.AXES_COOLOFF_TIME
-        if not AuditEntry.objects.filter(action=Action.LOGIN_LOCKED_OUT, object_id=str(known.pk), at__gte=since).exists():
+        if not AuditEntry.objects.filter(
+            action=Action.LOGIN_LOCKED_OUT, object_id=str(known.pk), at__gte=since
+        ).exists():
             audit_record(Action.LOGIN_LOCKED_OUT, actor=known, obj_type="staff", obj_id=str(known.pk))
     minutes = int(settings.AXES_COOLOFF_TIME.total_seconds() // 60)
     context = {"minutes": minutes, "title": "Too many attempts", "site_header": "Sanad"}
@@ -274,7 +300,9 @@ def staff_password_change(request: HttpRequest) -> HttpResponse:
         user = request.user
         try:
             staff_change_password(
-                user=user, old_password=form.cleaned_data["old_password"], new_password=form.cleaned_data["new_password1"]
+                user=user,
+                old_password=form.cleaned_data["old_password"],
+                new_password=form.cleaned_data["new_password1"],
             )
         except CryptoError:
             error = "Your current password is not right."
@@ -289,7 +317,12 @@ def staff_password_change(request: HttpRequest) -> HttpResponse:
             return response
     elif request.method == "POST":
         error = " ".join(m for errors in form.errors.values() for m in errors)
-    context = {"form": form, "error": error, "title": "Choose your own password" if user.must_change_password
-               else "Change your password", "site_header": "Sanad", "must_change": user.must_change_password,
-               "has_permission": not user.must_change_password}
+    context = {
+        "form": form,
+        "error": error,
+        "title": "Choose your own password" if user.must_change_password else "Change your password",
+        "site_header": "Sanad",
+        "must_change": user.must_change_password,
+        "has_permission": not user.must_change_password,
+    }
     return _no_store(render(request, "accounts/password_change.html", context, status=400 if error else 200))

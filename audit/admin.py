@@ -21,10 +21,17 @@ class AuditEntryAdmin(ReadOnlyModelAdmin):
     actions = None
     show_full_result_count = False  # no COUNT(*) over the whole chain on every search
     fields = readonly_fields = (
-        "seq", "at", "actor_id", "actor_name", "action", "object_type", "object_id", "details",
-        "prev_hash", "entry_hash",
+        "seq",
+        "at",
+        "actor_id",
+        "actor_name",
+        "action",
+        "object_type",
+        "object_id",
+        "details",
+        "prev_hash",
+        "entry_hash",
     )
 
     def has_view_permission(self, request, obj=None):
         return request.user.has_perm("audit.view_auditentry")
-

@@ -80,20 +80,27 @@ def verify_chain(*, anchors: Iterable[Anchor] = (), batch_size: int = 2000) -> C
             anchor = pending.pop(entry.seq, None)
             if anchor is not None and anchor.entry_hash != entry.entry_hash:
                 return ChainReport(
-                    count, prev_seq, prev_hash,
+                    count,
+                    prev_seq,
+                    prev_hash,
                     problem=f"anchor seq {anchor.seq} does not match: the chain was rewritten from there or earlier",
                 )
             count, prev_seq, prev_hash = count + 1, entry.seq, entry.entry_hash
             continue
         return ChainReport(
-            count, prev_seq, prev_hash,
-            bad_seq=entry.seq, reason=reason,
+            count,
+            prev_seq,
+            prev_hash,
+            bad_seq=entry.seq,
+            reason=reason,
             problem=f"first bad entry: seq {entry.seq} ({reason}: {detail})",
         )
     if pending:
         missing = min(pending)
         return ChainReport(
-            count, prev_seq, prev_hash,
+            count,
+            prev_seq,
+            prev_hash,
             problem=f"anchor seq {missing} not found: the chain ends at seq {prev_seq} (tail truncated)",
         )
     return ChainReport(count, prev_seq, prev_hash)

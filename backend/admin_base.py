@@ -20,8 +20,9 @@ class ScopedAdminMixin:
 
     def lookup_allowed(self, lookup, value, request=None):
         fields = {name for name in self.list_filter if isinstance(name, str)}
-        own_filters = {f.parameter_name for f in self.list_filter
-                       if isinstance(f, type) and issubclass(f, admin.SimpleListFilter)}
+        own_filters = {
+            f.parameter_name for f in self.list_filter if isinstance(f, type) and issubclass(f, admin.SimpleListFilter)
+        }
         if lookup in own_filters:  # a SimpleListFilter reads its own parameter
             return True
         field, _, rest = lookup.partition("__")

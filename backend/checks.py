@@ -70,7 +70,9 @@ def check_configuration(app_configs=None, **kwargs):
             errors.append(Error(f"{name} is shorter than 32 bytes or low in variety.", id="sanad.E004"))
     keys = [key for _, key in settings.SANAD_SEALING_KEYS]
     keys += [
-        k for k in (settings.SANAD_BLIND_INDEX_KEY, settings.SANAD_RECEIPT_KEY, settings.SANAD_AUDIT_KEY) if k is not None
+        k
+        for k in (settings.SANAD_BLIND_INDEX_KEY, settings.SANAD_RECEIPT_KEY, settings.SANAD_AUDIT_KEY)
+        if k is not None
     ]
     if len(set(keys)) != len(keys):
         errors.append(Error("The same key is used for two purposes; every key must be its own.", id="sanad.E005"))
@@ -89,7 +91,9 @@ def check_configuration(app_configs=None, **kwargs):
             Error("SANAD_DEV=1 writes its secrets to disk; it may only answer on 127.0.0.1/localhost.", id="sanad.E007")
         )
     # "*" or a suffix pattern covering a whole top-level domain (".iq", ".com").
-    if not settings.SANAD_DEV and any(host == "*" or host.startswith(".") and host.count(".") == 1 for host in settings.ALLOWED_HOSTS):
+    if not settings.SANAD_DEV and any(
+        host == "*" or host.startswith(".") and host.count(".") == 1 for host in settings.ALLOWED_HOSTS
+    ):
         errors.append(Error("SANAD_ALLOWED_HOSTS must name this deployment's hosts, not '*'.", id="sanad.E009"))
     return errors
 

@@ -64,7 +64,9 @@ class DevLoopbackOnlyMiddleware:
         except ValueError:
             loopback = False
         if not loopback:
-            return JsonResponse({"error": "permission_denied", "detail": "Dev mode serves this machine only."}, status=403)
+            return JsonResponse(
+                {"error": "permission_denied", "detail": "Dev mode serves this machine only."}, status=403
+            )
         return self.get_response(request)
 
 

@@ -13,4 +13,6 @@ logger = logging.getLogger(__name__)
 def reseal_sealed_fields() -> None:
     """Move every sealed field to the first key of the ring (safe to run twice, or concurrently)."""
     for result in reseal_all():
-        logger.info("reseal %s.%s: %d of %d resealed", result.model_label, result.field, result.resealed, result.examined)
+        logger.info(
+            "reseal %s.%s: %d of %d resealed", result.model_label, result.field, result.resealed, result.examined
+        )

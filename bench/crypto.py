@@ -44,7 +44,9 @@ def main() -> None:
         info = hpke.report_info("ik-bench")
         ciphertext = hpke.encrypt(public, content, info=info)
         results[(suite, "encrypt")] = rate(lambda public=public, info=info: hpke.encrypt(public, content, info=info))
-        results[(suite, "decrypt")] = rate(lambda private=private, ciphertext=ciphertext, info=info: hpke.decrypt(private, ciphertext, info=info))
+        results[(suite, "decrypt")] = rate(
+            lambda private=private, ciphertext=ciphertext, info=info: hpke.decrypt(private, ciphertext, info=info)
+        )
         print(f"{'HPKE ' + suite.value + ' encrypt 4 KiB':48} {results[(suite, 'encrypt')]:>10.0f}")
         print(f"{'HPKE ' + suite.value + ' decrypt 4 KiB':48} {results[(suite, 'decrypt')]:>10.0f}")
         print(f"{'  ciphertext overhead (bytes)':48} {len(ciphertext) - len(content):>10}")
@@ -59,7 +61,9 @@ def main() -> None:
     print(f"{'sealed field open 256 B':48} {rate(lambda: ring.open(sealed, context)):>10.0f}")
 
     indexer = BlindIndexer(os.urandom(32), 15)
-    print(f"{'blind index (phone, normalise + HMAC)':48} {rate(lambda: indexer.index_indicator('phone', '0770 123 4567')):>10.0f}")
+    print(
+        f"{'blind index (phone, normalise + HMAC)':48} {rate(lambda: indexer.index_indicator('phone', '0770 123 4567')):>10.0f}"
+    )
     key, receipt = os.urandom(32), receipt_new()
     print(f"{'receipt hash':48} {rate(lambda: receipt_hash(receipt, key=key)):>10.0f}")
 

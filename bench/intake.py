@@ -45,11 +45,19 @@ PG = "postgres://postgres@127.0.0.1:5432"
 
 def env() -> dict:
     values = dict(os.environ)
-    values.update({
-        "DJANGO_SETTINGS_MODULE": "bench.settings", "SANAD_BENCH": "1", "SANAD_DEV": "1", "SANAD_VAR_DIR": str(ROOT / "var" / "bench"),
-        "DATABASE_URL": f"{PG}/{DB}", "REDIS_URL": "redis://127.0.0.1:6379/14", "SANAD_POW_BASE_BITS": "0",
-        "SANAD_INTAKE_MAX_PER_MINUTE": "100000000", "SANAD_LOG_LEVEL": "WARNING",
-    })
+    values.update(
+        {
+            "DJANGO_SETTINGS_MODULE": "bench.settings",
+            "SANAD_BENCH": "1",
+            "SANAD_DEV": "1",
+            "SANAD_VAR_DIR": str(ROOT / "var" / "bench"),
+            "DATABASE_URL": f"{PG}/{DB}",
+            "REDIS_URL": "redis://127.0.0.1:6379/14",
+            "SANAD_POW_BASE_BITS": "0",
+            "SANAD_INTAKE_MAX_PER_MINUTE": "100000000",
+            "SANAD_LOG_LEVEL": "WARNING",
+        }
+    )
     return values
 
 
@@ -81,13 +89,26 @@ def envelopes(base_url: str, count: int) -> list[bytes]:
     bodies = []
     for n in range(count):
         plaintext = content.report_content(narrative=f"bench report {n} " + "x" * 600)
-        bodies.append(json.dumps({
-            "version": 1, "key_id": key.key_id, "ciphertext": b64e(hpke.seal(key.kem, key.public_key, plaintext, info)),
-            "triage": {"category": "phone_threat", "governorate": "IQ-BG", "incident_month": time.strftime("%Y-%m"),
-                       "immediate_danger": False, "needs_relocation": False, "flags": ["death_threat"], "language": "ar",
-                       "indicators": [{"type": "phone", "value": f"0770{n % 10000000:07d}"}]},
-            "reply_public_key": reply,
-        }).encode())
+        bodies.append(
+            json.dumps(
+                {
+                    "version": 1,
+                    "key_id": key.key_id,
+                    "ciphertext": b64e(hpke.seal(key.kem, key.public_key, plaintext, info)),
+                    "triage": {
+                        "category": "phone_threat",
+                        "governorate": "IQ-BG",
+                        "incident_month": time.strftime("%Y-%m"),
+                        "immediate_danger": False,
+                        "needs_relocation": False,
+                        "flags": ["death_threat"],
+                        "language": "ar",
+                        "indicators": [{"type": "phone", "value": f"0770{n % 10000000:07d}"}],
+                    },
+                    "reply_public_key": reply,
+                }
+            ).encode()
+        )
     return bodies
 
 
@@ -113,7 +134,7 @@ def _worker(port, path, bodies, seconds, threads, queue):
                 else:
                     errors += 1
 
-    pool = [threading.Thread(target=run, args=(bodies[i * chunk:(i + 1) * chunk],)) for i in range(threads)]
+    pool = [threading.Thread(target=run, args=(bodies[i * chunk : (i + 1) * chunk],)) for i in range(threads)]
     for thread in pool:
         thread.start()
     for thread in pool:
@@ -127,8 +148,12 @@ def measure(port: int, path: str, bodies: list[bytes], seconds: float, clients: 
     queue = multiprocessing.Queue()
     share = len(bodies) // processes
     started = time.monotonic()
-    procs = [multiprocessing.Process(target=_worker, args=(port, path, bodies[i * share:(i + 1) * share], seconds, per, queue))
-             for i in range(processes)]
+    procs = [
+        multiprocessing.Process(
+            target=_worker, args=(port, path, bodies[i * share : (i + 1) * share], seconds, per, queue)
+        )
+        for i in range(processes)
+    ]
     for proc in procs:
         proc.start()
     results = [queue.get() for _ in procs]
@@ -166,9 +191,21 @@ def main() -> None:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
     server = subprocess.Popen(
-        [str(Path(sys.executable).with_name("gunicorn")), "-c", "config/gunicorn.conf.py", "--workers", str(args.workers),
-         "--bind", f"127.0.0.1:{port}", "--access-logfile", "/dev/null", "config.wsgi:application"],
-        cwd=ROOT, env=env(), start_new_session=True,
+        [
+            str(Path(sys.executable).with_name("gunicorn")),
+            "-c",
+            "config/gunicorn.conf.py",
+            "--workers",
+            str(args.workers),
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--access-logfile",
+            "/dev/null",
+            "config.wsgi:application",
+        ],
+        cwd=ROOT,
+        env=env(),
+        start_new_session=True,
     )
     try:
         for _ in range(100):
@@ -179,14 +216,18 @@ def main() -> None:
                 time.sleep(0.2)
         threads = os.environ.get("SANAD_WEB_THREADS", "8")
         each = args.seconds / args.rounds
-        print(f"gunicorn (config/gunicorn.conf.py): {args.workers} workers x {threads} threads; PostgreSQL; Redis; {args.clients} concurrent clients; "
-              f"{args.warmup:.0f} s warm-up, then {args.rounds} alternating rounds of {each:.1f} s per endpoint; proof of work DISABLED for the measurement")
+        print(
+            f"gunicorn (config/gunicorn.conf.py): {args.workers} workers x {threads} threads; PostgreSQL; Redis; {args.clients} concurrent clients; "
+            f"{args.warmup:.0f} s warm-up, then {args.rounds} alternating rounds of {each:.1f} s per endpoint; proof of work DISABLED for the measurement"
+        )
         prepared = envelopes(f"http://127.0.0.1:{port}", int(1500 * (args.seconds + args.warmup)))
         unused = iter(prepared)
         trivial_bodies = [b'{"x": 1}'] * int(5000 * max(each, args.warmup))
 
         def intake_bodies(seconds: float) -> list[bytes]:
-            return [body for body, _ in zip(unused, range(int(1500 * seconds)), strict=False)]  # each ciphertext is stored once
+            return [
+                body for body, _ in zip(unused, range(int(1500 * seconds)), strict=False)
+            ]  # each ciphertext is stored once
 
         endpoints = {  # name: (path, bodies for a run of so many seconds)
             "trivial DRF POST /bench/trivial/": ("/bench/trivial/", lambda seconds: trivial_bodies),
@@ -200,17 +241,25 @@ def main() -> None:
             for name, (path, bodies) in endpoints.items():
                 runs[name].append(measure(port, path, bodies(each), each, args.clients))
             trivial, unstored, intake = (len(run[-1]["latencies"]) / run[-1]["elapsed"] for run in runs.values())
-            print(f"  round {number}: trivial {trivial:7.1f} req/s, intake {intake:6.1f} req/s, ratio {intake / trivial:.2f} "
-                  f"(without its write: {unstored:6.1f} req/s, {unstored / trivial:.2f})")
+            print(
+                f"  round {number}: trivial {trivial:7.1f} req/s, intake {intake:6.1f} req/s, ratio {intake / trivial:.2f} "
+                f"(without its write: {unstored:6.1f} req/s, {unstored / trivial:.2f})"
+            )
         results = {name: summary(run) for name, run in runs.items()}
         for name, result in results.items():
-            print(f"{name}: {result['rate']:7.1f} req/s  p50 {result['p50']:6.1f} ms  p99 {result['p99']:6.1f} ms  "
-                  f"({result['ok']} ok, {result['errors']} errors)")
+            print(
+                f"{name}: {result['rate']:7.1f} req/s  p50 {result['p50']:6.1f} ms  p99 {result['p99']:6.1f} ms  "
+                f"({result['ok']} ok, {result['errors']} errors)"
+            )
         trivial, unstored, intake = (result["rate"] for result in results.values())
-        print(f"intake without its write / trivial: {unstored / trivial:.2f}; intake / intake without its write: "
-              f"{intake / unstored:.2f} (what the durable write and the triage message leave)")
+        print(
+            f"intake without its write / trivial: {unstored / trivial:.2f}; intake / intake without its write: "
+            f"{intake / unstored:.2f} (what the durable write and the triage message leave)"
+        )
         ratio = intake / trivial
-        print(f"ratio intake / trivial throughput: {ratio:.2f} (target >= 0.50: {'met' if ratio >= 0.5 else 'NOT met'})")
+        print(
+            f"ratio intake / trivial throughput: {ratio:.2f} (target >= 0.50: {'met' if ratio >= 0.5 else 'NOT met'})"
+        )
     finally:
         os.killpg(server.pid, signal.SIGTERM)
         server.wait(timeout=30)

@@ -29,9 +29,14 @@ sys.path.insert(0, str(ROOT))
 DB = "sanad_bench_triage"
 PG = "postgres://postgres@127.0.0.1:5432"
 ENV = {
-    "DJANGO_SETTINGS_MODULE": "config.settings", "SANAD_DEV": "1", "SANAD_VAR_DIR": str(ROOT / "var" / "bench"),
-    "DATABASE_URL": f"{PG}/{DB}", "REDIS_URL": "redis://127.0.0.1:6379/13", "SANAD_POW_BASE_BITS": "0",
-    "SANAD_EMAIL_BACKEND": "django.core.mail.backends.dummy.EmailBackend", "SANAD_LOG_LEVEL": "WARNING",
+    "DJANGO_SETTINGS_MODULE": "config.settings",
+    "SANAD_DEV": "1",
+    "SANAD_VAR_DIR": str(ROOT / "var" / "bench"),
+    "DATABASE_URL": f"{PG}/{DB}",
+    "REDIS_URL": "redis://127.0.0.1:6379/13",
+    "SANAD_POW_BASE_BITS": "0",
+    "SANAD_EMAIL_BACKEND": "django.core.mail.backends.dummy.EmailBackend",
+    "SANAD_LOG_LEVEL": "WARNING",
     "SANAD_SWEEP_EVERY_SECONDS": "3600",
 }
 
@@ -54,9 +59,24 @@ def psql(sql: str) -> None:
 
 def start_worker(index: int, concurrency: int = 1, queues: str = "triage,notifications") -> subprocess.Popen:
     return subprocess.Popen(
-        [str(Path(sys.executable).with_name("celery")), "-A", "config", "worker", f"--concurrency={concurrency}",
-         "-n", f"bench{index}@%h", "-Q", queues, "--without-mingle", "--without-gossip", "--loglevel=WARNING"],
-        cwd=ROOT, env={**os.environ, **ENV}, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        [
+            str(Path(sys.executable).with_name("celery")),
+            "-A",
+            "config",
+            "worker",
+            f"--concurrency={concurrency}",
+            "-n",
+            f"bench{index}@%h",
+            "-Q",
+            queues,
+            "--without-mingle",
+            "--without-gossip",
+            "--loglevel=WARNING",
+        ],
+        cwd=ROOT,
+        env={**os.environ, **ENV},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
     )
 
 
@@ -87,7 +107,9 @@ def setup() -> None:
     for n in range(8):
         cw = staff_create(username=f"cw{n}", password=pw, roles=[Role.CASEWORKER], password_set_by_owner=True)
         key_grant_create(shared_key=key, grantor=lead, grantor_password=pw, grantee=cw)
-        Coverage.objects.create(user=cw, governorates=sorted(IRAQ_SUBDIVISIONS) + ["JO", "TR"], languages=["ar"], capacity=30_000)
+        Coverage.objects.create(
+            user=cw, governorates=sorted(IRAQ_SUBDIVISIONS) + ["JO", "TR"], languages=["ar"], capacity=30_000
+        )
 
 
 def envelope(n: int):
@@ -97,17 +119,29 @@ def envelope(n: int):
     from reports.envelope import Envelope, Triage
 
     key = intake_keys_active()[0]
-    triage = Triage(category="phone_threat", governorate="IQ-BG", incident_month=date.today().replace(day=1),
-                    immediate_danger=False, needs_relocation=False, language="ar", flags=["death_threat"],
-                    indicators=[("phone", n % 30000)], indicator_bits=15)
-    return Envelope(key=key, ciphertext=os.urandom(1200) + n.to_bytes(8, "big"), triage=triage, reply_public_key=None, pow=None)
+    triage = Triage(
+        category="phone_threat",
+        governorate="IQ-BG",
+        incident_month=date.today().replace(day=1),
+        immediate_danger=False,
+        needs_relocation=False,
+        language="ar",
+        flags=["death_threat"],
+        indicators=[("phone", n % 30000)],
+        indicator_bits=15,
+    )
+    return Envelope(
+        key=key, ciphertext=os.urandom(1200) + n.to_bytes(8, "big"), triage=triage, reply_public_key=None, pow=None
+    )
 
 
 # (name, [(concurrency, queues), ...]): one pool process for everything, and docker-compose.yml's layout.
 LAYOUTS = [
     ("1 worker process, concurrency 1, both queues", [(1, "triage,notifications")]),
-    ("docker-compose layout: worker-triage --concurrency=2 -Q triage, worker -Q notifications",
-     [(2, "triage"), (2, "notifications,maintenance")]),
+    (
+        "docker-compose layout: worker-triage --concurrency=2 -Q triage, worker -Q notifications",
+        [(2, "triage"), (2, "notifications,maintenance")],
+    ),
 ]
 
 
@@ -129,9 +163,11 @@ def steady(rate: float, seconds: float, layout: str, specs: list) -> None:
     stop(workers)
     delays = sorted((t - c).total_seconds() for c, t in Report.objects.values_list("created_at", "triaged_at") if t)
     p95 = delays[int(len(delays) * 0.95) - 1]
-    print(f"steady {rate:.0f} reports/s for {seconds:.0f} s, {layout}: {len(delays)}/{count} triaged; "
-          f"201 -> triaged p50 {statistics.median(delays) * 1000:.0f} ms, p95 {p95 * 1000:.0f} ms "
-          f"(target p95 < 1000 ms: {'met' if p95 < 1 else 'NOT met'})")
+    print(
+        f"steady {rate:.0f} reports/s for {seconds:.0f} s, {layout}: {len(delays)}/{count} triaged; "
+        f"201 -> triaged p50 {statistics.median(delays) * 1000:.0f} ms, p95 {p95 * 1000:.0f} ms "
+        f"(target p95 < 1000 ms: {'met' if p95 < 1 else 'NOT met'})"
+    )
 
 
 def backlog(size: int, workers_count: int) -> float:

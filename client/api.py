@@ -109,8 +109,11 @@ class SanadClient:
             raise ClientError(exc.code, payload) from None
 
     def intake_keys(self) -> list[IntakeKey]:
-        return [IntakeKey(k["key_id"], k["kem"], b64d(k["public_key"])) for k in self._call("GET", "/api/v1/intake-keys/")
-                if k["kem"] in hpke.SUITES and k["kdf"] == "HKDF-SHA256" and k["aead"] == "AES-256-GCM"]
+        return [
+            IntakeKey(k["key_id"], k["kem"], b64d(k["public_key"]))
+            for k in self._call("GET", "/api/v1/intake-keys/")
+            if k["kem"] in hpke.SUITES and k["kdf"] == "HKDF-SHA256" and k["aead"] == "AES-256-GCM"
+        ]
 
     def choose_key(self) -> IntakeKey:
         """The post-quantum hybrid key when the server offers one, else X25519."""
@@ -127,24 +130,41 @@ class SanadClient:
             return None
         return {"challenge": challenge["challenge"], "nonce": solve(challenge["challenge"], challenge["difficulty"])}
 
-    def submit(self, *, narrative: str, triage: Triage, occurred_on: str | None = None, location_text: str | None = None,
-               indicator_notes: dict[str, str] | None = None, contact: dict | None = None) -> Submission:
+    def submit(
+        self,
+        *,
+        narrative: str,
+        triage: Triage,
+        occurred_on: str | None = None,
+        location_text: str | None = None,
+        indicator_notes: dict[str, str] | None = None,
+        contact: dict | None = None,
+    ) -> Submission:
         key = self.choose_key()
         notes = indicator_notes or {}
         indicators = [{**item, "note": notes.get(item["value"], "")} for item in triage.indicators]
         plaintext = content.report_content(
-            narrative=narrative, occurred_on=occurred_on, location_text=location_text, indicators=indicators,
+            narrative=narrative,
+            occurred_on=occurred_on,
+            location_text=location_text,
+            indicators=indicators,
             contact=contact,
         )
         reply_private = x25519.X25519PrivateKey.generate()
         envelope = {
             "version": 1,
             "key_id": key.key_id,
-            "ciphertext": b64e(hpke.seal(key.kem, key.public_key, plaintext, b"sanad/v1/report:" + key.key_id.encode())),
+            "ciphertext": b64e(
+                hpke.seal(key.kem, key.public_key, plaintext, b"sanad/v1/report:" + key.key_id.encode())
+            ),
             "triage": {
-                "category": triage.category, "governorate": triage.governorate,
-                "incident_month": triage.incident_month, "immediate_danger": triage.immediate_danger,
-                "needs_relocation": triage.needs_relocation, "flags": triage.flags, "language": triage.language,
+                "category": triage.category,
+                "governorate": triage.governorate,
+                "incident_month": triage.incident_month,
+                "immediate_danger": triage.immediate_danger,
+                "needs_relocation": triage.needs_relocation,
+                "flags": triage.flags,
+                "language": triage.language,
                 "indicators": [{"type": i["type"], "value": i["value"]} for i in triage.indicators],
             },
             "reply_public_key": b64e(reply_private.public_key().public_bytes_raw()),
@@ -172,8 +192,9 @@ class SanadClient:
 
     def follow_up(self, receipt: str, narrative: str) -> None:
         key = self.choose_key()
-        ciphertext = hpke.seal(key.kem, key.public_key, content.followup_content(narrative),
-                               b"sanad/v1/followup:" + key.key_id.encode())
+        ciphertext = hpke.seal(
+            key.kem, key.public_key, content.followup_content(narrative), b"sanad/v1/followup:" + key.key_id.encode()
+        )
         self._send_content("/api/v1/reports/followups/", receipt, key, ciphertext)
 
     def add_evidence(self, receipt: str, *, data: bytes, filename: str, media_type: str) -> None:

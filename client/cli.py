@@ -48,12 +48,24 @@ def _narrative(args) -> str:
 
 
 def cmd_submit(args) -> None:
-    indicators = [{"type": "phone", "value": v} for v in args.phone] + [{"type": "telegram", "value": v} for v in args.telegram]
+    indicators = [{"type": "phone", "value": v} for v in args.phone] + [
+        {"type": "telegram", "value": v} for v in args.telegram
+    ]
     triage = Triage(
-        category=args.category, governorate=args.governorate, incident_month=args.month, language=args.language,
-        immediate_danger=args.danger, needs_relocation=args.relocation, flags=args.flag, indicators=indicators,
+        category=args.category,
+        governorate=args.governorate,
+        incident_month=args.month,
+        language=args.language,
+        immediate_danger=args.danger,
+        needs_relocation=args.relocation,
+        flags=args.flag,
+        indicators=indicators,
     )
-    contact = {"method": args.contact_method, "value": getpass.getpass("Contact (not echoed): ")} if args.contact_method else None
+    contact = (
+        {"method": args.contact_method, "value": getpass.getpass("Contact (not echoed): ")}
+        if args.contact_method
+        else None
+    )
     narrative = _narrative(args)
     client = SanadClient(args.server)
     # Everything that could fail locally is settled before the report exists: a
@@ -120,7 +132,9 @@ def cmd_withdraw(args) -> None:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="python -m client", description="Report a threat to Sanad, encrypted on this device.")
+    parser = argparse.ArgumentParser(
+        prog="python -m client", description="Report a threat to Sanad, encrypted on this device."
+    )
     parser.add_argument("--server", required=True, help="e.g. https://sanad.example.org")
     sub = parser.add_subparsers(dest="command", required=True)
 
@@ -139,9 +153,12 @@ def build_parser() -> argparse.ArgumentParser:
     submit.add_argument("--save", help="Vault file to keep the receipt and reply key in, encrypted.")
     submit.set_defaults(func=cmd_submit)
 
-    for name, func, text in (("status", cmd_status, "Status and replies."), ("followup", cmd_followup, "Add to your report."),
-                             ("evidence", cmd_evidence, "Send a file (photos are cleaned first)."),
-                             ("withdraw", cmd_withdraw, "Withdraw and delete your report.")):
+    for name, func, text in (
+        ("status", cmd_status, "Status and replies."),
+        ("followup", cmd_followup, "Add to your report."),
+        ("evidence", cmd_evidence, "Send a file (photos are cleaned first)."),
+        ("withdraw", cmd_withdraw, "Withdraw and delete your report."),
+    ):
         command = sub.add_parser(name, help=text)
         command.add_argument("--vault", help="Vault file written by submit --save (else you are asked).")
         command.set_defaults(func=func)

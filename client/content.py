@@ -40,8 +40,14 @@ def padded(document: dict, maximum: int = MAX_REPORT) -> bytes:
     return result
 
 
-def report_content(*, narrative: str, occurred_on: str | None = None, location_text: str | None = None,
-                   indicators: list[dict] | None = None, contact: dict | None = None) -> bytes:
+def report_content(
+    *,
+    narrative: str,
+    occurred_on: str | None = None,
+    location_text: str | None = None,
+    indicators: list[dict] | None = None,
+    contact: dict | None = None,
+) -> bytes:
     document: dict = {"narrative": narrative, "indicators": indicators or []}
     if occurred_on:
         document["occurred_on"] = occurred_on
@@ -60,6 +66,7 @@ def evidence_plaintext(*, filename: str, media_type: str, data: bytes) -> bytes:
     """One line of JSON metadata, a newline, then the file's bytes."""
     header = json.dumps(
         {"filename": filename, "media_type": media_type, "sha256": hashlib.sha256(data).hexdigest()},
-        ensure_ascii=False, separators=(",", ":"),
+        ensure_ascii=False,
+        separators=(",", ":"),
     ).encode("utf-8")
     return header + b"\n" + data

@@ -42,7 +42,11 @@ def load(path: Path, passphrase: str) -> dict:
     data = Path(path).read_bytes()
     if not data.startswith(MAGIC) or len(data) < len(MAGIC) + 28 + 16:
         raise VaultError("Not a Sanad vault file.")
-    salt, nonce, body = data[len(MAGIC):len(MAGIC) + 16], data[len(MAGIC) + 16:len(MAGIC) + 28], data[len(MAGIC) + 28:]
+    salt, nonce, body = (
+        data[len(MAGIC) : len(MAGIC) + 16],
+        data[len(MAGIC) + 16 : len(MAGIC) + 28],
+        data[len(MAGIC) + 28 :],
+    )
     try:
         return json.loads(AESGCM(_key(passphrase, salt)).decrypt(nonce, body, MAGIC))
     except InvalidTag:

@@ -37,6 +37,11 @@ logconfig_dict = {
             "propagate": False,
             "qualname": "gunicorn.error",
         },
-        "gunicorn.access": {"level": "INFO", "handlers": ["console"], "propagate": False, "qualname": "gunicorn.access"},
+        "gunicorn.access": {
+            "level": "INFO",
+            "handlers": ["console"],
+            "propagate": False,
+            "qualname": "gunicorn.access",
+        },
     },
 }

@@ -245,7 +245,10 @@ CELERY_TASK_ROUTES = {
     "backend.tasks.*": {"queue": "maintenance"},
 }
 CELERY_BEAT_SCHEDULE = {
-    "sweep-pending-reports-and-notifications": {"task": "reports.tasks.sweep", "schedule": float(SANAD_SWEEP_EVERY_SECONDS)},
+    "sweep-pending-reports-and-notifications": {
+        "task": "reports.tasks.sweep",
+        "schedule": float(SANAD_SWEEP_EVERY_SECONDS),
+    },
     "escalate-sla-breaches": {"task": "reports.tasks.escalate_sla", "schedule": 60.0},
 }
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True

@@ -48,7 +48,9 @@ class AssigneeFilter(admin.SimpleListFilter):
 
     def lookups(self, request, model_admin):
         visible = workspace.reports_visible_to(request.user)
-        users = StaffUser.objects.filter(pk__in=visible.exclude(assigned_to=None).values("assigned_to")).order_by("username")
+        users = StaffUser.objects.filter(pk__in=visible.exclude(assigned_to=None).values("assigned_to")).order_by(
+            "username"
+        )
         return [("me", "Me"), ("none", "Unassigned"), *[(str(u.pk), u.username) for u in users]]
 
     def queryset(self, request, queryset):
@@ -68,7 +70,12 @@ class GovernorateFilter(admin.SimpleListFilter):
     parameter_name = "governorate"
 
     def lookups(self, request, model_admin):
-        codes = workspace.reports_visible_to(request.user).values_list("governorate", flat=True).distinct().order_by("governorate")
+        codes = (
+            workspace.reports_visible_to(request.user)
+            .values_list("governorate", flat=True)
+            .distinct()
+            .order_by("governorate")
+        )
         return [(code, code) for code in codes]
 
     def queryset(self, request, queryset):
@@ -77,8 +84,17 @@ class GovernorateFilter(admin.SimpleListFilter):
 
 @admin.register(Report)
 class ReportAdmin(ReadOnlyModelAdmin):
-    list_display = ("reference_link", "severity", "state", "sla_due_at", "category", "governorate", "assigned_to",
-                    "links", "created_at")
+    list_display = (
+        "reference_link",
+        "severity",
+        "state",
+        "sla_due_at",
+        "category",
+        "governorate",
+        "assigned_to",
+        "links",
+        "created_at",
+    )
     list_display_links = None
     list_filter = ("state", "severity", GovernorateFilter, "category", AssigneeFilter)
     search_fields = ("^id",)
@@ -92,12 +108,12 @@ class ReportAdmin(ReadOnlyModelAdmin):
 
     def get_queryset(self, request):
         visible = workspace.reports_visible_to(request.user)
-        return (
-            visible.select_related("assigned_to", "intake_key")
-            .annotate(severity_rank=SEVERITY_RANK,
-                      # Only links to reports this user may see: a count would tell of the others.
-                      candidate_links=Count("links", filter=Q(links__status=CandidateLink.Status.CANDIDATE,
-                                                              links__other__in=visible.values("pk"))))
+        return visible.select_related("assigned_to", "intake_key").annotate(
+            severity_rank=SEVERITY_RANK,
+            # Only links to reports this user may see: a count would tell of the others.
+            candidate_links=Count(
+                "links", filter=Q(links__status=CandidateLink.Status.CANDIDATE, links__other__in=visible.values("pk"))
+            ),
         )
 
     def get_ordering(self, request):
@@ -128,7 +144,11 @@ class ReportAdmin(ReadOnlyModelAdmin):
         wrap = self.admin_site.admin_view
         return [
             path("<uuid:object_id>/act/<str:action>/", wrap(self.act_view), name="reports_report_act"),
-            path("<uuid:object_id>/evidence/<uuid:evidence_id>/", wrap(self.evidence_view), name="reports_report_evidence"),
+            path(
+                "<uuid:object_id>/evidence/<uuid:evidence_id>/",
+                wrap(self.evidence_view),
+                name="reports_report_evidence",
+            ),
             *super().get_urls(),
         ]
 
@@ -142,11 +162,15 @@ class ReportAdmin(ReadOnlyModelAdmin):
             except workspace.CannotDecrypt as exc:
                 decrypt_error = str(exc)
         else:
-            decrypt_error = "You may read a report once it is assigned to you." if report.state != ReportState.WITHDRAWN else \
-                "The reporter withdrew this report: its content is deleted."
+            decrypt_error = (
+                "You may read a report once it is assigned to you."
+                if report.state != ReportState.WITHDRAWN
+                else "The reporter withdrew this report: its content is deleted."
+            )
         links = (
             report.links.filter(other__in=workspace.reports_visible_to(user))
-            .select_related("other").order_by("status", "-created_at")
+            .select_related("other")
+            .order_by("status", "-created_at")
         )
         context = {
             **self.admin_site.each_context(request),
@@ -197,15 +221,22 @@ class ReportAdmin(ReadOnlyModelAdmin):
                 workspace.report_unpark(user=user, report=report)
                 messages.success(request, "Sent back to triage.")
             elif action in ("confirm_link", "reject_link"):
-                link = (report.links.filter(pk=_int_or_none(request.POST.get("link")),
-                                            other__in=workspace.reports_visible_to(user).values("pk"))
-                        .select_related("report").first())
+                link = (
+                    report.links.filter(
+                        pk=_int_or_none(request.POST.get("link")),
+                        other__in=workspace.reports_visible_to(user).values("pk"),
+                    )
+                    .select_related("report")
+                    .first()
+                )
                 if link is None:
                     raise Http404("Not found.")
                 workspace.link_mark(user=user, link=link, confirmed=action == "confirm_link")
             elif action == "reply":
                 workspace.reply_send(user=user, report=report, body=request.POST.get("body", ""))
-                messages.success(request, "Reply encrypted to the reporter's key. They see it when they check their status.")
+                messages.success(
+                    request, "Reply encrypted to the reporter's key. They see it when they check their status."
+                )
             else:
                 raise Http404("Not found.")
         except workspace.WorkspaceError as exc:
@@ -220,7 +251,9 @@ class ReportAdmin(ReadOnlyModelAdmin):
         if evidence is None:
             raise Http404("Not found.")
         try:
-            meta, body = workspace.evidence_open(user=request.user, evidence=evidence, personal_key=session_keys.unlock(request))
+            meta, body = workspace.evidence_open(
+                user=request.user, evidence=evidence, personal_key=session_keys.unlock(request)
+            )
         except workspace.CannotDecrypt as exc:
             messages.error(request, str(exc))
             return redirect("admin:reports_report_change", report.pk)

@@ -99,16 +99,28 @@ class IntakeKeysView(PublicView):
         examples=[
             OpenApiExample(
                 "One X25519 key",
-                value=[{"key_id": "ik-3f9a0c1d2b4e", "kem": "X25519", "kdf": KDF_NAME, "aead": AEAD_NAME,
-                        "public_key": "base64url of 32 bytes"}],
+                value=[
+                    {
+                        "key_id": "ik-3f9a0c1d2b4e",
+                        "kem": "X25519",
+                        "kdf": KDF_NAME,
+                        "aead": AEAD_NAME,
+                        "public_key": "base64url of 32 bytes",
+                    }
+                ],
                 response_only=True,
             )
         ],
     )
     def get(self, request: Request) -> Response:
         keys = [
-            {"key_id": key.key_id, "kem": key.suite, "kdf": KDF_NAME, "aead": AEAD_NAME,
-             "public_key": b64url_encode(bytes(key.public_key))}
+            {
+                "key_id": key.key_id,
+                "kem": key.suite,
+                "kdf": KDF_NAME,
+                "aead": AEAD_NAME,
+                "public_key": b64url_encode(bytes(key.public_key)),
+            }
             for key in intake_keys_offered()
         ]
         response = Response(keys)
@@ -119,13 +131,25 @@ class IntakeKeysView(PublicView):
 class PowView(PublicView):
     @extend_schema(
         operation_id="pow_challenge",
-        responses={200: inline_serializer("PowChallenge", fields={
-            "challenge": serializers.CharField(), "difficulty": serializers.IntegerField(),
-            "expires_at": serializers.DateTimeField()})},
+        responses={
+            200: inline_serializer(
+                "PowChallenge",
+                fields={
+                    "challenge": serializers.CharField(),
+                    "difficulty": serializers.IntegerField(),
+                    "expires_at": serializers.DateTimeField(),
+                },
+            )
+        },
         description="Find a decimal nonce with SHA-256(challenge bytes || nonce) starting with `difficulty` zero "
-        "bits; send it once as \"pow\". Difficulty 0: no proof needed.",
-        examples=[OpenApiExample("Challenge", response_only=True, value={
-            "challenge": "q2oN3D8lTQ2SPQ0h4cH1Tw", "difficulty": 18, "expires_at": "2026-11-21T10:10:00Z"})],
+        'bits; send it once as "pow". Difficulty 0: no proof needed.',
+        examples=[
+            OpenApiExample(
+                "Challenge",
+                response_only=True,
+                value={"challenge": "q2oN3D8lTQ2SPQ0h4cH1Tw", "difficulty": 18, "expires_at": "2026-11-21T10:10:00Z"},
+            )
+        ],
     )
     def get(self, request: Request) -> Response:
         challenge = pow_challenge_issue()
@@ -143,25 +167,61 @@ class ReportsView(ReceiptView):
 
     @extend_schema(
         operation_id="report_submit",
-        request=inline_serializer("ReportEnvelope", fields={
-            "version": serializers.IntegerField(), "key_id": serializers.CharField(),
-            "ciphertext": serializers.CharField(), "triage": serializers.DictField(),
-            "reply_public_key": serializers.CharField(required=False), "pow": serializers.DictField(required=False)}),
-        responses={201: inline_serializer("Receipt", fields={
-            "receipt": serializers.CharField(), "status": serializers.CharField()})},
+        request=inline_serializer(
+            "ReportEnvelope",
+            fields={
+                "version": serializers.IntegerField(),
+                "key_id": serializers.CharField(),
+                "ciphertext": serializers.CharField(),
+                "triage": serializers.DictField(),
+                "reply_public_key": serializers.CharField(required=False),
+                "pow": serializers.DictField(required=False),
+            },
+        ),
+        responses={
+            201: inline_serializer(
+                "Receipt", fields={"receipt": serializers.CharField(), "status": serializers.CharField()}
+            )
+        },
         examples=[
-            OpenApiExample("Envelope", request_only=True, value={
-                "version": 1, "key_id": "ik-3f9a0c1d2b4e", "ciphertext": "base64url HPKE output",
-                "triage": {"category": "phone_threat", "governorate": "IQ-DQ", "incident_month": "2026-11",
-                           "immediate_danger": False, "needs_relocation": False, "flags": ["death_threat"],
-                           "language": "ar", "indicators": [{"type": "phone", "value": "0770 123 4567"}]},
-                "reply_public_key": "base64url of 32 bytes",
-                "pow": {"challenge": "q2oN3D8lTQ2SPQ0h4cH1Tw", "nonce": "193847"}}),
-            OpenApiExample("Submitted", value={"receipt": "1234-5678-9012-3456-7890", "status": "received"},
-                           response_only=True, status_codes=["201"]),
-            OpenApiExample("Bad field", value={"error": "invalid", "detail": {"triage.governorate": "Must be an ISO "
-                           "3166-2:IQ code (e.g. IQ-BG) or a country code for abroad."}},
-                           response_only=True, status_codes=["400"]),
+            OpenApiExample(
+                "Envelope",
+                request_only=True,
+                value={
+                    "version": 1,
+                    "key_id": "ik-3f9a0c1d2b4e",
+                    "ciphertext": "base64url HPKE output",
+                    "triage": {
+                        "category": "phone_threat",
+                        "governorate": "IQ-DQ",
+                        "incident_month": "2026-11",
+                        "immediate_danger": False,
+                        "needs_relocation": False,
+                        "flags": ["death_threat"],
+                        "language": "ar",
+                        "indicators": [{"type": "phone", "value": "0770 123 4567"}],
+                    },
+                    "reply_public_key": "base64url of 32 bytes",
+                    "pow": {"challenge": "q2oN3D8lTQ2SPQ0h4cH1Tw", "nonce": "193847"},
+                },
+            ),
+            OpenApiExample(
+                "Submitted",
+                value={"receipt": "1234-5678-9012-3456-7890", "status": "received"},
+                response_only=True,
+                status_codes=["201"],
+            ),
+            OpenApiExample(
+                "Bad field",
+                value={
+                    "error": "invalid",
+                    "detail": {
+                        "triage.governorate": "Must be an ISO 3166-2:IQ code (e.g. IQ-BG) or a country code for abroad."
+                    },
+                },
+                response_only=True,
+                status_codes=["400"],
+            ),
         ],
     )
     def post(self, request: Request) -> Response:
@@ -182,9 +242,12 @@ class ReportsView(ReceiptView):
             raise Throttled(wait=60)
         return parse_report_envelope(data, max_bytes=settings.SANAD_MAX_REPORT_BYTES), proof
 
-    @extend_schema(operation_id="report_withdraw", parameters=[RECEIPT_HEADER],
-                   responses={200: inline_serializer("Withdrawn", fields={"status": serializers.CharField()})},
-                   examples=[OpenApiExample("Withdrawn", value={"status": "withdrawn"}, response_only=True)])
+    @extend_schema(
+        operation_id="report_withdraw",
+        parameters=[RECEIPT_HEADER],
+        responses={200: inline_serializer("Withdrawn", fields={"status": serializers.CharField()})},
+        examples=[OpenApiExample("Withdrawn", value={"status": "withdrawn"}, response_only=True)],
+    )
     def delete(self, request: Request) -> Response:
         report_withdraw(report=self.report(request))
         return Response({"status": "withdrawn"})
@@ -194,19 +257,35 @@ class ReportStatusView(ReceiptView):
     @extend_schema(
         operation_id="report_status",
         parameters=[RECEIPT_HEADER],
-        responses={200: inline_serializer("ReportStatus", fields={
-            "status": serializers.ChoiceField(choices=["received", "in_review", "closed"]),
-            "updated": serializers.DateField(),
-            "replies": serializers.ListField(child=serializers.CharField())})},
-        examples=[OpenApiExample("In review, one reply", response_only=True, value={
-            "status": "in_review", "updated": "2026-11-21", "replies": ["base64url HPKE to reply_public_key"]})],
+        responses={
+            200: inline_serializer(
+                "ReportStatus",
+                fields={
+                    "status": serializers.ChoiceField(choices=["received", "in_review", "closed"]),
+                    "updated": serializers.DateField(),
+                    "replies": serializers.ListField(child=serializers.CharField()),
+                },
+            )
+        },
+        examples=[
+            OpenApiExample(
+                "In review, one reply",
+                response_only=True,
+                value={
+                    "status": "in_review",
+                    "updated": "2026-11-21",
+                    "replies": ["base64url HPKE to reply_public_key"],
+                },
+            )
+        ],
     )
     def get(self, request: Request) -> Response:
         report = self.report(request)
         replies = [b64url_encode(bytes(reply.ciphertext)) for reply in report.replies.order_by("created_at")]
         # The day only: a precise time would help match a reporter's phone to server activity.
-        response = Response({"status": reporter_status(report), "updated": report.updated_at.date().isoformat(),
-                             "replies": replies})
+        response = Response(
+            {"status": reporter_status(report), "updated": report.updated_at.date().isoformat(), "replies": replies}
+        )
         response["Cache-Control"] = "no-store"
         return response
 
@@ -234,10 +313,17 @@ class _EncryptedContentView(ReceiptView):
 
 def _content_schema(operation_id: str):
     return extend_schema(
-        operation_id=operation_id, parameters=[RECEIPT_HEADER], request=CONTENT_REQUEST,
-        examples=[OpenApiExample("Encrypted", request_only=True,
-                                 value={"key_id": "ik-3f9a0c1d2b4e", "ciphertext": "base64url HPKE output"}),
-                  OpenApiExample("Stored", response_only=True, status_codes=["201"], value={"status": "stored"})],
+        operation_id=operation_id,
+        parameters=[RECEIPT_HEADER],
+        request=CONTENT_REQUEST,
+        examples=[
+            OpenApiExample(
+                "Encrypted",
+                request_only=True,
+                value={"key_id": "ik-3f9a0c1d2b4e", "ciphertext": "base64url HPKE output"},
+            ),
+            OpenApiExample("Stored", response_only=True, status_codes=["201"], value={"status": "stored"}),
+        ],
         responses={201: inline_serializer(f"{operation_id}_stored", fields={"status": serializers.CharField()})},
     )
 

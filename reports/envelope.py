@@ -176,9 +176,15 @@ def _triage(errors: _Errors, data: object) -> Triage | None:
     if errors:
         return None
     return Triage(
-        category=category, governorate=governorate, incident_month=month,
-        immediate_danger=data["immediate_danger"], needs_relocation=data["needs_relocation"],
-        language=language, flags=sorted(set(flags)), indicators=indicators, indicator_bits=indexer.bits,
+        category=category,
+        governorate=governorate,
+        incident_month=month,
+        immediate_danger=data["immediate_danger"],
+        needs_relocation=data["needs_relocation"],
+        language=language,
+        flags=sorted(set(flags)),
+        indicators=indicators,
+        indicator_bits=indexer.bits,
     )
 
 

@@ -221,7 +221,9 @@ class Notification(models.Model):
     sent_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["report", "kind", "recipient"], name="one_notification_per_kind")]
+        constraints = [
+            models.UniqueConstraint(fields=["report", "kind", "recipient"], name="one_notification_per_kind")
+        ]
 
     def __str__(self) -> str:
         return f"{self.kind} notification"

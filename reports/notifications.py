@@ -67,8 +67,12 @@ def notification_send(*, notification_id: int) -> bool:
     if settings.SANAD_NOTIFY_WEBHOOK_URL:
         # No recipient: coverage maps caseworkers to places, so an assignee would tell where.
         payload = {"kind": note.kind, "severity": note.report.severity, "reference": note.report.reference}
-        request = urllib.request.Request(settings.SANAD_NOTIFY_WEBHOOK_URL, data=json.dumps(payload).encode(),
-                                         headers={"Content-Type": "application/json"}, method="POST")
+        request = urllib.request.Request(
+            settings.SANAD_NOTIFY_WEBHOOK_URL,
+            data=json.dumps(payload).encode(),
+            headers={"Content-Type": "application/json"},
+            method="POST",
+        )
         with _opener.open(request, timeout=10):
             pass
     Notification.objects.filter(pk=notification_id).update(sent_at=timezone.now(), sending_until=None)

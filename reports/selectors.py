@@ -38,7 +38,12 @@ def eligible_assignees(report: Report) -> QuerySet[StaffUser]:
     """Active caseworkers who hold a grant of the report's intake key: who triage may assign it to,
     and a lead may give it to (someone who cannot read it is no help)."""
     return (
-        StaffUser.objects.filter(is_active=True, is_superuser=False, groups__name=Role.CASEWORKER,
-                                 key_grants__shared_key_id=report.intake_key_id)
-        .distinct().order_by("username")
+        StaffUser.objects.filter(
+            is_active=True,
+            is_superuser=False,
+            groups__name=Role.CASEWORKER,
+            key_grants__shared_key_id=report.intake_key_id,
+        )
+        .distinct()
+        .order_by("username")
     )

@@ -75,10 +75,18 @@ def _duplicate() -> DuplicateCiphertext:
 def _replays(model, items: list[tuple[bytes, Proof | None]]) -> dict[int, IntakeError]:
     """Which of `items` (ciphertext digest, proof) replay a proof already spent or a ciphertext
     already stored in `model`, with the refusal each gets: two indexed lookups for all of them."""
-    spent = {bytes(digest) for digest in SpentChallenge.objects.filter(
-        digest__in=[proof.digest for _, proof in items if proof is not None]).values_list("digest", flat=True)}
-    stored = {bytes(digest) for digest in model.objects.filter(
-        ciphertext_sha256__in=[digest for digest, _ in items]).values_list("ciphertext_sha256", flat=True)}
+    spent = {
+        bytes(digest)
+        for digest in SpentChallenge.objects.filter(
+            digest__in=[proof.digest for _, proof in items if proof is not None]
+        ).values_list("digest", flat=True)
+    }
+    stored = {
+        bytes(digest)
+        for digest in model.objects.filter(ciphertext_sha256__in=[digest for digest, _ in items]).values_list(
+            "ciphertext_sha256", flat=True
+        )
+    }
     replays: dict[int, IntakeError] = {}
     for index, (digest, proof) in enumerate(items):
         if proof is not None and proof.digest in spent:
@@ -198,7 +206,8 @@ def _fresh_write(batch: list[_Submission]) -> list[Report | Exception]:
         with transaction.atomic():
             SpentChallenge.objects.bulk_create(
                 SpentChallenge(digest=item.proof.digest, expires_at=item.proof.expires_at)
-                for item in batch if item.proof is not None
+                for item in batch
+                if item.proof is not None
             )
             Report.objects.bulk_create([item.report for item in batch])
             ReportIndicator.objects.bulk_create(indicator for item in batch for indicator in item.indicators)
@@ -250,8 +259,17 @@ def report_submit(*, envelope: Envelope, proof: Proof | None = None) -> tuple[Re
     return report, submission.receipt
 
 
-def _add(model, *, report: Report, content: Content, proof: Proof | None, cap: int, what: str,
-         total_cap: int | None = None, **extra):
+def _add(
+    model,
+    *,
+    report: Report,
+    content: Content,
+    proof: Proof | None,
+    cap: int,
+    what: str,
+    total_cap: int | None = None,
+    **extra,
+):
     digest = _digest(content.ciphertext)
     try:
         with transaction.atomic():
@@ -277,14 +295,26 @@ def _add(model, *, report: Report, content: Content, proof: Proof | None, cap: i
 
 
 def followup_add(*, report: Report, content: Content, proof: Proof | None = None) -> FollowUp:
-    return _add(FollowUp, report=report, content=content, proof=proof, cap=settings.SANAD_MAX_FOLLOWUPS_PER_REPORT,
-                what="follow-ups")
+    return _add(
+        FollowUp,
+        report=report,
+        content=content,
+        proof=proof,
+        cap=settings.SANAD_MAX_FOLLOWUPS_PER_REPORT,
+        what="follow-ups",
+    )
 
 
 def evidence_add(*, report: Report, content: Content, proof: Proof | None = None) -> Evidence:
     return _add(
-        Evidence, report=report, content=content, proof=proof, cap=settings.SANAD_MAX_EVIDENCE_PER_REPORT,
-        what="evidence files", total_cap=settings.SANAD_MAX_EVIDENCE_TOTAL_BYTES, size=len(content.ciphertext),
+        Evidence,
+        report=report,
+        content=content,
+        proof=proof,
+        cap=settings.SANAD_MAX_EVIDENCE_PER_REPORT,
+        what="evidence files",
+        total_cap=settings.SANAD_MAX_EVIDENCE_TOTAL_BYTES,
+        size=len(content.ciphertext),
     )
 
 
@@ -315,7 +345,12 @@ def report_withdraw(*, report: Report) -> None:
             # Reasons repeat what the sealed details said (e.g. family_targeted).
             severity_reasons=[],
             created_at=locked.created_at.replace(hour=0, minute=0, second=0, microsecond=0),
-            updated_at=day, triaged_at=None, sla_due_at=None, acknowledged_at=None, escalated_at=None,
-            claimed_until=None, swept_at=None,
+            updated_at=day,
+            triaged_at=None,
+            sla_due_at=None,
+            acknowledged_at=None,
+            escalated_at=None,
+            claimed_until=None,
+            swept_at=None,
         )
         ReportTransition.objects.filter(report=locked).update(at=day)

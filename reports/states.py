@@ -34,8 +34,13 @@ class IllegalTransition(Exception):
 
 
 def report_transition(
-    *, report: Report, to_state: str, actor: StaffUser | None = None, audit_action: str | None = None,
-    audit_details: dict | None = None, **fields,
+    *,
+    report: Report,
+    to_state: str,
+    actor: StaffUser | None = None,
+    audit_action: str | None = None,
+    audit_details: dict | None = None,
+    **fields,
 ) -> Report:
     """Move `report` to `to_state` (setting `fields` too) if allowed from its current state; call inside a transaction.
 
@@ -55,8 +60,13 @@ def report_transition(
         raise IllegalTransition("The report changed meanwhile.")
     ReportTransition.objects.create(report=report, from_state=from_state, to_state=to_state, actor=actor, at=now)
     if actor is not None:
-        audit_record(audit_action or Action.REPORT_TRANSITION, actor=actor, obj_type="report", obj_id=str(report.pk),
-                     details={"from": from_state, "to": to_state, **(audit_details or {})})
+        audit_record(
+            audit_action or Action.REPORT_TRANSITION,
+            actor=actor,
+            obj_type="report",
+            obj_id=str(report.pk),
+            details={"from": from_state, "to": to_state, **(audit_details or {})},
+        )
     report.state, report.updated_at = to_state, now
     for name, value in fields.items():
         setattr(report, name, value)

@@ -44,8 +44,13 @@ def _is_uuid(value: str) -> bool:
 
 def _ids(value, kind) -> list:
     """The ids a message names (a list of at most BATCH report UUIDs or notification ints); anything else names none."""
-    valid = isinstance(value, list) and len(value) <= BATCH and all(
-        isinstance(item, kind) and not isinstance(item, bool) and (kind is not str or _is_uuid(item)) for item in value
+    valid = (
+        isinstance(value, list)
+        and len(value) <= BATCH
+        and all(
+            isinstance(item, kind) and not isinstance(item, bool) and (kind is not str or _is_uuid(item))
+            for item in value
+        )
     )
     if not valid:
         logger.error("ignored a malformed task message (the sweeper will find the work)")
@@ -57,7 +62,7 @@ def _publish(task, field: str, ids: list, what: str) -> bool:
     """Queue `task` for `ids`, BATCH a message; False if the broker is down (the sweeper will find the rest)."""
     for start in range(0, len(ids), BATCH):
         try:
-            task.apply_async(kwargs={field: ids[start:start + BATCH]}, retry=False)
+            task.apply_async(kwargs={field: ids[start : start + BATCH]}, retry=False)
         except SoftTimeLimitExceeded:
             raise
         except Exception:

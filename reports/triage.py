@@ -40,7 +40,10 @@ def _claim(report_id) -> bool:
     return (
         Report.objects.filter(pk=report_id, state=ReportState.PENDING)
         .filter(Q(claimed_until__isnull=True) | Q(claimed_until__lt=now))
-        .update(claimed_until=now + timedelta(seconds=settings.SANAD_TRIAGE_LEASE_SECONDS), triage_attempts=F("triage_attempts") + 1)
+        .update(
+            claimed_until=now + timedelta(seconds=settings.SANAD_TRIAGE_LEASE_SECONDS),
+            triage_attempts=F("triage_attempts") + 1,
+        )
         == 1
     )
 
@@ -71,8 +74,11 @@ def _link(report: Report) -> int:
         others.setdefault(other, kind)
     linked = list(others.items())[:limit]
     CandidateLink.objects.bulk_create(
-        [CandidateLink(report_id=a, other_id=b, kind=kind) for other, kind in linked
-         for a, b in ((report.pk, other), (other, report.pk))],
+        [
+            CandidateLink(report_id=a, other_id=b, kind=kind)
+            for other, kind in linked
+            for a, b in ((report.pk, other), (other, report.pk))
+        ],
         ignore_conflicts=True,
     )
     return min(len(others), limit + 1)
@@ -90,8 +96,12 @@ def _notify(report: Report, kind: str, recipients) -> list[int]:
     announced again (a report parked a second time) is sent again rather than refused by the
     uniqueness rule."""
     notes = Notification.objects.bulk_create(
-        [Notification(report=report, kind=kind, recipient=recipient, created_at=timezone.now()) for recipient in recipients],
-        update_conflicts=True, unique_fields=["report", "kind", "recipient"],
+        [
+            Notification(report=report, kind=kind, recipient=recipient, created_at=timezone.now())
+            for recipient in recipients
+        ],
+        update_conflicts=True,
+        unique_fields=["report", "kind", "recipient"],
         update_fields=["sent_at", "sending_until", "attempts", "created_at"],
     )
     return [note.pk for note in notes]
@@ -100,7 +110,8 @@ def _notify(report: Report, kind: str, recipients) -> list[int]:
 def _loads(user_ids) -> dict:
     return dict(
         Report.objects.filter(assigned_to__in=user_ids, state__in=OPEN_STATES)
-        .values_list("assigned_to").annotate(n=Count("pk"))
+        .values_list("assigned_to")
+        .annotate(n=Count("pk"))
     )
 
 
@@ -114,11 +125,15 @@ def pick_caseworker(report: Report, language: str) -> StaffUser | None:
     """
     open_load = (
         Report.objects.filter(assigned_to=OuterRef("user_id"), state__in=OPEN_STATES)
-        .values("assigned_to").annotate(n=Count("pk")).values("n")
+        .values("assigned_to")
+        .annotate(n=Count("pk"))
+        .values("n")
     )
     eligible = [
-        c for c in Coverage.objects.filter(accepting=True, user__in=eligible_assignees(report).values("pk"))
-        .select_related("user").annotate(load=Coalesce(Subquery(open_load), 0))
+        c
+        for c in Coverage.objects.filter(accepting=True, user__in=eligible_assignees(report).values("pk"))
+        .select_related("user")
+        .annotate(load=Coalesce(Subquery(open_load), 0))
         if report.governorate in c.governorates and language in c.languages
     ]
     loads = {c.user_id: c.load for c in eligible}
@@ -165,21 +180,34 @@ def _triage_claimed(report_id) -> list[int]:
         linked = _link(report)
         # Scored and clocked from submission, not from whenever a backlog let triage run:
         # a queue must never downgrade an attack or eat into its hour.
-        severity, reasons = assess(Facts(
-            category=report.category, incident_month=report.incident_month,
-            immediate_danger=details["immediate_danger"], needs_relocation=details["needs_relocation"],
-            flags=frozenset(details["flags"]), linked_reports=linked, today=report.created_at.date(),
-        ))
+        severity, reasons = assess(
+            Facts(
+                category=report.category,
+                incident_month=report.incident_month,
+                immediate_danger=details["immediate_danger"],
+                needs_relocation=details["needs_relocation"],
+                flags=frozenset(details["flags"]),
+                linked_reports=linked,
+                today=report.created_at.date(),
+            )
+        )
         hours = sla_hours(severity)
         report_transition(
-            report=report, to_state=ReportState.TRIAGED, severity=severity, severity_reasons=reasons,
-            ruleset_version=RULESET_VERSION, triaged_at=now, claimed_until=None,
+            report=report,
+            to_state=ReportState.TRIAGED,
+            severity=severity,
+            severity_reasons=reasons,
+            ruleset_version=RULESET_VERSION,
+            triaged_at=now,
+            claimed_until=None,
             sla_due_at=report.created_at + timedelta(hours=hours) if hours else None,
         )
         caseworker = pick_caseworker(report, details["language"])
         if caseworker is None:
             Report.objects.filter(pk=report.pk).update(waiting_reason="no_eligible_caseworker")
-            logger.info("report %s triaged: %s; waiting for a triage lead (no eligible caseworker)", report.reference, severity)
+            logger.info(
+                "report %s triaged: %s; waiting for a triage lead (no eligible caseworker)", report.reference, severity
+            )
             return _notify(report, Notification.Kind.NEEDS_ASSIGNMENT, _triage_leads())
         report_transition(report=report, to_state=ReportState.ASSIGNED, assigned_to=caseworker)
         logger.info("report %s triaged: %s; assigned to %s", report.reference, severity, caseworker.username)
@@ -197,8 +225,9 @@ def _park(report_id) -> list[int]:
 
 def _park_locked(report: Report) -> list[int]:
     """Park a pending report the caller holds locked; returns the leads' notification ids."""
-    report_transition(report=report, to_state=ReportState.PARKED, claimed_until=None,
-                      waiting_reason="triage_failed_repeatedly")
+    report_transition(
+        report=report, to_state=ReportState.PARKED, claimed_until=None, waiting_reason="triage_failed_repeatedly"
+    )
     logger.warning("report %s parked after %d triage attempts", report.reference, report.triage_attempts)
     return _notify(report, Notification.Kind.PARKED, _triage_leads())
 
@@ -245,15 +274,17 @@ def sla_breaches_escalate() -> list[int]:
     leads = _triage_leads()
     with transaction.atomic():
         due = list(
-            Report.objects.select_for_update(skip_locked=True)
-            .filter(state__in=(ReportState.TRIAGED, ReportState.ASSIGNED), sla_due_at__lt=now,
-                    acknowledged_at__isnull=True, escalated_at__isnull=True)
+            Report.objects.select_for_update(skip_locked=True).filter(
+                state__in=(ReportState.TRIAGED, ReportState.ASSIGNED),
+                sla_due_at__lt=now,
+                acknowledged_at__isnull=True,
+                escalated_at__isnull=True,
+            )
         )
         for report in due:
             Report.objects.filter(pk=report.pk, escalated_at__isnull=True).update(escalated_at=now)
             ids += _notify(report, Notification.Kind.SLA_BREACH, leads)
     return ids
-
 
 
 def links_to_withdrawn_purge() -> int:

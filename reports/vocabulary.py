@@ -33,8 +33,26 @@ LANGUAGES = frozenset({"ar", "ckb", "en"})
 # Kurdistan Region (IQ-KR), for reporters who name the region only.
 IRAQ_SUBDIVISIONS = frozenset(
     {
-        "IQ-AN", "IQ-AR", "IQ-BA", "IQ-BB", "IQ-BG", "IQ-DA", "IQ-DI", "IQ-DQ", "IQ-KA", "IQ-KI",
-        "IQ-MA", "IQ-MU", "IQ-NA", "IQ-NI", "IQ-QA", "IQ-SD", "IQ-SU", "IQ-WA", "IQ-HA", "IQ-KR",
+        "IQ-AN",
+        "IQ-AR",
+        "IQ-BA",
+        "IQ-BB",
+        "IQ-BG",
+        "IQ-DA",
+        "IQ-DI",
+        "IQ-DQ",
+        "IQ-KA",
+        "IQ-KI",
+        "IQ-MA",
+        "IQ-MU",
+        "IQ-NA",
+        "IQ-NI",
+        "IQ-QA",
+        "IQ-SD",
+        "IQ-SU",
+        "IQ-WA",
+        "IQ-HA",
+        "IQ-KR",
     }
 )
 # Reporters abroad (Turkey, Jordan, Europe...) give an ISO 3166-1 alpha-2 country

@@ -87,7 +87,9 @@ class CannotDecrypt(WorkspaceError):
     pass
 
 
-def _shared_private(user: StaffUser, key: SharedKey, personal_key: hpke.PrivateKey | None, cache: dict) -> hpke.PrivateKey:
+def _shared_private(
+    user: StaffUser, key: SharedKey, personal_key: hpke.PrivateKey | None, cache: dict
+) -> hpke.PrivateKey:
     if personal_key is None:
         raise CannotDecrypt("Your personal key is not unlocked in this session. Log out and in again.")
     if key.pk not in cache:
@@ -121,11 +123,15 @@ def report_open(*, user: StaffUser, report: Report, personal_key: hpke.PrivateKe
     keys: dict = {}
     private = _shared_private(user, report.intake_key, personal_key, keys)
     try:
-        content = _json_object(hpke.decrypt(private, bytes(report.ciphertext), info=hpke.report_info(report.intake_key.key_id)))
+        content = _json_object(
+            hpke.decrypt(private, bytes(report.ciphertext), info=hpke.report_info(report.intake_key.key_id))
+        )
         opened = OpenedReport(content=content)
         for followup in report.followups.select_related("intake_key").order_by("created_at"):
             private = _shared_private(user, followup.intake_key, personal_key, keys)
-            text = hpke.decrypt(private, bytes(followup.ciphertext), info=hpke.followup_info(followup.intake_key.key_id))
+            text = hpke.decrypt(
+                private, bytes(followup.ciphertext), info=hpke.followup_info(followup.intake_key.key_id)
+            )
             opened.followups.append((followup.created_at, _json_object(text)))
         for item in report.evidence.select_related("intake_key").order_by("created_at"):
             private = _shared_private(user, item.intake_key, personal_key, keys)
@@ -133,8 +139,13 @@ def report_open(*, user: StaffUser, report: Report, personal_key: hpke.PrivateKe
             opened.evidence.append((item, _evidence_header(plain)[0]))
     except CryptoError:
         raise CannotDecrypt("A ciphertext of this report does not open with its intake key.") from None
-    audit_record(Action.REPORT_DECRYPTED, actor=user, obj_type="report", obj_id=str(report.pk),
-                 details={"followups": len(opened.followups), "evidence": len(opened.evidence)})
+    audit_record(
+        Action.REPORT_DECRYPTED,
+        actor=user,
+        obj_type="report",
+        obj_id=str(report.pk),
+        details={"followups": len(opened.followups), "evidence": len(opened.evidence)},
+    )
     return opened
 
 
@@ -148,8 +159,13 @@ def evidence_open(*, user: StaffUser, evidence: Evidence, personal_key: hpke.Pri
         plain = hpke.decrypt(private, bytes(evidence.ciphertext), info=hpke.evidence_info(evidence.intake_key.key_id))
     except CryptoError:
         raise CannotDecrypt("This evidence does not open with its intake key.") from None
-    audit_record(Action.EVIDENCE_DECRYPTED, actor=user, obj_type="evidence", obj_id=str(evidence.pk),
-                 details={"report": str(report.pk)})
+    audit_record(
+        Action.EVIDENCE_DECRYPTED,
+        actor=user,
+        obj_type="evidence",
+        obj_id=str(evidence.pk),
+        details={"report": str(report.pk)},
+    )
     return _evidence_header(plain)
 
 
@@ -164,11 +180,13 @@ def _holds_grant(user: StaffUser, report: Report) -> bool:
     return user.key_grants.filter(shared_key_id=report.intake_key_id).exists()
 
 
-def _transition(report: Report, to_state: str, actor: StaffUser, action: str | None = None,
-                details: dict | None = None, **fields) -> Report:
+def _transition(
+    report: Report, to_state: str, actor: StaffUser, action: str | None = None, details: dict | None = None, **fields
+) -> Report:
     try:
-        return report_transition(report=report, to_state=to_state, actor=actor, audit_action=action,
-                                 audit_details=details, **fields)
+        return report_transition(
+            report=report, to_state=to_state, actor=actor, audit_action=action, audit_details=details, **fields
+        )
     except IllegalTransition as exc:
         raise WorkspaceError(str(exc)) from None
 
@@ -177,7 +195,11 @@ def report_claim(*, user: StaffUser, report: Report) -> Report:
     """A caseworker (or lead) takes an unassigned report from the queue."""
     with transaction.atomic():
         report = _locked(report)
-        if not reports_visible_to(user).filter(pk=report.pk).exists() or report.state != S.TRIAGED or report.assigned_to_id:
+        if (
+            not reports_visible_to(user).filter(pk=report.pk).exists()
+            or report.state != S.TRIAGED
+            or report.assigned_to_id
+        ):
             raise WorkspaceError("This report is not in your queue any more.")
         if not _holds_grant(user, report):
             raise WorkspaceError("You hold no grant of this report's intake key, so you could not read it.")
@@ -210,7 +232,9 @@ def report_close(*, user: StaffUser, report: Report, outcome: str) -> Report:
     with transaction.atomic():
         report = _locked(report)
         if not may_work(user, report) or report.state not in (S.ACKNOWLEDGED, S.IN_PROGRESS):
-            raise WorkspaceError("Only an acknowledged or in-progress report can be closed, by its caseworker or a lead.")
+            raise WorkspaceError(
+                "Only an acknowledged or in-progress report can be closed, by its caseworker or a lead."
+            )
         _transition(report, S.CLOSED, user, Action.REPORT_CLOSED, {"outcome": outcome}, outcome=outcome)
     return report
 
@@ -227,16 +251,23 @@ def report_reassign(*, user: StaffUser, report: Report, assignee: StaffUser) -> 
             raise WorkspaceError(f"The report is already with {assignee.username}.")
         details = {"assignee": str(assignee.pk)}
         if report.state == S.TRIAGED:
-            _transition(report, S.ASSIGNED, user, Action.REPORT_ASSIGNED, details, assigned_to=assignee, waiting_reason="")
+            _transition(
+                report, S.ASSIGNED, user, Action.REPORT_ASSIGNED, details, assigned_to=assignee, waiting_reason=""
+            )
         elif report.state in (S.ASSIGNED, S.ACKNOWLEDGED, S.IN_PROGRESS):
             changed = Report.objects.filter(pk=report.pk, state=report.state).update(
-                assigned_to=assignee, updated_at=timezone.now())
+                assigned_to=assignee, updated_at=timezone.now()
+            )
             if changed != 1:
                 raise WorkspaceError("The report changed meanwhile.")
-            audit_record(Action.REPORT_REASSIGNED, actor=user, obj_type="report", obj_id=str(report.pk), details=details)
+            audit_record(
+                Action.REPORT_REASSIGNED, actor=user, obj_type="report", obj_id=str(report.pk), details=details
+            )
         else:
             raise WorkspaceError(f"A {report.state} report cannot be reassigned.")
-        note, created = Notification.objects.get_or_create(report=report, kind=Notification.Kind.ASSIGNED, recipient=assignee)
+        note, created = Notification.objects.get_or_create(
+            report=report, kind=Notification.Kind.ASSIGNED, recipient=assignee
+        )
         if not created:
             Notification.objects.filter(pk=note.pk).update(sent_at=None, sending_until=None, attempts=0)
     return [note.pk]
@@ -268,9 +299,13 @@ def link_mark(*, user: StaffUser, link: CandidateLink, confirmed: bool) -> None:
             Q(report_id=link.report_id, other_id=link.other_id) | Q(report_id=link.other_id, other_id=link.report_id),
             kind=link.kind,
         ).update(status=status)
-        audit_record(Action.LINK_CONFIRMED if confirmed else Action.LINK_REJECTED, actor=user,
-                     obj_type="candidate_link", obj_id=str(link.pk),
-                     details={"report": str(link.report_id), "other": str(link.other_id), "kind": link.kind})
+        audit_record(
+            Action.LINK_CONFIRMED if confirmed else Action.LINK_REJECTED,
+            actor=user,
+            obj_type="candidate_link",
+            obj_id=str(link.pk),
+            details={"report": str(link.report_id), "other": str(link.other_id), "kind": link.kind},
+        )
 
 
 def reply_send(*, user: StaffUser, report: Report, body: str) -> Reply:
@@ -292,8 +327,11 @@ def reply_send(*, user: StaffUser, report: Report, body: str) -> Reply:
         # The minute is enough for the reporter, and all the server should say.
         sent_at = timezone.now().replace(second=0, microsecond=0).isoformat()
         plaintext = json.dumps({"body": body, "sent_at": sent_at}, ensure_ascii=False).encode("utf-8")
-        reply = Reply.objects.create(report=report, author=user, ciphertext=hpke.encrypt(public, plaintext, info=hpke.REPLY_INFO))
+        reply = Reply.objects.create(
+            report=report, author=user, ciphertext=hpke.encrypt(public, plaintext, info=hpke.REPLY_INFO)
+        )
         Report.objects.filter(pk=report.pk).update(updated_at=timezone.now())
-        audit_record(Action.REPLY_SENT, actor=user, obj_type="report", obj_id=str(report.pk),
-                     details={"reply": str(reply.pk)})
+        audit_record(
+            Action.REPLY_SENT, actor=user, obj_type="report", obj_id=str(report.pk), details={"reply": str(reply.pk)}
+        )
     return reply

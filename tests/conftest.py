@@ -69,7 +69,13 @@ def personas(db):
     from accounts.services import key_grant_create, shared_key_create, staff_create
 
     lead = staff_create(username="lead", password=PASSWORD, roles=[Role.TRIAGE_LEAD], password_set_by_owner=True)
-    alice = staff_create(username="alice", password=PASSWORD, roles=[Role.CASEWORKER], contact="alice@example.org", password_set_by_owner=True)
+    alice = staff_create(
+        username="alice",
+        password=PASSWORD,
+        roles=[Role.CASEWORKER],
+        contact="alice@example.org",
+        password_set_by_owner=True,
+    )
     bob = staff_create(username="bob", password=OTHER_PASSWORD, roles=[Role.CASEWORKER], password_set_by_owner=True)
     sam = staff_create(username="sam", password=PASSWORD, roles=[Role.SYSADMIN], password_set_by_owner=True)
     audrey = staff_create(username="audrey", password=PASSWORD, roles=[Role.AUDITOR], password_set_by_owner=True)
@@ -109,8 +115,9 @@ def staff_login():
         from accounts.models import TOTPDevice
 
         device = TOTPDevice.objects.filter(user=user, confirmed=True).first() or enrol(user)
-        response = client.post("/admin/login/", {"username": user.username, "password": password,
-                                                 "otp_token": totp_code_for(device)})
+        response = client.post(
+            "/admin/login/", {"username": user.username, "password": password, "otp_token": totp_code_for(device)}
+        )
         assert response.status_code == 302, response.content[:500]
         return client
 

@@ -10,91 +10,190 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('auth', '0012_alter_user_first_name_max_length'),
+        ("auth", "0012_alter_user_first_name_max_length"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='StaffUser',
+            name="StaffUser",
             fields=[
-                ('password', models.CharField(max_length=128, verbose_name='password')),
-                ('last_login', models.DateTimeField(blank=True, null=True, verbose_name='last login')),
-                ('is_superuser', models.BooleanField(default=False, help_text='Designates that this user has all permissions without explicitly assigning them.', verbose_name='superuser status')),
-                ('id', models.UUIDField(default=uuid.uuid4, editable=False, primary_key=True, serialize=False)),
-                ('username', models.CharField(max_length=150, unique=True, validators=[django.contrib.auth.validators.UnicodeUsernameValidator()])),
-                ('is_active', models.BooleanField(default=True)),
-                ('is_staff', models.BooleanField(default=True)),
-                ('date_joined', models.DateTimeField(default=django.utils.timezone.now)),
-                ('contact_sealed', models.BinaryField(blank=True, null=True)),
-                ('groups', models.ManyToManyField(blank=True, help_text='The groups this user belongs to. A user will get all permissions granted to each of their groups.', related_name='user_set', related_query_name='user', to='auth.group', verbose_name='groups')),
-                ('user_permissions', models.ManyToManyField(blank=True, help_text='Specific permissions for this user.', related_name='user_set', related_query_name='user', to='auth.permission', verbose_name='user permissions')),
+                ("password", models.CharField(max_length=128, verbose_name="password")),
+                ("last_login", models.DateTimeField(blank=True, null=True, verbose_name="last login")),
+                (
+                    "is_superuser",
+                    models.BooleanField(
+                        default=False,
+                        help_text="Designates that this user has all permissions without explicitly assigning them.",
+                        verbose_name="superuser status",
+                    ),
+                ),
+                ("id", models.UUIDField(default=uuid.uuid4, editable=False, primary_key=True, serialize=False)),
+                (
+                    "username",
+                    models.CharField(
+                        max_length=150,
+                        unique=True,
+                        validators=[django.contrib.auth.validators.UnicodeUsernameValidator()],
+                    ),
+                ),
+                ("is_active", models.BooleanField(default=True)),
+                ("is_staff", models.BooleanField(default=True)),
+                ("date_joined", models.DateTimeField(default=django.utils.timezone.now)),
+                ("contact_sealed", models.BinaryField(blank=True, null=True)),
+                (
+                    "groups",
+                    models.ManyToManyField(
+                        blank=True,
+                        help_text="The groups this user belongs to. A user will get all permissions granted to each of their groups.",
+                        related_name="user_set",
+                        related_query_name="user",
+                        to="auth.group",
+                        verbose_name="groups",
+                    ),
+                ),
+                (
+                    "user_permissions",
+                    models.ManyToManyField(
+                        blank=True,
+                        help_text="Specific permissions for this user.",
+                        related_name="user_set",
+                        related_query_name="user",
+                        to="auth.permission",
+                        verbose_name="user permissions",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'staff user',
+                "verbose_name": "staff user",
             },
             managers=[
-                ('objects', accounts.models.StaffUserManager()),
+                ("objects", accounts.models.StaffUserManager()),
             ],
         ),
         migrations.CreateModel(
-            name='Coverage',
+            name="Coverage",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('governorates', models.JSONField(default=list)),
-                ('languages', models.JSONField(default=list)),
-                ('capacity', models.PositiveSmallIntegerField(default=10)),
-                ('accepting', models.BooleanField(default=True)),
-                ('user', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='coverage', to=settings.AUTH_USER_MODEL)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("governorates", models.JSONField(default=list)),
+                ("languages", models.JSONField(default=list)),
+                ("capacity", models.PositiveSmallIntegerField(default=10)),
+                ("accepting", models.BooleanField(default=True)),
+                (
+                    "user",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="coverage",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='PersonalKey',
+            name="PersonalKey",
             fields=[
-                ('id', models.UUIDField(default=uuid.uuid4, editable=False, primary_key=True, serialize=False)),
-                ('suite', models.CharField(choices=[('X25519', 'X25519'), ('MLKEM768-X25519', 'MLKEM768-X25519')], max_length=32)),
-                ('public_key', models.BinaryField()),
-                ('wrapped_private_key', models.BinaryField()),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('user', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='personal_key', to=settings.AUTH_USER_MODEL)),
+                ("id", models.UUIDField(default=uuid.uuid4, editable=False, primary_key=True, serialize=False)),
+                (
+                    "suite",
+                    models.CharField(
+                        choices=[("X25519", "X25519"), ("MLKEM768-X25519", "MLKEM768-X25519")], max_length=32
+                    ),
+                ),
+                ("public_key", models.BinaryField()),
+                ("wrapped_private_key", models.BinaryField()),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "user",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="personal_key",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='SharedKey',
+            name="SharedKey",
             fields=[
-                ('id', models.UUIDField(default=uuid.uuid4, editable=False, primary_key=True, serialize=False)),
-                ('key_id', models.CharField(max_length=32, unique=True)),
-                ('purpose', models.CharField(choices=[('intake', 'Intake (report content)'), ('relocation', 'Relocation (safe-house addresses)')], max_length=16)),
-                ('suite', models.CharField(choices=[('X25519', 'X25519'), ('MLKEM768-X25519', 'MLKEM768-X25519')], max_length=32)),
-                ('public_key', models.BinaryField()),
-                ('active', models.BooleanField(default=True)),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('retired_at', models.DateTimeField(blank=True, null=True)),
-                ('attestation_sealed', models.BinaryField()),
-                ('created_by', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
+                ("id", models.UUIDField(default=uuid.uuid4, editable=False, primary_key=True, serialize=False)),
+                ("key_id", models.CharField(max_length=32, unique=True)),
+                (
+                    "purpose",
+                    models.CharField(
+                        choices=[
+                            ("intake", "Intake (report content)"),
+                            ("relocation", "Relocation (safe-house addresses)"),
+                        ],
+                        max_length=16,
+                    ),
+                ),
+                (
+                    "suite",
+                    models.CharField(
+                        choices=[("X25519", "X25519"), ("MLKEM768-X25519", "MLKEM768-X25519")], max_length=32
+                    ),
+                ),
+                ("public_key", models.BinaryField()),
+                ("active", models.BooleanField(default=True)),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
+                ("retired_at", models.DateTimeField(blank=True, null=True)),
+                ("attestation_sealed", models.BinaryField()),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='KeyGrant',
+            name="KeyGrant",
             fields=[
-                ('id', models.UUIDField(default=uuid.uuid4, editable=False, primary_key=True, serialize=False)),
-                ('wrapped_private_key', models.BinaryField()),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('granted_by', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('holder', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='key_grants', to=settings.AUTH_USER_MODEL)),
-                ('holder_key', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='grants', to='accounts.personalkey')),
-                ('shared_key', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='grants', to='accounts.sharedkey')),
+                ("id", models.UUIDField(default=uuid.uuid4, editable=False, primary_key=True, serialize=False)),
+                ("wrapped_private_key", models.BinaryField()),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "granted_by",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "holder",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="key_grants",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "holder_key",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="grants", to="accounts.personalkey"
+                    ),
+                ),
+                (
+                    "shared_key",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="grants", to="accounts.sharedkey"
+                    ),
+                ),
             ],
         ),
         migrations.AddIndex(
-            model_name='sharedkey',
-            index=models.Index(fields=['purpose', 'active'], name='accounts_sh_purpose_9e44ee_idx'),
+            model_name="sharedkey",
+            index=models.Index(fields=["purpose", "active"], name="accounts_sh_purpose_9e44ee_idx"),
         ),
         migrations.AddConstraint(
-            model_name='keygrant',
-            constraint=models.UniqueConstraint(fields=('shared_key', 'holder'), name='one_grant_per_key_and_holder'),
+            model_name="keygrant",
+            constraint=models.UniqueConstraint(fields=("shared_key", "holder"), name="one_grant_per_key_and_holder"),
         ),
     ]

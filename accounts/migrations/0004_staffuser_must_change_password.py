@@ -4,15 +4,14 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('accounts', '0003_staffsession_totpdevice'),
+        ("accounts", "0003_staffsession_totpdevice"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='staffuser',
-            name='must_change_password',
+            model_name="staffuser",
+            name="must_change_password",
             field=models.BooleanField(default=False),
         ),
     ]

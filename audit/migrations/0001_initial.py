@@ -4,32 +4,79 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
-    dependencies = [
-    ]
+    dependencies = []
 
     operations = [
         migrations.CreateModel(
-            name='AuditEntry',
+            name="AuditEntry",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('seq', models.PositiveBigIntegerField(help_text='Position in the chain, from 1 without gaps.', unique=True)),
-                ('at', models.DateTimeField()),
-                ('actor_id', models.CharField(blank=True, help_text="The staff user's UUID; empty for the system.", max_length=36)),
-                ('actor_name', models.CharField(help_text="Username at the time, or 'system'.", max_length=150)),
-                ('action', models.CharField(choices=[('login_failed', 'Login failed'), ('login_locked_out', 'Login locked out'), ('login_succeeded', 'Login succeeded'), ('logout', 'Logout'), ('totp_enrolled', 'Two-factor device enrolled'), ('report_decrypted', 'Report decrypted'), ('evidence_decrypted', 'Evidence decrypted'), ('report_assigned', 'Report assigned'), ('report_claimed', 'Report claimed'), ('report_reassigned', 'Report reassigned'), ('report_transition', 'Report status changed'), ('report_acknowledged', 'Report acknowledged'), ('report_closed', 'Report closed'), ('reply_sent', 'Reply sent'), ('link_confirmed', 'Candidate link confirmed'), ('link_rejected', 'Candidate link rejected'), ('key_created', 'Shared key created'), ('key_retired', 'Shared key retired'), ('key_granted', 'Shared key granted'), ('staff_created', 'Staff created'), ('staff_roles_changed', 'Staff roles changed'), ('staff_deactivated', 'Staff deactivated'), ('staff_password_reset', 'Staff password reset'), ('staff_password_changed', 'Staff password changed'), ('audit_verified', 'Audit chain verified')], max_length=40)),
-                ('object_type', models.CharField(blank=True, max_length=32)),
-                ('object_id', models.CharField(blank=True, max_length=64)),
-                ('details', models.JSONField(blank=True, default=dict, help_text='Ids, codes, states and counts only.')),
-                ('prev_hash', models.CharField(max_length=64)),
-                ('entry_hash', models.CharField(max_length=64)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "seq",
+                    models.PositiveBigIntegerField(
+                        help_text="Position in the chain, from 1 without gaps.", unique=True
+                    ),
+                ),
+                ("at", models.DateTimeField()),
+                (
+                    "actor_id",
+                    models.CharField(
+                        blank=True, help_text="The staff user's UUID; empty for the system.", max_length=36
+                    ),
+                ),
+                ("actor_name", models.CharField(help_text="Username at the time, or 'system'.", max_length=150)),
+                (
+                    "action",
+                    models.CharField(
+                        choices=[
+                            ("login_failed", "Login failed"),
+                            ("login_locked_out", "Login locked out"),
+                            ("login_succeeded", "Login succeeded"),
+                            ("logout", "Logout"),
+                            ("totp_enrolled", "Two-factor device enrolled"),
+                            ("report_decrypted", "Report decrypted"),
+                            ("evidence_decrypted", "Evidence decrypted"),
+                            ("report_assigned", "Report assigned"),
+                            ("report_claimed", "Report claimed"),
+                            ("report_reassigned", "Report reassigned"),
+                            ("report_transition", "Report status changed"),
+                            ("report_acknowledged", "Report acknowledged"),
+                            ("report_closed", "Report closed"),
+                            ("reply_sent", "Reply sent"),
+                            ("link_confirmed", "Candidate link confirmed"),
+                            ("link_rejected", "Candidate link rejected"),
+                            ("key_created", "Shared key created"),
+                            ("key_retired", "Shared key retired"),
+                            ("key_granted", "Shared key granted"),
+                            ("staff_created", "Staff created"),
+                            ("staff_roles_changed", "Staff roles changed"),
+                            ("staff_deactivated", "Staff deactivated"),
+                            ("staff_password_reset", "Staff password reset"),
+                            ("staff_password_changed", "Staff password changed"),
+                            ("audit_verified", "Audit chain verified"),
+                        ],
+                        max_length=40,
+                    ),
+                ),
+                ("object_type", models.CharField(blank=True, max_length=32)),
+                ("object_id", models.CharField(blank=True, max_length=64)),
+                (
+                    "details",
+                    models.JSONField(blank=True, default=dict, help_text="Ids, codes, states and counts only."),
+                ),
+                ("prev_hash", models.CharField(max_length=64)),
+                ("entry_hash", models.CharField(max_length=64)),
             ],
             options={
-                'verbose_name_plural': 'audit entries',
-                'ordering': ['seq'],
-                'indexes': [models.Index(fields=['object_id'], name='audit_object_id_idx'), models.Index(fields=['actor_name'], name='audit_actor_name_idx'), models.Index(fields=['action'], name='audit_action_idx')],
+                "verbose_name_plural": "audit entries",
+                "ordering": ["seq"],
+                "indexes": [
+                    models.Index(fields=["object_id"], name="audit_object_id_idx"),
+                    models.Index(fields=["actor_name"], name="audit_actor_name_idx"),
+                    models.Index(fields=["action"], name="audit_action_idx"),
+                ],
             },
         ),
     ]

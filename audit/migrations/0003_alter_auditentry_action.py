@@ -4,15 +4,44 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('audit', '0002_auditor_view_permission'),
+        ("audit", "0002_auditor_view_permission"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='auditentry',
-            name='action',
-            field=models.CharField(choices=[('login_failed', 'Login failed'), ('login_locked_out', 'Login locked out'), ('login_succeeded', 'Login succeeded'), ('logout', 'Logout'), ('totp_enrolled', 'Two-factor device enrolled'), ('report_decrypted', 'Report decrypted'), ('evidence_decrypted', 'Evidence decrypted'), ('report_assigned', 'Report assigned'), ('report_claimed', 'Report claimed'), ('report_reassigned', 'Report reassigned'), ('report_transition', 'Report status changed'), ('report_acknowledged', 'Report acknowledged'), ('report_closed', 'Report closed'), ('reply_sent', 'Reply sent'), ('link_confirmed', 'Candidate link confirmed'), ('link_rejected', 'Candidate link rejected'), ('key_created', 'Shared key created'), ('key_retired', 'Shared key retired'), ('key_granted', 'Shared key granted'), ('staff_created', 'Staff created'), ('staff_roles_changed', 'Staff roles changed'), ('staff_deactivated', 'Staff deactivated'), ('staff_password_reset', 'Staff password reset'), ('staff_password_changed', 'Staff password changed'), ('coverage_changed', 'Caseworker coverage changed'), ('audit_verified', 'Audit chain verified')], max_length=40),
+            model_name="auditentry",
+            name="action",
+            field=models.CharField(
+                choices=[
+                    ("login_failed", "Login failed"),
+                    ("login_locked_out", "Login locked out"),
+                    ("login_succeeded", "Login succeeded"),
+                    ("logout", "Logout"),
+                    ("totp_enrolled", "Two-factor device enrolled"),
+                    ("report_decrypted", "Report decrypted"),
+                    ("evidence_decrypted", "Evidence decrypted"),
+                    ("report_assigned", "Report assigned"),
+                    ("report_claimed", "Report claimed"),
+                    ("report_reassigned", "Report reassigned"),
+                    ("report_transition", "Report status changed"),
+                    ("report_acknowledged", "Report acknowledged"),
+                    ("report_closed", "Report closed"),
+                    ("reply_sent", "Reply sent"),
+                    ("link_confirmed", "Candidate link confirmed"),
+                    ("link_rejected", "Candidate link rejected"),
+                    ("key_created", "Shared key created"),
+                    ("key_retired", "Shared key retired"),
+                    ("key_granted", "Shared key granted"),
+                    ("staff_created", "Staff created"),
+                    ("staff_roles_changed", "Staff roles changed"),
+                    ("staff_deactivated", "Staff deactivated"),
+                    ("staff_password_reset", "Staff password reset"),
+                    ("staff_password_changed", "Staff password changed"),
+                    ("coverage_changed", "Caseworker coverage changed"),
+                    ("audit_verified", "Audit chain verified"),
+                ],
+                max_length=40,
+            ),
         ),
     ]

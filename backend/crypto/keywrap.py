@@ -81,6 +81,8 @@ def unwrap(envelope: bytes, password: str, *, context: bytes) -> bytes:
     nonce = envelope[_HEADER.size : _HEADER.size + _NONCE_LEN]
     key = _derive(password, salt, time_cost, memory_cost, parallelism)
     try:
-        return AESGCM(key).decrypt(nonce, envelope[_HEADER.size + _NONCE_LEN :], b"sanad/keywrap/v1\x00" + header + context)
+        return AESGCM(key).decrypt(
+            nonce, envelope[_HEADER.size + _NONCE_LEN :], b"sanad/keywrap/v1\x00" + header + context
+        )
     except InvalidTag:
         raise WrongPassword("Wrong password.") from None

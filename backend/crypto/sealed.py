@@ -46,7 +46,14 @@ class SealContext:
     row_id: str
 
     def associated_data(self, version: int, key_id: str) -> bytes:
-        parts = [b"sanad/sealed", bytes([version]), key_id.encode("ascii"), self.model.encode(), self.field.encode(), self.row_id.encode()]
+        parts = [
+            b"sanad/sealed",
+            bytes([version]),
+            key_id.encode("ascii"),
+            self.model.encode(),
+            self.field.encode(),
+            self.row_id.encode(),
+        ]
         # Length-prefix every part so no two contexts share an encoding.
         return b"".join(len(part).to_bytes(2, "big") + part for part in parts)
 
@@ -58,7 +65,11 @@ class KeyRing:
         if not keys:
             raise KeyRingMissing("No sealing key is configured.")
         for key_id, key in keys:
-            if not key_id.isascii() or not 1 <= len(key_id) <= 32 or not key_id.replace("-", "").replace("_", "").isalnum():
+            if (
+                not key_id.isascii()
+                or not 1 <= len(key_id) <= 32
+                or not key_id.replace("-", "").replace("_", "").isalnum()
+            ):
                 raise InvalidKey("Sealing key ids are 1-32 ASCII letters, digits, '-' or '_'.")
             if len(key) != _KEY_LEN:
                 raise InvalidKey("Sealing keys are 32 bytes.")

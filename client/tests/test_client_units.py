@@ -45,7 +45,9 @@ def test_padding_never_exceeds_what_the_server_accepts():
         content.report_content(narrative="x" * 300_000)
 
 
-@pytest.mark.parametrize("url", ["http://sanad.example.org", "ftp://sanad.example.org", "sanad.example.org", "http://10.0.0.5"])
+@pytest.mark.parametrize(
+    "url", ["http://sanad.example.org", "ftp://sanad.example.org", "sanad.example.org", "http://10.0.0.5"]
+)
 def test_the_client_refuses_plain_http_except_on_this_machine(url):
     from client.api import SanadClient
 
@@ -65,7 +67,11 @@ def test_evidence_plaintext_is_a_json_line_then_the_bytes():
     plaintext = content.evidence_plaintext(filename="evidence.jpg", media_type="image/jpeg", data=data)
     header, _, rest = plaintext.partition(b"\n")
     assert rest == data
-    assert json.loads(header) == {"filename": "evidence.jpg", "media_type": "image/jpeg", "sha256": hashlib.sha256(data).hexdigest()}
+    assert json.loads(header) == {
+        "filename": "evidence.jpg",
+        "media_type": "image/jpeg",
+        "sha256": hashlib.sha256(data).hexdigest(),
+    }
 
 
 @pytest.mark.parametrize("difficulty", [0, 1, 8, 12])

@@ -8,161 +8,326 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('accounts', '0002_role_groups'),
+        ("accounts", "0002_role_groups"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='SpentChallenge',
+            name="SpentChallenge",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('digest', models.BinaryField(max_length=32, unique=True)),
-                ('expires_at', models.DateTimeField(db_index=True)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("digest", models.BinaryField(max_length=32, unique=True)),
+                ("expires_at", models.DateTimeField(db_index=True)),
             ],
         ),
         migrations.CreateModel(
-            name='Report',
+            name="Report",
             fields=[
-                ('id', models.UUIDField(default=uuid.uuid4, editable=False, primary_key=True, serialize=False)),
-                ('ciphertext', models.BinaryField(null=True)),
-                ('ciphertext_sha256', models.BinaryField(max_length=32, unique=True)),
-                ('receipt_hash', models.BinaryField(max_length=32, null=True, unique=True)),
-                ('reply_public_key', models.BinaryField(null=True)),
-                ('state', models.CharField(choices=[('pending', 'Pending'), ('triaged', 'Triaged'), ('assigned', 'Assigned'), ('acknowledged', 'Acknowledged'), ('in_progress', 'In Progress'), ('closed', 'Closed'), ('withdrawn', 'Withdrawn'), ('parked', 'Parked')], default='pending', max_length=16)),
-                ('category', models.CharField(choices=[('phone_threat', 'Threat by phone'), ('telegram_doxxing', 'Named or pictured on Telegram'), ('attempted_attack', 'Attempted attack'), ('kidnapping_attempt', 'Kidnapping attempt'), ('surveillance', 'Followed or watched'), ('other', 'Other')], max_length=32)),
-                ('governorate', models.CharField(max_length=8)),
-                ('incident_month', models.DateField(help_text='First day of the month the incident happened.')),
-                ('triage_sealed', models.BinaryField()),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('updated_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('severity', models.CharField(blank=True, choices=[('critical', 'Critical'), ('high', 'High'), ('medium', 'Medium'), ('low', 'Low')], max_length=8)),
-                ('severity_reasons', models.JSONField(blank=True, default=list)),
-                ('ruleset_version', models.PositiveSmallIntegerField(blank=True, null=True)),
-                ('waiting_reason', models.CharField(blank=True, max_length=64)),
-                ('triage_attempts', models.PositiveSmallIntegerField(default=0)),
-                ('claimed_until', models.DateTimeField(blank=True, null=True)),
-                ('swept_at', models.DateTimeField(blank=True, null=True)),
-                ('triaged_at', models.DateTimeField(blank=True, null=True)),
-                ('sla_due_at', models.DateTimeField(blank=True, null=True)),
-                ('acknowledged_at', models.DateTimeField(blank=True, null=True)),
-                ('escalated_at', models.DateTimeField(blank=True, null=True)),
-                ('assigned_to', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='assigned_reports', to=settings.AUTH_USER_MODEL)),
-                ('intake_key', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='accounts.sharedkey')),
+                ("id", models.UUIDField(default=uuid.uuid4, editable=False, primary_key=True, serialize=False)),
+                ("ciphertext", models.BinaryField(null=True)),
+                ("ciphertext_sha256", models.BinaryField(max_length=32, unique=True)),
+                ("receipt_hash", models.BinaryField(max_length=32, null=True, unique=True)),
+                ("reply_public_key", models.BinaryField(null=True)),
+                (
+                    "state",
+                    models.CharField(
+                        choices=[
+                            ("pending", "Pending"),
+                            ("triaged", "Triaged"),
+                            ("assigned", "Assigned"),
+                            ("acknowledged", "Acknowledged"),
+                            ("in_progress", "In Progress"),
+                            ("closed", "Closed"),
+                            ("withdrawn", "Withdrawn"),
+                            ("parked", "Parked"),
+                        ],
+                        default="pending",
+                        max_length=16,
+                    ),
+                ),
+                (
+                    "category",
+                    models.CharField(
+                        choices=[
+                            ("phone_threat", "Threat by phone"),
+                            ("telegram_doxxing", "Named or pictured on Telegram"),
+                            ("attempted_attack", "Attempted attack"),
+                            ("kidnapping_attempt", "Kidnapping attempt"),
+                            ("surveillance", "Followed or watched"),
+                            ("other", "Other"),
+                        ],
+                        max_length=32,
+                    ),
+                ),
+                ("governorate", models.CharField(max_length=8)),
+                ("incident_month", models.DateField(help_text="First day of the month the incident happened.")),
+                ("triage_sealed", models.BinaryField()),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
+                ("updated_at", models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "severity",
+                    models.CharField(
+                        blank=True,
+                        choices=[("critical", "Critical"), ("high", "High"), ("medium", "Medium"), ("low", "Low")],
+                        max_length=8,
+                    ),
+                ),
+                ("severity_reasons", models.JSONField(blank=True, default=list)),
+                ("ruleset_version", models.PositiveSmallIntegerField(blank=True, null=True)),
+                ("waiting_reason", models.CharField(blank=True, max_length=64)),
+                ("triage_attempts", models.PositiveSmallIntegerField(default=0)),
+                ("claimed_until", models.DateTimeField(blank=True, null=True)),
+                ("swept_at", models.DateTimeField(blank=True, null=True)),
+                ("triaged_at", models.DateTimeField(blank=True, null=True)),
+                ("sla_due_at", models.DateTimeField(blank=True, null=True)),
+                ("acknowledged_at", models.DateTimeField(blank=True, null=True)),
+                ("escalated_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "assigned_to",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="assigned_reports",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "intake_key",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="+", to="accounts.sharedkey"
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='Reply',
+            name="Reply",
             fields=[
-                ('id', models.UUIDField(default=uuid.uuid4, editable=False, primary_key=True, serialize=False)),
-                ('ciphertext', models.BinaryField()),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('report', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='replies', to='reports.report')),
+                ("id", models.UUIDField(default=uuid.uuid4, editable=False, primary_key=True, serialize=False)),
+                ("ciphertext", models.BinaryField()),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "report",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="replies", to="reports.report"
+                    ),
+                ),
             ],
             options={
-                'verbose_name_plural': 'replies',
+                "verbose_name_plural": "replies",
             },
         ),
         migrations.CreateModel(
-            name='Notification',
+            name="Notification",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('assigned', 'Assigned'), ('needs_assignment', 'Needs Assignment'), ('sla_breach', 'Sla Breach'), ('parked', 'Parked')], max_length=24)),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('sending_until', models.DateTimeField(blank=True, null=True)),
-                ('attempts', models.PositiveSmallIntegerField(default=0)),
-                ('sent_at', models.DateTimeField(blank=True, null=True)),
-                ('recipient', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='notifications', to=settings.AUTH_USER_MODEL)),
-                ('report', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='notifications', to='reports.report')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("assigned", "Assigned"),
+                            ("needs_assignment", "Needs Assignment"),
+                            ("sla_breach", "Sla Breach"),
+                            ("parked", "Parked"),
+                        ],
+                        max_length=24,
+                    ),
+                ),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
+                ("sending_until", models.DateTimeField(blank=True, null=True)),
+                ("attempts", models.PositiveSmallIntegerField(default=0)),
+                ("sent_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "recipient",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="notifications",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "report",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="notifications", to="reports.report"
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='FollowUp',
+            name="FollowUp",
             fields=[
-                ('id', models.UUIDField(default=uuid.uuid4, editable=False, primary_key=True, serialize=False)),
-                ('ciphertext', models.BinaryField()),
-                ('ciphertext_sha256', models.BinaryField(max_length=32, unique=True)),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('intake_key', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='accounts.sharedkey')),
-                ('report', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='followups', to='reports.report')),
+                ("id", models.UUIDField(default=uuid.uuid4, editable=False, primary_key=True, serialize=False)),
+                ("ciphertext", models.BinaryField()),
+                ("ciphertext_sha256", models.BinaryField(max_length=32, unique=True)),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "intake_key",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="+", to="accounts.sharedkey"
+                    ),
+                ),
+                (
+                    "report",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="followups", to="reports.report"
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='Evidence',
+            name="Evidence",
             fields=[
-                ('id', models.UUIDField(default=uuid.uuid4, editable=False, primary_key=True, serialize=False)),
-                ('ciphertext', models.BinaryField()),
-                ('ciphertext_sha256', models.BinaryField(max_length=32, unique=True)),
-                ('size', models.PositiveIntegerField()),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('intake_key', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='accounts.sharedkey')),
-                ('report', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='evidence', to='reports.report')),
+                ("id", models.UUIDField(default=uuid.uuid4, editable=False, primary_key=True, serialize=False)),
+                ("ciphertext", models.BinaryField()),
+                ("ciphertext_sha256", models.BinaryField(max_length=32, unique=True)),
+                ("size", models.PositiveIntegerField()),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "intake_key",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="+", to="accounts.sharedkey"
+                    ),
+                ),
+                (
+                    "report",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="evidence", to="reports.report"
+                    ),
+                ),
             ],
             options={
-                'verbose_name_plural': 'evidence',
+                "verbose_name_plural": "evidence",
             },
         ),
         migrations.CreateModel(
-            name='CandidateLink',
+            name="CandidateLink",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(max_length=16)),
-                ('status', models.CharField(choices=[('candidate', 'Candidate'), ('confirmed', 'Confirmed'), ('rejected', 'Rejected')], default='candidate', max_length=16)),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('other', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='reports.report')),
-                ('report', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='links', to='reports.report')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("kind", models.CharField(max_length=16)),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[("candidate", "Candidate"), ("confirmed", "Confirmed"), ("rejected", "Rejected")],
+                        default="candidate",
+                        max_length=16,
+                    ),
+                ),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "other",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="+", to="reports.report"
+                    ),
+                ),
+                (
+                    "report",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="links", to="reports.report"
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='ReportIndicator',
+            name="ReportIndicator",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(max_length=16)),
-                ('bits', models.PositiveSmallIntegerField()),
-                ('value', models.BigIntegerField()),
-                ('report', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='indicators', to='reports.report')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("kind", models.CharField(max_length=16)),
+                ("bits", models.PositiveSmallIntegerField()),
+                ("value", models.BigIntegerField()),
+                (
+                    "report",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="indicators", to="reports.report"
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='ReportTransition',
+            name="ReportTransition",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('from_state', models.CharField(choices=[('pending', 'Pending'), ('triaged', 'Triaged'), ('assigned', 'Assigned'), ('acknowledged', 'Acknowledged'), ('in_progress', 'In Progress'), ('closed', 'Closed'), ('withdrawn', 'Withdrawn'), ('parked', 'Parked')], max_length=16)),
-                ('to_state', models.CharField(choices=[('pending', 'Pending'), ('triaged', 'Triaged'), ('assigned', 'Assigned'), ('acknowledged', 'Acknowledged'), ('in_progress', 'In Progress'), ('closed', 'Closed'), ('withdrawn', 'Withdrawn'), ('parked', 'Parked')], max_length=16)),
-                ('at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('actor', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('report', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='transitions', to='reports.report')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "from_state",
+                    models.CharField(
+                        choices=[
+                            ("pending", "Pending"),
+                            ("triaged", "Triaged"),
+                            ("assigned", "Assigned"),
+                            ("acknowledged", "Acknowledged"),
+                            ("in_progress", "In Progress"),
+                            ("closed", "Closed"),
+                            ("withdrawn", "Withdrawn"),
+                            ("parked", "Parked"),
+                        ],
+                        max_length=16,
+                    ),
+                ),
+                (
+                    "to_state",
+                    models.CharField(
+                        choices=[
+                            ("pending", "Pending"),
+                            ("triaged", "Triaged"),
+                            ("assigned", "Assigned"),
+                            ("acknowledged", "Acknowledged"),
+                            ("in_progress", "In Progress"),
+                            ("closed", "Closed"),
+                            ("withdrawn", "Withdrawn"),
+                            ("parked", "Parked"),
+                        ],
+                        max_length=16,
+                    ),
+                ),
+                ("at", models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "actor",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "report",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="transitions", to="reports.report"
+                    ),
+                ),
             ],
             options={
-                'ordering': ['at', 'id'],
+                "ordering": ["at", "id"],
             },
         ),
         migrations.AddIndex(
-            model_name='report',
-            index=models.Index(fields=['state', 'created_at'], name='reports_rep_state_6779db_idx'),
+            model_name="report",
+            index=models.Index(fields=["state", "created_at"], name="reports_rep_state_6779db_idx"),
         ),
         migrations.AddIndex(
-            model_name='report',
-            index=models.Index(fields=['state', 'sla_due_at'], name='reports_rep_state_bda662_idx'),
+            model_name="report",
+            index=models.Index(fields=["state", "sla_due_at"], name="reports_rep_state_bda662_idx"),
         ),
         migrations.AddIndex(
-            model_name='report',
-            index=models.Index(fields=['assigned_to', 'state'], name='reports_rep_assigne_becd05_idx'),
+            model_name="report",
+            index=models.Index(fields=["assigned_to", "state"], name="reports_rep_assigne_becd05_idx"),
         ),
         migrations.AddConstraint(
-            model_name='notification',
-            constraint=models.UniqueConstraint(fields=('report', 'kind', 'recipient'), name='one_notification_per_kind'),
+            model_name="notification",
+            constraint=models.UniqueConstraint(
+                fields=("report", "kind", "recipient"), name="one_notification_per_kind"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='candidatelink',
-            constraint=models.UniqueConstraint(fields=('report', 'other', 'kind'), name='one_link_per_pair_and_kind'),
+            model_name="candidatelink",
+            constraint=models.UniqueConstraint(fields=("report", "other", "kind"), name="one_link_per_pair_and_kind"),
         ),
         migrations.AddIndex(
-            model_name='reportindicator',
-            index=models.Index(fields=['kind', 'bits', 'value'], name='reports_rep_kind_f5ab3e_idx'),
+            model_name="reportindicator",
+            index=models.Index(fields=["kind", "bits", "value"], name="reports_rep_kind_f5ab3e_idx"),
         ),
     ]

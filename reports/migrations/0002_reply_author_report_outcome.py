@@ -6,21 +6,37 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('reports', '0001_initial'),
+        ("reports", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='reply',
-            name='author',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL),
+            model_name="reply",
+            name="author",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="+",
+                to=settings.AUTH_USER_MODEL,
+            ),
         ),
         migrations.AddField(
-            model_name='report',
-            name='outcome',
-            field=models.CharField(blank=True, choices=[('support_given', 'Support given'), ('referred_relocation', 'Referred to relocation'), ('referred_partner', 'Referred to a partner organisation'), ('no_contact', 'Reporter could not be reached'), ('duplicate', 'Duplicate of another report'), ('not_actionable', 'Nothing we could act on')], max_length=32),
+            model_name="report",
+            name="outcome",
+            field=models.CharField(
+                blank=True,
+                choices=[
+                    ("support_given", "Support given"),
+                    ("referred_relocation", "Referred to relocation"),
+                    ("referred_partner", "Referred to a partner organisation"),
+                    ("no_contact", "Reporter could not be reached"),
+                    ("duplicate", "Duplicate of another report"),
+                    ("not_actionable", "Nothing we could act on"),
+                ],
+                max_length=32,
+            ),
         ),
     ]

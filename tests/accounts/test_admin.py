@@ -16,16 +16,20 @@ NEW_PASSWORD = "a brand new long passphrase 9"
 
 def test_sysadmin_creates_staff_with_roles(personas, staff_login):
     sam = staff_login(Client(), personas["sam"])
-    response = sam.post("/admin/accounts/staffuser/add/", {"username": "nadia", "password": NEW_PASSWORD,
-                                                           "roles": ["caseworker"], "contact": ""})
+    response = sam.post(
+        "/admin/accounts/staffuser/add/",
+        {"username": "nadia", "password": NEW_PASSWORD, "roles": ["caseworker"], "contact": ""},
+    )
     assert response.status_code == 302
     nadia = StaffUser.objects.get(username="nadia")
     # sam chose the password: nadia gets her personal key only once she chooses her own.
     assert nadia.role_names == {"caseworker"} and nadia.must_change_password and not hasattr(nadia, "personal_key")
     assert AuditEntry.objects.filter(action="staff_created", object_id=str(nadia.pk), actor_name="sam").exists()
     # A weak password and a conflicting role set are refused with a message, nothing created.
-    for data in ({"username": "weak", "password": "password123", "roles": ["caseworker"]},
-                 {"username": "both", "password": NEW_PASSWORD, "roles": ["sysadmin", "triage_lead"]}):
+    for data in (
+        {"username": "weak", "password": "password123", "roles": ["caseworker"]},
+        {"username": "both", "password": NEW_PASSWORD, "roles": ["sysadmin", "triage_lead"]},
+    ):
         response = sam.post("/admin/accounts/staffuser/add/", data)
         assert response.status_code == 200 and not StaffUser.objects.filter(username=data["username"]).exists()
 
@@ -40,8 +44,9 @@ def test_reset_shows_the_key_loss_and_needs_a_new_grant(personas, staff_login):
     alice = personas["alice"]
     enrol(alice)
     sam = staff_login(Client(), personas["sam"])
-    response = sam.post(f"/admin/accounts/staffuser/{alice.pk}/do/reset_password/", {"new_password": OTHER_PASSWORD},
-                        follow=True)
+    response = sam.post(
+        f"/admin/accounts/staffuser/{alice.pk}/do/reset_password/", {"new_password": OTHER_PASSWORD}, follow=True
+    )
     page = response.content.decode()
     assert "They lost 1 key grant(s)" in page and "NONE: must first choose their own password" in page
     assert not KeyGrant.objects.filter(holder=alice).exists()
@@ -54,8 +59,9 @@ def test_a_reset_that_would_orphan_a_key_is_refused_unless_forced(personas, staf
     lead = personas["lead"]
     # alice holds a grant too, so lead is not the last holder; revoke hers first.
     KeyGrant.objects.filter(holder=personas["alice"]).delete()
-    response = sam.post(f"/admin/accounts/staffuser/{lead.pk}/do/reset_password/", {"new_password": OTHER_PASSWORD},
-                        follow=True)
+    response = sam.post(
+        f"/admin/accounts/staffuser/{lead.pk}/do/reset_password/", {"new_password": OTHER_PASSWORD}, follow=True
+    )
     assert "last holder" in response.content.decode()
     assert KeyGrant.objects.filter(holder=lead).exists()
 
@@ -72,11 +78,13 @@ def test_deactivation_from_the_admin(personas, staff_login):
 
 def test_staff_admin_rejects_bad_input_without_500(personas, staff_login):
     sam = staff_login(Client(), personas["sam"])
-    for url, data in ((f"/admin/accounts/staffuser/{personas['alice'].pk}/do/roles/", {"roles": ["emperor"]}),
-                      (f"/admin/accounts/staffuser/{personas['alice'].pk}/do/reset_password/", {}),
-                      (f"/admin/accounts/staffuser/{personas['alice'].pk}/do/unknown/", {}),
-                      ("/admin/accounts/staffuser/not-a-uuid/change/", None),
-                      ("/admin/accounts/staffuser/00000000-0000-0000-0000-000000000000/change/", None)):
+    for url, data in (
+        (f"/admin/accounts/staffuser/{personas['alice'].pk}/do/roles/", {"roles": ["emperor"]}),
+        (f"/admin/accounts/staffuser/{personas['alice'].pk}/do/reset_password/", {}),
+        (f"/admin/accounts/staffuser/{personas['alice'].pk}/do/unknown/", {}),
+        ("/admin/accounts/staffuser/not-a-uuid/change/", None),
+        ("/admin/accounts/staffuser/00000000-0000-0000-0000-000000000000/change/", None),
+    ):
         response = sam.post(url, data) if data is not None else sam.get(url)
         assert response.status_code in (302, 404), (url, response.status_code)
     assert StaffUser.objects.get(pk=personas["alice"].pk).role_names == {"caseworker"}
@@ -100,20 +108,36 @@ def test_a_caseworker_cannot_grant_even_holding_the_key(personas, staff_login):
     alice = staff_login(Client(), personas["alice"])
     key = personas["intake"]
     assert alice.get(f"/admin/accounts/sharedkey/{key.pk}/change/").status_code in (403, 404)
-    response = alice.post(f"/admin/accounts/sharedkey/{key.pk}/grant/", {"grantee": str(personas["bob"].pk),
-                                                                         "password": PASSWORD})
+    response = alice.post(
+        f"/admin/accounts/sharedkey/{key.pk}/grant/", {"grantee": str(personas["bob"].pk), "password": PASSWORD}
+    )
     assert response.status_code == 404
     assert not KeyGrant.objects.filter(holder=personas["bob"]).exists()
 
 
 def test_coverage_is_validated(personas, staff_login):
     lead = staff_login(Client(), personas["lead"])
-    response = lead.post("/admin/accounts/coverage/add/", {"user": str(personas["alice"].pk), "governorates": '["IQ-XX"]',
-                                                          "languages": '["ar"]', "capacity": 5, "accepting": "on"})
+    response = lead.post(
+        "/admin/accounts/coverage/add/",
+        {
+            "user": str(personas["alice"].pk),
+            "governorates": '["IQ-XX"]',
+            "languages": '["ar"]',
+            "capacity": 5,
+            "accepting": "on",
+        },
+    )
     assert response.status_code == 200
-    response = lead.post("/admin/accounts/coverage/add/", {"user": str(personas["alice"].pk),
-                                                          "governorates": '["IQ-BG", "TR"]', "languages": '["ar"]',
-                                                          "capacity": 5, "accepting": "on"})
+    response = lead.post(
+        "/admin/accounts/coverage/add/",
+        {
+            "user": str(personas["alice"].pk),
+            "governorates": '["IQ-BG", "TR"]',
+            "languages": '["ar"]',
+            "capacity": 5,
+            "accepting": "on",
+        },
+    )
     assert response.status_code == 302
 
 
@@ -124,8 +148,18 @@ def test_every_admin_page_takes_junk_without_500(personas, staff_login, who):
     client = staff_login(Client(), personas[who])
     for model in admin.site._registry:
         base = f"/admin/{model._meta.app_label}/{model._meta.model_name}/"
-        for suffix in ("", "?q=%00'\"<x>", "?o=99", "?assignee=%ff", "add/", "junk/change/", "junk/history/",
-                       "junk/delete/", "00000000-0000-0000-0000-000000000000/change/", "999999999/change/"):
+        for suffix in (
+            "",
+            "?q=%00'\"<x>",
+            "?o=99",
+            "?assignee=%ff",
+            "add/",
+            "junk/change/",
+            "junk/history/",
+            "junk/delete/",
+            "00000000-0000-0000-0000-000000000000/change/",
+            "999999999/change/",
+        ):
             response = client.get(base + suffix)
             assert response.status_code < 500, (who, base + suffix, response.status_code)
 
@@ -133,12 +167,21 @@ def test_every_admin_page_takes_junk_without_500(personas, staff_login, who):
 def test_list_pages_take_only_their_declared_filters(personas, staff_login):
     sam = staff_login(Client(), personas["sam"])
     assert sam.get("/admin/accounts/staffuser/", {"is_active__exact": "1"}).status_code == 200
-    for query in ({"password__gte": "a"}, {"password__startswith": "argon2"}, {"key_grants__isnull": "False"},
-                  {"contact_sealed__isnull": "True"}):
+    for query in (
+        {"password__gte": "a"},
+        {"password__startswith": "argon2"},
+        {"key_grants__isnull": "False"},
+        {"contact_sealed__isnull": "True"},
+    ):
         assert sam.get("/admin/accounts/staffuser/", query).status_code == 400, query
     lead = staff_login(Client(), personas["lead"])
-    for query in ({"links__isnull": "False"}, {"links": "1"}, {"ciphertext_sha256": "abc"},
-                  {"receipt_hash__isnull": "True"}, {"severity_reasons__contains": "x"}):
+    for query in (
+        {"links__isnull": "False"},
+        {"links": "1"},
+        {"ciphertext_sha256": "abc"},
+        {"receipt_hash__isnull": "True"},
+        {"severity_reasons__contains": "x"},
+    ):
         assert lead.get("/admin/reports/report/", query).status_code == 400, query
     assert lead.get("/admin/reports/report/", {"state__exact": "assigned"}).status_code == 200
 

@@ -20,8 +20,14 @@ def test_create_grant_and_use_an_intake_key(password_file, tmp_path, capsys):
     contact = tmp_path / "contact"
     contact.write_text("cw@example.org\n")
     call_command("create_staff", "lead", roles="triage_lead", password_file=password_file, own_password=True)
-    call_command("create_staff", "cw", roles="caseworker", password_file=password_file, contact_file=str(contact),
-                 own_password=True)
+    call_command(
+        "create_staff",
+        "cw",
+        roles="caseworker",
+        password_file=password_file,
+        contact_file=str(contact),
+        own_password=True,
+    )
     call_command("create_intake_key", holder="lead", suite="X25519", password_file=password_file)
     key = SharedKey.objects.get()
     call_command("grant_intake_key", grantor="lead", grantee="cw", password_file=password_file)

@@ -90,7 +90,9 @@ def test_a_grant_copied_to_another_holder_does_not_open(personas):
 def test_only_triage_leads_grant_and_only_caseworkers_and_leads_hold(personas):
     intake = personas["intake"]
     with pytest.raises(RoleNotAllowed):
-        key_grant_create(shared_key=intake, grantor=personas["alice"], grantor_password=PASSWORD, grantee=personas["bob"])
+        key_grant_create(
+            shared_key=intake, grantor=personas["alice"], grantor_password=PASSWORD, grantee=personas["bob"]
+        )
     for outsider in (personas["sam"], personas["audrey"]):
         with pytest.raises(RoleNotAllowed):
             key_grant_create(shared_key=intake, grantor=personas["lead"], grantor_password=PASSWORD, grantee=outsider)
@@ -101,7 +103,9 @@ def test_only_triage_leads_grant_and_only_caseworkers_and_leads_hold(personas):
 
 def test_wrong_grantor_password_writes_nothing(personas):
     with pytest.raises(WrongPassword):
-        key_grant_create(shared_key=personas["intake"], grantor=personas["lead"], grantor_password="nope", grantee=personas["bob"])
+        key_grant_create(
+            shared_key=personas["intake"], grantor=personas["lead"], grantor_password="nope", grantee=personas["bob"]
+        )
     assert not KeyGrant.objects.filter(holder=personas["bob"]).exists()
 
 
@@ -109,7 +113,9 @@ def test_deactivated_staff_get_no_grant(personas):
     StaffUser.objects.filter(pk=personas["bob"].pk).update(is_active=False)
     personas["bob"].refresh_from_db()
     with pytest.raises(AccountError):
-        key_grant_create(shared_key=personas["intake"], grantor=personas["lead"], grantor_password=PASSWORD, grantee=personas["bob"])
+        key_grant_create(
+            shared_key=personas["intake"], grantor=personas["lead"], grantor_password=PASSWORD, grantee=personas["bob"]
+        )
 
 
 def test_password_change_makes_a_new_key_pair_and_keeps_access(personas):
@@ -192,7 +198,11 @@ def test_str_shows_no_key_material(personas):
 
 
 def test_sysadmins_and_auditors_cannot_also_decrypt(db):
-    for roles in ([Role.SYSADMIN, Role.TRIAGE_LEAD], [Role.AUDITOR, Role.CASEWORKER], [Role.SYSADMIN, Role.RELOCATION_COORDINATOR]):
+    for roles in (
+        [Role.SYSADMIN, Role.TRIAGE_LEAD],
+        [Role.AUDITOR, Role.CASEWORKER],
+        [Role.SYSADMIN, Role.RELOCATION_COORDINATOR],
+    ):
         with pytest.raises(RoleNotAllowed):
             staff_create(username="mixed", password=PASSWORD, roles=roles)
     assert not StaffUser.objects.filter(username="mixed").exists()
@@ -262,7 +272,9 @@ def test_a_deactivated_grantor_cannot_grant(personas):
     StaffUser.objects.filter(pk=personas["lead"].pk).update(is_active=False)
     personas["lead"].refresh_from_db()
     with pytest.raises(RoleNotAllowed):
-        key_grant_create(shared_key=personas["intake"], grantor=personas["lead"], grantor_password=PASSWORD, grantee=personas["bob"])
+        key_grant_create(
+            shared_key=personas["intake"], grantor=personas["lead"], grantor_password=PASSWORD, grantee=personas["bob"]
+        )
 
 
 def test_staff_holding_grants_cannot_be_deleted_behind_the_services_back(personas):
@@ -286,8 +298,12 @@ def test_retiring_every_key_and_inventing_leads_does_not_mint_a_served_key(perso
     """The re-review's attack: a coerced sysadmin retires the key, creates two leads, mints a key."""
     with pytest.raises(RoleNotAllowed):
         shared_key_retire(shared_key=personas["intake"], holder=personas["sam"], holder_password=PASSWORD)
-    shared_key_retire(shared_key=personas["intake"], holder=personas["lead"], holder_password=PASSWORD)  # even if it were
-    mallory_a = staff_create(username="mallory-a", password=PASSWORD, roles=[Role.TRIAGE_LEAD], password_set_by_owner=True)
+    shared_key_retire(
+        shared_key=personas["intake"], holder=personas["lead"], holder_password=PASSWORD
+    )  # even if it were
+    mallory_a = staff_create(
+        username="mallory-a", password=PASSWORD, roles=[Role.TRIAGE_LEAD], password_set_by_owner=True
+    )
     staff_create(username="mallory-b", password=PASSWORD, roles=[Role.TRIAGE_LEAD], password_set_by_owner=True)
     with pytest.raises(NotAKeyHolder):
         shared_key_create(purpose=KeyPurpose.INTAKE, holder=mallory_a, holder_password=PASSWORD)

@@ -282,9 +282,11 @@ def test_production_cookies_are_host_prefixed(prod_env):  # noqa: F811  (the fix
 
     from tests.config.test_settings import ROOT, run
 
-    code = ("import django; django.setup(); from django.conf import settings as s; print(s.SESSION_COOKIE_NAME, "
-            "s.CSRF_COOKIE_NAME, s.SANAD_KEY_COOKIE_NAME, s.SANAD_DEVICE_COOKIE_NAME, s.SESSION_COOKIE_SAMESITE, "
-            "s.SESSION_COOKIE_SECURE)")
+    code = (
+        "import django; django.setup(); from django.conf import settings as s; print(s.SESSION_COOKIE_NAME, "
+        "s.CSRF_COOKIE_NAME, s.SANAD_KEY_COOKIE_NAME, s.SANAD_DEVICE_COOKIE_NAME, s.SESSION_COOKIE_SAMESITE, "
+        "s.SESSION_COOKIE_SECURE)"
+    )
     result = run(prod_env, sys.executable, "-c", code)
     assert result.returncode == 0, result.stderr[-2000:]
     out = result.stdout.split()
@@ -295,8 +297,10 @@ def test_production_cookies_are_host_prefixed(prod_env):  # noqa: F811  (the fix
 
 def test_password_change_in_the_admin_rewraps_and_ends_sessions(personas, staff_login):
     client = staff_login(Client(), personas["alice"])
-    response = client.post("/admin/password_change/", {"old_password": PASSWORD, "new_password1": OTHER_PASSWORD,
-                                                       "new_password2": OTHER_PASSWORD})
+    response = client.post(
+        "/admin/password_change/",
+        {"old_password": PASSWORD, "new_password1": OTHER_PASSWORD, "new_password2": OTHER_PASSWORD},
+    )
     assert response.status_code == 302
     assert not _in(client)
     fresh = staff_login(Client(), personas["alice"], OTHER_PASSWORD)
@@ -305,7 +309,9 @@ def test_password_change_in_the_admin_rewraps_and_ends_sessions(personas, staff_
     request.COOKIES = {settings.SANAD_KEY_COOKIE_NAME: fresh.cookies[settings.SANAD_KEY_COOKIE_NAME].value}
     from accounts.services import shared_key_unlock
 
-    assert shared_key_unlock(shared_key=personas["intake"], user=personas["alice"], personal_key=session_keys.unlock(request))
+    assert shared_key_unlock(
+        shared_key=personas["intake"], user=personas["alice"], personal_key=session_keys.unlock(request)
+    )
 
 
 def test_login_failures_are_on_the_audit_chain_without_the_attempted_text(personas):
@@ -338,8 +344,10 @@ def test_a_password_set_by_someone_else_must_be_replaced_before_anything(persona
     assert client.get("/admin/").status_code == 302
     assert client.get("/admin/reports/report/").status_code == 302
     assert client.get("/admin/password_change/").status_code == 200
-    response = client.post("/admin/password_change/", {"old_password": OTHER_PASSWORD, "new_password1": PASSWORD,
-                                                       "new_password2": PASSWORD})
+    response = client.post(
+        "/admin/password_change/",
+        {"old_password": OTHER_PASSWORD, "new_password1": PASSWORD, "new_password2": PASSWORD},
+    )
     assert response.status_code == 302
     nadia.refresh_from_db()
     assert not nadia.must_change_password and PersonalKey.objects.filter(user=nadia).exists()
@@ -395,8 +403,11 @@ def test_the_admin_offers_no_way_to_orphan_a_key(personas, staff_login):
 
     sam = staff_login(Client(), personas["sam"])
     KeyGrant.objects.filter(holder=personas["alice"]).delete()  # lead is now the only holder
-    for action, data in (("deactivate", {"force": "on"}), ("roles", {"roles": ["caseworker"], "force": "on"}),
-                         ("reset_password", {"new_password": OTHER_PASSWORD, "force": "on"})):
+    for action, data in (
+        ("deactivate", {"force": "on"}),
+        ("roles", {"roles": ["caseworker"], "force": "on"}),
+        ("reset_password", {"new_password": OTHER_PASSWORD, "force": "on"}),
+    ):
         sam.post(f"/admin/accounts/staffuser/{personas['lead'].pk}/do/{action}/", data)
         assert KeyGrant.objects.filter(holder=personas["lead"]).exists(), action
     assert StaffUser.objects.get(pk=personas["lead"].pk).is_active
@@ -429,7 +440,9 @@ def test_wrong_codes_from_elsewhere_do_not_hold_up_the_owners_browser(personas, 
     # And the back-off is capped at five minutes for everyone.
     from django.utils import timezone
 
-    TOTPDevice.objects.filter(pk=device.pk).update(throttling_failure_count=30, throttling_failure_timestamp=timezone.now())
+    TOTPDevice.objects.filter(pk=device.pk).update(
+        throttling_failure_count=30, throttling_failure_timestamp=timezone.now()
+    )
     assert _post_login(Client(), "alice", PASSWORD, totp_code_for(device)).status_code == 400
     with time_machine.travel(time.time() + TOTPDevice.MAX_THROTTLE_SECONDS + 5, tick=False):
         assert _post_login(Client(), "alice", PASSWORD, totp_code_for(device)).status_code == 302

@@ -45,13 +45,22 @@ def staff(db):
 def chain(staff):
     """Five entries by a user and by the system, with details of every allowed shape."""
     with transaction.atomic():
-        audit_record(Action.STAFF_CREATED, actor=staff, obj_type="staff", obj_id=staff.pk, details={"roles": ["caseworker"]})
+        audit_record(
+            Action.STAFF_CREATED, actor=staff, obj_type="staff", obj_id=staff.pk, details={"roles": ["caseworker"]}
+        )
         audit_record(Action.REPORT_DECRYPTED, actor=staff, obj_type="report", obj_id="0f3c9a", details={"followups": 2})
         audit_record(
-            Action.REPORT_TRANSITION, obj_type="report", obj_id="0f3c9a",
+            Action.REPORT_TRANSITION,
+            obj_type="report",
+            obj_id="0f3c9a",
             details={"from": "received", "to": "in_review", "auto": True, "reason": None},
         )
-        audit_record(Action.STAFF_ROLES_CHANGED, actor=staff, obj_type="staff", obj_id=staff.pk,
-                     details={"change": {"added": "triage_lead", "removed": None}})
+        audit_record(
+            Action.STAFF_ROLES_CHANGED,
+            actor=staff,
+            obj_type="staff",
+            obj_id=staff.pk,
+            details={"change": {"added": "triage_lead", "removed": None}},
+        )
         audit_record(Action.KEY_GRANTED, actor=staff, obj_type="grant", obj_id=17, details={"purpose": "intake"})
     return list(AuditEntry.objects.all())

@@ -47,7 +47,9 @@ def test_nobody_can_add_change_or_delete(model_admin, chain):
     assert not model_admin.has_change_permission(request, entry)
     assert not model_admin.has_delete_permission(request, entry)
     assert model_admin.get_actions(request) == {}
-    assert set(model_admin.get_readonly_fields(request, entry)) >= {f.name for f in AuditEntry._meta.concrete_fields} - {"id"}
+    assert set(model_admin.get_readonly_fields(request, entry)) >= {
+        f.name for f in AuditEntry._meta.concrete_fields
+    } - {"id"}
 
 
 def test_the_auditor_role_may_view_and_others_may_not(model_admin):
@@ -66,8 +68,11 @@ def test_the_migration_gives_auditors_view_only_and_can_run_again():
     schema_editor = SimpleNamespace(connection=connection)
     migration.grant_view_to_auditors(global_apps, schema_editor)
     migration.grant_view_to_auditors(global_apps, schema_editor)
-    codenames = set(Group.objects.get(name="auditor").permissions.filter(
-        content_type__app_label="audit").values_list("codename", flat=True))
+    codenames = set(
+        Group.objects.get(name="auditor")
+        .permissions.filter(content_type__app_label="audit")
+        .values_list("codename", flat=True)
+    )
     assert codenames == {"view_auditentry"}
     migration.revoke_view_from_auditors(global_apps, schema_editor)
     assert not Group.objects.get(name="auditor").permissions.exists()

@@ -52,7 +52,12 @@ def test_appends_link_each_entry_to_the_one_before(chain, staff, settings):
 def test_the_hash_is_keyed_over_a_canonical_encoding_of_every_field(chain):
     encoded = canonical_bytes(chain[1]).decode()
     assert encoded.startswith('{"action":"report_decrypted","actor_id":')
-    for part in ('"seq":2', f'"prev_hash":"{chain[0].entry_hash}"', '"details":{"followups":2}', '"object_type":"report"'):
+    for part in (
+        '"seq":2',
+        f'"prev_hash":"{chain[0].entry_hash}"',
+        '"details":{"followups":2}',
+        '"object_type":"report"',
+    ):
         assert part in encoded
     assert '"at":"' + chain[1].at.astimezone(datetime.UTC).isoformat(timespec="microseconds") + '"' in encoded
     assert chain[1].entry_hash != hashlib.sha256(canonical_bytes(chain[1])).hexdigest()
@@ -71,7 +76,9 @@ def test_what_is_hashed_is_what_the_database_gives_back(db, monkeypatch):
     monkeypatch.setattr("audit.services.timezone.now", lambda: datetime.datetime(2026, 3, 1, 12, 0, 0, tzinfo=baghdad))
     ref = uuid.uuid4()
     entry = audit_record(
-        Action.REPORT_ASSIGNED, obj_type="report", obj_id=ref,
+        Action.REPORT_ASSIGNED,
+        obj_type="report",
+        obj_id=ref,
         details={"level": Level.HIGH, "state": Action.REPORT_CLOSED, "ref": ref, "code": "IQ-بغداد", "ids": (1, 2)},
     )
     stored = AuditEntry.objects.get(seq=entry.seq)
@@ -208,8 +215,15 @@ def test_rehashing_an_edit_with_plain_sha256_is_detected(chain):
 
 def test_appending_a_forged_entry_without_the_key_is_detected(chain):
     forged = AuditEntry(
-        seq=6, at=chain[-1].at, actor_id="", actor_name="system", action=Action.LOGOUT,
-        object_type="", object_id="", details={}, prev_hash=chain[-1].entry_hash,
+        seq=6,
+        at=chain[-1].at,
+        actor_id="",
+        actor_name="system",
+        action=Action.LOGOUT,
+        object_type="",
+        object_id="",
+        details={},
+        prev_hash=chain[-1].entry_hash,
     )
     forged.entry_hash = compute_hash(forged, b"k" * 32)
     forged.save(force_insert=True)

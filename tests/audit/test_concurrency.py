@@ -27,7 +27,9 @@ def test_eight_threads_appending_at_once_build_one_valid_chain():
             barrier.wait()
             for n in range(EACH):
                 if n % 2:
-                    audit_record(Action.REPORT_CLAIMED, obj_type="report", obj_id=f"{worker}-{n}", details={"worker": worker})
+                    audit_record(
+                        Action.REPORT_CLAIMED, obj_type="report", obj_id=f"{worker}-{n}", details={"worker": worker}
+                    )
                 else:  # inside a caller's transaction, as services do
                     with transaction.atomic():
                         audit_record(Action.REPORT_ASSIGNED, obj_type="report", obj_id=f"{worker}-{n}")

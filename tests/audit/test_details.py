@@ -11,7 +11,14 @@ from audit.services import audit_record
 
 
 def test_ids_codes_states_and_counts_pass():
-    details = {"state": "in_review", "count": 3, "ok": True, "none": None, "roles": ["auditor"], "change": {"to": "x" * 64}}
+    details = {
+        "state": "in_review",
+        "count": 3,
+        "ok": True,
+        "none": None,
+        "roles": ["auditor"],
+        "change": {"to": "x" * 64},
+    }
     assert clean_details(details) == details
     assert clean_details(None) == {}
 
@@ -35,9 +42,20 @@ def test_ids_codes_states_and_counts_pass():
         ["not", "a", "mapping"],
     ],
     ids=[
-        "long string", "long string in a list", "long string in a mapping", "mapping two deep", "list in a list",
-        "mapping in a list", "float", "bytes", "control character", "key with spaces", "non-string key",
-        "long list", "too many keys", "not a mapping",
+        "long string",
+        "long string in a list",
+        "long string in a mapping",
+        "mapping two deep",
+        "list in a list",
+        "mapping in a list",
+        "float",
+        "bytes",
+        "control character",
+        "key with spaces",
+        "non-string key",
+        "long list",
+        "too many keys",
+        "not a mapping",
     ],
 )
 def test_anything_else_is_refused(details):

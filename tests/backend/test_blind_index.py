@@ -55,7 +55,9 @@ def test_private_invite_links_keep_their_case():
     assert normalise_telegram("t.me/joinchat/AbCdEfGh1234") == ("telegram_invite", "AbCdEfGh1234")
 
 
-@pytest.mark.parametrize("typed", ["", "@", "@ab", "https://example.org/jokers", "t.me/", "@1abc_def", "@bad-handle", "https://t.me/+x"])
+@pytest.mark.parametrize(
+    "typed", ["", "@", "@ab", "https://example.org/jokers", "t.me/", "@1abc_def", "@bad-handle", "https://t.me/+x"]
+)
 def test_bad_telegram_input_is_refused(typed):
     with pytest.raises(InvalidIndicator):
         normalise_telegram(typed)
@@ -79,7 +81,10 @@ def test_index_is_deterministic_keyed_and_kind_separated():
 
 def test_index_depends_on_the_key():
     indexer_a, indexer_b = BlindIndexer(os.urandom(32), 32), BlindIndexer(os.urandom(32), 32)
-    same = sum(indexer_a.index("phone", f"+96477000000{i:02d}") == indexer_b.index("phone", f"+96477000000{i:02d}") for i in range(50))
+    same = sum(
+        indexer_a.index("phone", f"+96477000000{i:02d}") == indexer_b.index("phone", f"+96477000000{i:02d}")
+        for i in range(50)
+    )
     assert same == 0
 
 

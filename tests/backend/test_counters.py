@@ -75,6 +75,8 @@ def test_a_new_minute_is_read_again(clock, monkeypatch):
     clock["wall"] += 60
     assert counters.count_event("report") == 1  # the minute turns under an increment: nothing carried over
     assert counters.recent_count("report") == 7  # this minute's 1 and the last one's 6, read again
+
+
 def test_counters_fail_open_and_remember_nothing_while_the_cache_is_down(clock, monkeypatch):
     def down(*args, **kwargs):
         raise ConnectionError("redis unreachable")

@@ -44,7 +44,9 @@ def scrubbed_meta(path: str) -> dict:
         seen.update(request.META)
         return JsonResponse({})
 
-    request = RequestFactory().get(path, HTTP_AUTHORIZATION="Receipt 1234", HTTP_HOST="sanad.example.org", **IDENTIFYING)
+    request = RequestFactory().get(
+        path, HTTP_AUTHORIZATION="Receipt 1234", HTTP_HOST="sanad.example.org", **IDENTIFYING
+    )
     request.META["gunicorn.socket"] = object()
     ScrubClientIdentityMiddleware(view)(request)
     return seen
@@ -71,8 +73,14 @@ def test_gunicorn_style_messages_are_redacted():
     assert redact_client("Invalid request from ip=203.0.113.77: Invalid HTTP Version") == (
         "Invalid request from ip=[redacted]: Invalid HTTP Version"
     )
-    assert redact_client("Error handling request GET /api/v1/x?receipt=1234") == "Error handling request GET /api/v1/x?[query]"
-    assert redact_client("peer [2001:db8::7]:443 and ::1 and 10.0.0.2:5432 left") == "peer [address] and [address] and [address] left"
+    assert (
+        redact_client("Error handling request GET /api/v1/x?receipt=1234")
+        == "Error handling request GET /api/v1/x?[query]"
+    )
+    assert (
+        redact_client("peer [2001:db8::7]:443 and ::1 and 10.0.0.2:5432 left")
+        == "peer [address] and [address] and [address] left"
+    )
     assert redact_client("Booting worker with pid: 4242") == "Booting worker with pid: 4242"
     header = "Invalid HTTP Header: 'User-Agent Mozilla/5.0 (Linux; Android 10; SM-A505F)'"
     assert redact_client(header) == "Invalid HTTP Header: '[redacted]'"

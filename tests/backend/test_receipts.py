@@ -20,12 +20,20 @@ def test_receipts_do_not_repeat():
 
 def test_typed_forms_are_the_same_receipt():
     receipt = "1234-5678-9012-3456-7890"
-    for typed in ("12345678901234567890", "1234 5678 9012 3456 7890", "١٢٣٤-٥٦٧٨-٩٠١٢-٣٤٥٦-٧٨٩٠", "۱۲۳۴ ۵۶۷۸ ۹۰۱۲ ۳۴۵۶ ۷۸۹۰"):
+    for typed in (
+        "12345678901234567890",
+        "1234 5678 9012 3456 7890",
+        "١٢٣٤-٥٦٧٨-٩٠١٢-٣٤٥٦-٧٨٩٠",
+        "۱۲۳۴ ۵۶۷۸ ۹۰۱۲ ۳۴۵۶ ۷۸۹۰",
+    ):
         assert receipt_canonical(typed) == "12345678901234567890"
         assert receipt_hash(typed, key=KEY) == receipt_hash(receipt, key=KEY)
 
 
-@pytest.mark.parametrize("typed", ["", "1234", "1234-5678-9012-3456-789", "1234-5678-9012-3456-78901", "abcd-5678-9012-3456-7890", "1" * 100, None])
+@pytest.mark.parametrize(
+    "typed",
+    ["", "1234", "1234-5678-9012-3456-789", "1234-5678-9012-3456-78901", "abcd-5678-9012-3456-7890", "1" * 100, None],
+)
 def test_malformed_receipts_are_refused(typed):
     with pytest.raises(MalformedReceipt):
         receipt_canonical(typed)

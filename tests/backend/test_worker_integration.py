@@ -28,7 +28,9 @@ pytestmark = [pytest.mark.services, pytest.mark.slow, pytest.mark.django_db(tran
 def test_worker_reseals_after_rotation():
     assert connection.vendor == "postgresql", "this test needs DATABASE_URL (PostgreSQL)"
     old_id, old_key = settings.SANAD_SEALING_KEYS[0]
-    user = staff_create(username="rotated", password=PASSWORD, roles=[Role.AUDITOR], contact="r@example.org", password_set_by_owner=True)
+    user = staff_create(
+        username="rotated", password=PASSWORD, roles=[Role.AUDITOR], contact="r@example.org", password_set_by_owner=True
+    )
     assert parse_envelope(bytes(user.contact_sealed))[1] == old_id
 
     new_key = base64.urlsafe_b64encode(secrets.token_bytes(32)).rstrip(b"=").decode()
@@ -40,8 +42,24 @@ def test_worker_reseals_after_rotation():
     env["DATABASE_URL"] = f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}"
     celery = str(Path(sys.executable).with_name("celery"))
     worker = subprocess.Popen(
-        [celery, "-A", "config", "worker", "--pool=solo", "-Q", "maintenance", "--without-mingle", "--without-gossip", "--loglevel=INFO"],
-        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True,
+        [
+            celery,
+            "-A",
+            "config",
+            "worker",
+            "--pool=solo",
+            "-Q",
+            "maintenance",
+            "--without-mingle",
+            "--without-gossip",
+            "--loglevel=INFO",
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        start_new_session=True,
     )
     try:
         from config.celery import app

@@ -19,7 +19,9 @@ NARRATIVE = "They called from 0770 123 4567 and said they know where my mother l
 
 def staff_key(personas, report):
     alice = personas["alice"]
-    return shared_key_unlock(shared_key=report.intake_key, user=alice, personal_key=personal_key_unlock(user=alice, password=PASSWORD))
+    return shared_key_unlock(
+        shared_key=report.intake_key, user=alice, personal_key=personal_key_unlock(user=alice, password=PASSWORD)
+    )
 
 
 def test_a_reporters_session_from_submit_to_withdraw(personas, live_server, tmp_path, capsys):
@@ -28,10 +30,30 @@ def test_a_reporters_session_from_submit_to_withdraw(personas, live_server, tmp_
     (tmp_path / "phrase").write_text("correct horse battery")
     (tmp_path / "story.txt").write_text(NARRATIVE)
 
-    code = main(server + ["submit", "--category", "phone_threat", "--governorate", "IQ-DQ", "--month", "2026-11",
-                          "--flag", "death_threat", "--flag", "family_targeted", "--phone", "0770 123 4567",
-                          "--narrative-file", str(tmp_path / "story.txt"), "--save", str(tmp_path / "me.vault"),
-                          "--passphrase-file", str(tmp_path / "phrase")])
+    code = main(
+        server
+        + [
+            "submit",
+            "--category",
+            "phone_threat",
+            "--governorate",
+            "IQ-DQ",
+            "--month",
+            "2026-11",
+            "--flag",
+            "death_threat",
+            "--flag",
+            "family_targeted",
+            "--phone",
+            "0770 123 4567",
+            "--narrative-file",
+            str(tmp_path / "story.txt"),
+            "--save",
+            str(tmp_path / "me.vault"),
+            "--passphrase-file",
+            str(tmp_path / "phrase"),
+        ]
+    )
     out = capsys.readouterr().out
     assert code == 0, out
     assert "Receipt: " in out and "saved, encrypted" in out
@@ -39,7 +61,11 @@ def test_a_reporters_session_from_submit_to_withdraw(personas, live_server, tmp_
 
     report = Report.objects.get()
     assert report.intake_key.suite == "MLKEM768-X25519"  # the client preferred the post-quantum key
-    document = json.loads(hpke.decrypt(staff_key(personas, report), bytes(report.ciphertext), info=hpke.report_info(report.intake_key.key_id)))
+    document = json.loads(
+        hpke.decrypt(
+            staff_key(personas, report), bytes(report.ciphertext), info=hpke.report_info(report.intake_key.key_id)
+        )
+    )
     assert document["narrative"] == NARRATIVE
     assert document["indicators"][0]["value"] == "0770 123 4567"
 
@@ -57,7 +83,11 @@ def test_a_reporters_session_from_submit_to_withdraw(personas, live_server, tmp_
     (tmp_path / "more.txt").write_text("They came to the street today.")
     assert main(server + ["followup", "--narrative-file", str(tmp_path / "more.txt")] + secrets) == 0
     followup = FollowUp.objects.get()
-    opened = json.loads(hpke.decrypt(staff_key(personas, report), bytes(followup.ciphertext), info=hpke.followup_info(followup.intake_key.key_id)))
+    opened = json.loads(
+        hpke.decrypt(
+            staff_key(personas, report), bytes(followup.ciphertext), info=hpke.followup_info(followup.intake_key.key_id)
+        )
+    )
     assert opened["narrative"] == "They came to the street today."
 
     photo = tmp_path / "IMG_20261121_093012.jpg"
@@ -65,7 +95,9 @@ def test_a_reporters_session_from_submit_to_withdraw(personas, live_server, tmp_
     assert main(server + ["evidence", str(photo)] + secrets) == 0
     assert "metadata" in capsys.readouterr().out
     evidence = Evidence.objects.get()
-    plaintext = hpke.decrypt(staff_key(personas, report), bytes(evidence.ciphertext), info=hpke.evidence_info(evidence.intake_key.key_id))
+    plaintext = hpke.decrypt(
+        staff_key(personas, report), bytes(evidence.ciphertext), info=hpke.evidence_info(evidence.intake_key.key_id)
+    )
     header, _, data = plaintext.partition(b"\n")
     meta = json.loads(header)
     assert meta["filename"] == "evidence.jpg" and meta["media_type"] == "image/jpeg"  # no telling file name
@@ -89,8 +121,21 @@ def test_no_content_reaches_files_on_disk(personas, live_server, tmp_path, setti
 
 def test_the_client_reports_a_refusal_clearly(personas, live_server, tmp_path, capsys):
     (tmp_path / "story.txt").write_text("x")
-    code = main(["--server", live_server.url, "submit", "--category", "phone_threat", "--governorate", "IQ-XX",
-                 "--month", "2026-11", "--narrative-file", str(tmp_path / "story.txt")])
+    code = main(
+        [
+            "--server",
+            live_server.url,
+            "submit",
+            "--category",
+            "phone_threat",
+            "--governorate",
+            "IQ-XX",
+            "--month",
+            "2026-11",
+            "--narrative-file",
+            str(tmp_path / "story.txt"),
+        ]
+    )
     assert code == 1
     assert "triage.governorate" in capsys.readouterr().err
     assert not Report.objects.exists()
@@ -109,15 +154,35 @@ def test_photos_are_cleaned_whatever_their_name_and_other_files_need_consent(per
     (tmp_path / "story.txt").write_text("x")
     secrets = ["--vault", str(tmp_path / "v"), "--passphrase-file", str(tmp_path / "phrase")]
     server = ["--server", live_server.url]
-    assert main(server + ["submit", "--category", "other", "--governorate", "TR", "--month", "2026-11",
-                          "--narrative-file", str(tmp_path / "story.txt"), "--save", str(tmp_path / "v"),
-                          "--passphrase-file", str(tmp_path / "phrase")]) == 0
+    assert (
+        main(
+            server
+            + [
+                "submit",
+                "--category",
+                "other",
+                "--governorate",
+                "TR",
+                "--month",
+                "2026-11",
+                "--narrative-file",
+                str(tmp_path / "story.txt"),
+                "--save",
+                str(tmp_path / "v"),
+                "--passphrase-file",
+                str(tmp_path / "phrase"),
+            ]
+        )
+        == 0
+    )
     nameless = tmp_path / "photo_from_messenger.bin"
     nameless.write_bytes(photo_with_metadata())
     assert main(server + ["evidence", str(nameless)] + secrets) == 0
     evidence = Evidence.objects.get()
     report = evidence.report
-    plaintext = hpke.decrypt(staff_key(personas, report), bytes(evidence.ciphertext), info=hpke.evidence_info(evidence.intake_key.key_id))
+    plaintext = hpke.decrypt(
+        staff_key(personas, report), bytes(evidence.ciphertext), info=hpke.evidence_info(evidence.intake_key.key_id)
+    )
     header, _, data = plaintext.partition(b"\n")
     assert json.loads(header)["media_type"] == "image/jpeg" and b"CanaryCamMaker" not in data
 
@@ -133,8 +198,24 @@ def test_photos_are_cleaned_whatever_their_name_and_other_files_need_consent(per
 def test_a_bad_vault_passphrase_stops_before_anything_is_submitted(personas, live_server, tmp_path, capsys):
     (tmp_path / "short").write_text("short")
     (tmp_path / "story.txt").write_text("x")
-    code = main(["--server", live_server.url, "submit", "--category", "other", "--governorate", "IQ-BG", "--month",
-                 "2026-11", "--narrative-file", str(tmp_path / "story.txt"), "--save", str(tmp_path / "v"),
-                 "--passphrase-file", str(tmp_path / "short")])
+    code = main(
+        [
+            "--server",
+            live_server.url,
+            "submit",
+            "--category",
+            "other",
+            "--governorate",
+            "IQ-BG",
+            "--month",
+            "2026-11",
+            "--narrative-file",
+            str(tmp_path / "story.txt"),
+            "--save",
+            str(tmp_path / "v"),
+            "--passphrase-file",
+            str(tmp_path / "short"),
+        ]
+    )
     assert code == 1 and "at least 8" in capsys.readouterr().err
     assert not Report.objects.exists()  # no report whose receipt would be lost

@@ -24,7 +24,9 @@ def test_env_example_lists_every_variable_the_settings_read():
     names = set(re.findall(r'(?:env_\w+|_secret|_key|_key_ring|environ\.get)\(\s*"([A-Z][A-Z0-9_]+)"', code))
     assert {"SANAD_SECRET_KEY", "SANAD_SEALING_KEYS", "DATABASE_URL", "REDIS_URL"} <= names
     example = (ROOT / ".env.example").read_text()
-    missing = sorted(name for name in names - {"SANAD_DEV", "SANAD_DEBUG", "SANAD_VAR_DIR", "PORT"} if name not in example)
+    missing = sorted(
+        name for name in names - {"SANAD_DEV", "SANAD_DEBUG", "SANAD_VAR_DIR", "PORT"} if name not in example
+    )
     assert missing == []
     assert not re.search(r"^[A-Z_]+=\S", example, re.MULTILINE), ".env.example must hold no values"
 
@@ -52,7 +54,11 @@ def test_gunicorn_serves_production_without_naming_clients(prod_env, tmp_path): 
     """As the Dockerfile builds it (collectstatic with production settings and no secret), then served."""
     build_env = {k: v for k, v in prod_env.items() if k not in SECRET_NAMES}
     built = subprocess.run(
-        [sys.executable, "manage.py", "collectstatic", "--noinput", "-v0"], cwd=ROOT, env=build_env, capture_output=True, text=True
+        [sys.executable, "manage.py", "collectstatic", "--noinput", "-v0"],
+        cwd=ROOT,
+        env=build_env,
+        capture_output=True,
+        text=True,
     )
     assert built.returncode == 0, built.stderr
     assert (ROOT / "staticfiles" / "staticfiles.json").exists()
@@ -65,12 +71,20 @@ def test_gunicorn_serves_production_without_naming_clients(prod_env, tmp_path): 
     with open(log, "w") as out:
         server = subprocess.Popen(
             [gunicorn, "-c", "config/gunicorn.conf.py", "--workers", "1", "config.wsgi:application"],
-            cwd=ROOT, env=prod_env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True,
+            cwd=ROOT,
+            env=prod_env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
         )
     try:
         request = urllib.request.Request(
             f"http://127.0.0.1:{port}/healthz?canary-query=1",
-            headers={"User-Agent": "canary-agent/1.0", "X-Forwarded-For": "198.51.100.23", "Referer": "https://canary-ref.example/"},
+            headers={
+                "User-Agent": "canary-agent/1.0",
+                "X-Forwarded-For": "198.51.100.23",
+                "Referer": "https://canary-ref.example/",
+            },
         )
         deadline = time.monotonic() + 30
         while True:
@@ -84,11 +98,15 @@ def test_gunicorn_serves_production_without_naming_clients(prod_env, tmp_path): 
                 time.sleep(0.3)
         # The admin renders under production static storage (manifest), and its CSS is served.
         https = {"Host": "sanad.example.org", "X-Forwarded-Proto": "https"}
-        with urllib.request.urlopen(urllib.request.Request(f"http://127.0.0.1:{port}/admin/login/", headers=https), timeout=10) as page:
+        with urllib.request.urlopen(
+            urllib.request.Request(f"http://127.0.0.1:{port}/admin/login/", headers=https), timeout=10
+        ) as page:
             html = page.read().decode()
         css = re.search(r'href="(/static/admin/css/base\.[0-9a-f]+\.css)"', html)
         assert css, "the login page links hashed static files"
-        with urllib.request.urlopen(urllib.request.Request(f"http://127.0.0.1:{port}{css.group(1)}", headers=https), timeout=10) as asset:
+        with urllib.request.urlopen(
+            urllib.request.Request(f"http://127.0.0.1:{port}{css.group(1)}", headers=https), timeout=10
+        ) as asset:
             assert asset.status == 200
         # Malformed requests: gunicorn itself logs these, naming the client, before Django runs.
         for raw in (b"GET / HTTP/1.1 junk\r\n\r\n", b"GET /?canary-query=2 HTTP/1.1\r\nHost: x\r\nBad Header\r\n\r\n"):

@@ -33,7 +33,12 @@ def start(env, log_path):
     log = open(log_path, "w")
     return subprocess.Popen(
         ["make", "--no-print-directory", "run"],
-        cwd=ROOT, env=env, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+        cwd=ROOT,
+        env=env,
+        stdin=subprocess.DEVNULL,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
     )
 
 
@@ -74,7 +79,9 @@ def test_make_run_serves_and_is_idempotent(tmp_path):
             assert (status, ready) == (200, {"status": "ok"})
             # The worker boots beside the web server, and the sample report (with its
             # proof of work) goes in after the server answers: wait for both, bounded.
-            expected = [" ready."] + (["Receipt: ", "triaged: high; assigned to demo-caseworker"] if attempt == 1 else [])
+            expected = [" ready."] + (
+                ["Receipt: ", "triaged: high; assigned to demo-caseworker"] if attempt == 1 else []
+            )
             deadline = time.monotonic() + 90
             while not all(text in log_path.read_text() for text in expected) and time.monotonic() < deadline:
                 time.sleep(0.5)
@@ -92,14 +99,25 @@ def test_make_run_serves_and_is_idempotent(tmp_path):
         else:
             assert "Created" not in output and "Granted" not in output and "Receipt:" not in output
             assert keys[0]["key_id"] == first_key
-    check = subprocess.run([str(ROOT / ".venv/bin/python"), "-c", WHO_READS], cwd=ROOT, capture_output=True, text=True,
-                           env={**env, "SANAD_DEV": "1", "DJANGO_SETTINGS_MODULE": "config.settings"}, timeout=120)
+    check = subprocess.run(
+        [str(ROOT / ".venv/bin/python"), "-c", WHO_READS],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        env={**env, "SANAD_DEV": "1", "DJANGO_SETTINGS_MODULE": "config.settings"},
+        timeout=120,
+    )
     assert check.returncode == 0, check.stderr[-3000:]
     readers = json.loads(check.stdout.strip().splitlines()[-1])
     # The caseworker it is assigned to reads it; so does the triage lead (the role reads every report,
     # DESIGN.md's Roles table); nobody else does, whatever their password.
-    assert readers == {"demo-caseworker": True, "demo-lead": True, "demo-relocation": False,
-                       "demo-auditor": False, "demo-admin": False}
+    assert readers == {
+        "demo-caseworker": True,
+        "demo-lead": True,
+        "demo-relocation": False,
+        "demo-auditor": False,
+        "demo-admin": False,
+    }
 
 
 # Who can open the sample report's content with their own password (the workspace's own checks).

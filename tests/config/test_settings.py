@@ -16,7 +16,11 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 SECRET_NAMES = [
-    "SANAD_SECRET_KEY", "SANAD_SEALING_KEYS", "SANAD_BLIND_INDEX_KEY", "SANAD_RECEIPT_KEY", "SANAD_AUDIT_KEY",
+    "SANAD_SECRET_KEY",
+    "SANAD_SEALING_KEYS",
+    "SANAD_BLIND_INDEX_KEY",
+    "SANAD_RECEIPT_KEY",
+    "SANAD_AUDIT_KEY",
 ]
 
 
@@ -180,7 +184,13 @@ def test_production_defaults_are_safe(prod_env):
     result = run(prod_env, sys.executable, "-c", code)
     assert result.returncode == 0, result.stderr
     assert result.stdout.split() == [
-        "False", "True", "True", "__Host-sanad_session", "Strict", "True", "Argon2PasswordHasher",
+        "False",
+        "True",
+        "True",
+        "__Host-sanad_session",
+        "Strict",
+        "True",
+        "Argon2PasswordHasher",
         "rest_framework.permissions.IsAuthenticated",
     ]
 
@@ -200,6 +210,8 @@ def test_celery_worker_refuses_to_start_without_secrets(prod_env):
     del prod_env["SANAD_RECEIPT_KEY"]
     prod_env["REDIS_URL"] = "redis://127.0.0.1:1/0"  # never reached: the worker stops first
     celery = str(Path(sys.executable).with_name("celery"))
-    result = run(prod_env, celery, "-A", "config", "worker", "--pool=solo", "--without-mingle", "--without-gossip", timeout=90)
+    result = run(
+        prod_env, celery, "-A", "config", "worker", "--pool=solo", "--without-mingle", "--without-gossip", timeout=90
+    )
     assert result.returncode != 0
     assert "Refusing to start" in result.stderr and "SANAD_RECEIPT_KEY" in result.stderr

@@ -19,10 +19,20 @@ from tests.conftest import CHROMIUM, PASSWORD, enrol, totp_code_for
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 
-NARRATIVE = "Browser test: a man on a motorbike photographed my door twice this week. — رجل على دراجة نارية صوّر باب بيتي"
+NARRATIVE = (
+    "Browser test: a man on a motorbike photographed my door twice this week. — رجل على دراجة نارية صوّر باب بيتي"
+)
 REPLY = "We read your report. A colleague will call you on Signal today. — سنتصل بك اليوم"
-FLAGS = ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-         "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+FLAGS = [
+    "--headless=new",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 
 
 @pytest.fixture
@@ -32,8 +42,9 @@ def browser_page(tmp_path):
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=FLAGS,
-                                             chromium_sandbox=False, headless=True)
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM, args=FLAGS, chromium_sandbox=False, headless=True
+        )
         context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="en-GB")
         page = context.new_page()
         page.set_default_timeout(20_000)
@@ -59,8 +70,14 @@ def test_caseworker_reads_and_replies_in_the_browser(live_server, personas, brow
     reporter = SanadClient(live_server.url)
     submission = reporter.submit(
         narrative=NARRATIVE,
-        triage=Triage(category="surveillance", governorate="IQ-BG", incident_month=_this_month(), language="ar",
-                      flags=["followed", "home_address_exposed"], indicators=[{"type": "phone", "value": "07701234567"}]),
+        triage=Triage(
+            category="surveillance",
+            governorate="IQ-BG",
+            incident_month=_this_month(),
+            language="ar",
+            flags=["followed", "home_address_exposed"],
+            indicators=[{"type": "phone", "value": "07701234567"}],
+        ),
     )
     report = Report.objects.get()
     report_triage(report_id=report.pk)

@@ -40,7 +40,9 @@ def envelope(personas):
 
     def make(narrative: str = CANARY, **overrides) -> dict:
         key = personas["intake"]
-        plaintext = content.report_content(narrative=narrative, indicators=[{"type": "phone", "value": "0770 123 4567", "note": ""}])
+        plaintext = content.report_content(
+            narrative=narrative, indicators=[{"type": "phone", "value": "0770 123 4567", "note": ""}]
+        )
         body = {
             "version": 1,
             "key_id": key.key_id,

@@ -114,8 +114,9 @@ def test_replays_in_a_batch_cost_the_others_one_extra_write_not_one_each(persona
 
     monkeypatch.setattr(services, "_fresh_write", fresh_write)
     # A new report reusing a spent proof, a replayed ciphertext, and three honest reports.
-    results = services._submissions_write(_batch(
-        envelope, (envelope(), 3), (envelope(), 1), (dict(replayed), 4), (envelope(), 5), (envelope(), 6)))
+    results = services._submissions_write(
+        _batch(envelope, (envelope(), 3), (envelope(), 1), (dict(replayed), 4), (envelope(), 5), (envelope(), 6))
+    )
     assert isinstance(results[1], services.ChallengeSpent) and isinstance(results[2], services.DuplicateCiphertext)
     assert [isinstance(results[index], Report) for index in (0, 3, 4)] == [True, True, True]
     assert writes == [5, 3]  # the batch, then the three honest reports together once more
@@ -127,7 +128,11 @@ def _batch(envelope, *bodies_and_proofs):
 
     items = []
     for body, proof_seed in bodies_and_proofs:
-        proof = Proof(digest=bytes([proof_seed]) * 32, expires_at=timezone.now() + timedelta(minutes=5)) if proof_seed else None
+        proof = (
+            Proof(digest=bytes([proof_seed]) * 32, expires_at=timezone.now() + timedelta(minutes=5))
+            if proof_seed
+            else None
+        )
         items.append(services._submission(parse_report_envelope(body, max_bytes=10**6), proof))
     return items
 

@@ -15,7 +15,9 @@ URL = "/api/v1/intake-keys/"
 
 def test_active_keys_in_wire_format(personas, client):
     pq = personas["intake"]
-    classic = shared_key_create(purpose=KeyPurpose.INTAKE, holder=personas["lead"], holder_password=PASSWORD, suite=hpke.Suite.X25519)
+    classic = shared_key_create(
+        purpose=KeyPurpose.INTAKE, holder=personas["lead"], holder_password=PASSWORD, suite=hpke.Suite.X25519
+    )
     key_grant_create(shared_key=classic, grantor=personas["lead"], grantor_password=PASSWORD, grantee=personas["alice"])
     response = client.get(URL)
     assert response.status_code == 200
@@ -37,7 +39,9 @@ def test_retired_and_relocation_keys_are_not_offered(personas, client, settings)
     from accounts.roles import Role
     from accounts.services import staff_create
 
-    coordinator = staff_create(username="coord", password=PASSWORD, roles=[Role.RELOCATION_COORDINATOR], password_set_by_owner=True)
+    coordinator = staff_create(
+        username="coord", password=PASSWORD, roles=[Role.RELOCATION_COORDINATOR], password_set_by_owner=True
+    )
     shared_key_create(purpose=KeyPurpose.RELOCATION, holder=coordinator, holder_password=PASSWORD)
     shared_key_retire(shared_key=personas["intake"], holder=personas["lead"], holder_password=PASSWORD)
     assert client.get(URL).json() == []
@@ -111,8 +115,14 @@ def test_a_key_row_edited_without_the_sealing_keys_is_never_offered(personas, cl
 
 def test_every_reporter_endpoint_is_in_the_schema_and_docs_load_from_our_origin(client):
     schema = client.get("/api/schema/", HTTP_ACCEPT="application/json").json()
-    for path in ("/api/v1/intake-keys/", "/api/v1/pow/", "/api/v1/reports/", "/api/v1/reports/status/",
-                 "/api/v1/reports/followups/", "/api/v1/reports/evidence/"):
+    for path in (
+        "/api/v1/intake-keys/",
+        "/api/v1/pow/",
+        "/api/v1/reports/",
+        "/api/v1/reports/status/",
+        "/api/v1/reports/followups/",
+        "/api/v1/reports/evidence/",
+    ):
         assert path in schema["paths"], path
     assert {"post", "delete"} <= set(schema["paths"]["/api/v1/reports/"])
     docs = client.get("/api/docs/")

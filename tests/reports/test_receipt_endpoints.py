@@ -14,7 +14,12 @@ from reports.models import Evidence, FollowUp, Reply, Report, ReportIndicator, R
 from tests.reports.conftest import seal_content
 
 pytestmark = pytest.mark.django_db
-STATUS, FOLLOWUPS, EVIDENCE, REPORTS = "/api/v1/reports/status/", "/api/v1/reports/followups/", "/api/v1/reports/evidence/", "/api/v1/reports/"
+STATUS, FOLLOWUPS, EVIDENCE, REPORTS = (
+    "/api/v1/reports/status/",
+    "/api/v1/reports/followups/",
+    "/api/v1/reports/evidence/",
+    "/api/v1/reports/",
+)
 
 
 @pytest.fixture
@@ -33,7 +38,11 @@ def test_status_says_received_until_triaged_then_in_review_then_closed(filed, re
     body = response.json()
     assert body["status"] == "received" and body["replies"] == []
     assert len(body["updated"]) == 10  # a day, not a time
-    for state, shown in ((ReportState.TRIAGED, "in_review"), (ReportState.ACKNOWLEDGED, "in_review"), (ReportState.CLOSED, "closed")):
+    for state, shown in (
+        (ReportState.TRIAGED, "in_review"),
+        (ReportState.ACKNOWLEDGED, "in_review"),
+        (ReportState.CLOSED, "closed"),
+    ):
         Report.objects.filter(pk=report.pk).update(state=state)
         assert receipt_call("get", STATUS, receipt).json()["status"] == shown
 
@@ -43,9 +52,15 @@ def test_replies_arrive_as_ciphertext_only_the_reporter_opens(filed, receipt_cal
 
     receipt, reply_private, report = filed
     public = hpke.load_public_key(hpke.Suite.X25519, bytes(report.reply_public_key))
-    Reply.objects.create(report=report, ciphertext=hpke.encrypt(public, b'{"body": "We hear you", "sent_at": "2026-11-21"}', info=hpke.REPLY_INFO))
+    Reply.objects.create(
+        report=report,
+        ciphertext=hpke.encrypt(public, b'{"body": "We hear you", "sent_at": "2026-11-21"}', info=hpke.REPLY_INFO),
+    )
     replies = receipt_call("get", STATUS, receipt).json()["replies"]
-    assert json.loads(client_hpke.open_reply(reply_private, b64d(replies[0]))) == {"body": "We hear you", "sent_at": "2026-11-21"}
+    assert json.loads(client_hpke.open_reply(reply_private, b64d(replies[0]))) == {
+        "body": "We hear you",
+        "sent_at": "2026-11-21",
+    }
 
 
 def test_typed_receipts_in_arabic_digits_work(filed, receipt_call):
@@ -54,7 +69,10 @@ def test_typed_receipts_in_arabic_digits_work(filed, receipt_call):
     assert receipt_call("get", STATUS, arabic).status_code == 200
 
 
-@pytest.mark.parametrize("header", ["Receipt 0000-0000-0000-0000-0001", "Receipt garbage", "Receipt ", "Bearer x", "", "Receipt " + "1" * 500])
+@pytest.mark.parametrize(
+    "header",
+    ["Receipt 0000-0000-0000-0000-0001", "Receipt garbage", "Receipt ", "Bearer x", "", "Receipt " + "1" * 500],
+)
 def test_wrong_and_malformed_receipts_get_the_same_answer(filed, client, header):
     response = client.get(STATUS, HTTP_AUTHORIZATION=header) if header else client.get(STATUS)
     assert response.status_code == 401
@@ -117,7 +135,12 @@ def test_a_global_upload_budget_protects_the_disk(filed, receipt_call, personas,
 def test_evidence_total_per_report_is_capped(filed, receipt_call, personas, settings):
     receipt, _, _ = filed
     settings.SANAD_MAX_EVIDENCE_TOTAL_BYTES = 5000
-    assert receipt_call("post", EVIDENCE, receipt, seal_content(personas["intake"], b"{}\n" + b"x" * 3000, "evidence")).status_code == 201
+    assert (
+        receipt_call(
+            "post", EVIDENCE, receipt, seal_content(personas["intake"], b"{}\n" + b"x" * 3000, "evidence")
+        ).status_code
+        == 201
+    )
     over = receipt_call("post", EVIDENCE, receipt, seal_content(personas["intake"], b"{}\n" + b"y" * 3000, "evidence"))
     assert over.status_code == 413 and over.json()["error"] == "too_many"
 
@@ -128,7 +151,9 @@ def test_follow_ups_are_stored_as_sent_and_capped(filed, receipt_call, personas,
     for n in range(2):
         body = seal_content(personas["intake"], content.followup_content(f"more {n}"), "followup")
         assert receipt_call("post", FOLLOWUPS, receipt, body).status_code == 201
-    over = receipt_call("post", FOLLOWUPS, receipt, seal_content(personas["intake"], content.followup_content("x"), "followup"))
+    over = receipt_call(
+        "post", FOLLOWUPS, receipt, seal_content(personas["intake"], content.followup_content("x"), "followup")
+    )
     assert over.status_code == 413 and over.json()["error"] == "too_many"
     assert FollowUp.objects.filter(report=report).count() == 2
 
@@ -136,8 +161,11 @@ def test_follow_ups_are_stored_as_sent_and_capped(filed, receipt_call, personas,
 def test_follow_up_bad_input_is_refused(filed, receipt_call, personas):
     receipt, _, _ = filed
     key_id = personas["intake"].key_id
-    for body, field in (({"key_id": key_id}, "ciphertext"), ({"key_id": key_id, "ciphertext": "AA", "x": 1}, "x"),
-                        ({"key_id": "ik-nope00000000", "ciphertext": "AAAA"}, "key_id")):
+    for body, field in (
+        ({"key_id": key_id}, "ciphertext"),
+        ({"key_id": key_id, "ciphertext": "AA", "x": 1}, "x"),
+        ({"key_id": "ik-nope00000000", "ciphertext": "AAAA"}, "key_id"),
+    ):
         response = receipt_call("post", FOLLOWUPS, receipt, body)
         assert response.status_code == 400 and field in response.json()["detail"]
     assert FollowUp.objects.count() == 0
@@ -147,7 +175,9 @@ def test_evidence_is_size_capped_and_count_capped(filed, receipt_call, personas,
     receipt, _, report = filed
     settings.SANAD_MAX_EVIDENCE_PER_REPORT = 1
     photo = content.evidence_plaintext(filename="evidence.jpg", media_type="image/jpeg", data=b"\xff\xd8jpeg bytes")
-    assert receipt_call("post", EVIDENCE, receipt, seal_content(personas["intake"], photo, "evidence")).status_code == 201
+    assert (
+        receipt_call("post", EVIDENCE, receipt, seal_content(personas["intake"], photo, "evidence")).status_code == 201
+    )
     assert Evidence.objects.get().size > len(photo)
     again = receipt_call("post", EVIDENCE, receipt, seal_content(personas["intake"], photo + b"2", "evidence"))
     assert again.status_code == 413
@@ -163,7 +193,9 @@ def test_evidence_is_size_capped_and_count_capped(filed, receipt_call, personas,
 
 def test_withdrawal_deletes_everything_said_and_the_receipt_stops_working(filed, receipt_call, personas):
     receipt, _, report = filed
-    receipt_call("post", FOLLOWUPS, receipt, seal_content(personas["intake"], content.followup_content("more"), "followup"))
+    receipt_call(
+        "post", FOLLOWUPS, receipt, seal_content(personas["intake"], content.followup_content("more"), "followup")
+    )
     receipt_call("post", EVIDENCE, receipt, seal_content(personas["intake"], b'{"filename":"a"}\nbytes', "evidence"))
     Reply.objects.create(report=report, ciphertext=b"r" * 60)
     response = receipt_call("delete", REPORTS, receipt)
@@ -181,7 +213,13 @@ def test_withdrawal_deletes_everything_said_and_the_receipt_stops_working(filed,
 
 
 def test_each_endpoint_refuses_other_methods_with_json(client):
-    for method, path in (("put", REPORTS), ("get", REPORTS), ("post", STATUS), ("get", FOLLOWUPS), ("post", "/api/v1/pow/")):
+    for method, path in (
+        ("put", REPORTS),
+        ("get", REPORTS),
+        ("post", STATUS),
+        ("get", FOLLOWUPS),
+        ("post", "/api/v1/pow/"),
+    ):
         response = getattr(client, method)(path)
         assert response.status_code in (401, 405), (method, path)
         assert "error" in response.json()

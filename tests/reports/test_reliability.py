@@ -26,8 +26,22 @@ from reports.vocabulary import IRAQ_SUBDIVISIONS
 ROOT = Path(__file__).resolve().parents[2]
 CELERY = str(Path(sys.executable).with_name("celery"))
 REDIS_START = [
-    "redis-server", "--daemonize", "yes", "--bind", "127.0.0.1", "-::1", "--port", "6379", "--save", "",
-    "--appendonly", "no", "--dir", "/var/lib/redis", "--logfile", "/var/log/redis/ci.log",
+    "redis-server",
+    "--daemonize",
+    "yes",
+    "--bind",
+    "127.0.0.1",
+    "-::1",
+    "--port",
+    "6379",
+    "--save",
+    "",
+    "--appendonly",
+    "no",
+    "--dir",
+    "/var/lib/redis",
+    "--logfile",
+    "/var/log/redis/ci.log",
 ]
 pytestmark = [pytest.mark.services, pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 
@@ -38,16 +52,25 @@ def profile(personas, tmp_path):
     db = settings.DATABASES["default"]
     assert db["ENGINE"].endswith("postgresql"), "reliability tests need PostgreSQL (DATABASE_URL)"
     # alice holds the intake key and has a contact address (personas), so she gets the e-mails.
-    Coverage.objects.create(user=personas["alice"], governorates=sorted(IRAQ_SUBDIVISIONS), languages=["ar"], capacity=1000)
+    Coverage.objects.create(
+        user=personas["alice"], governorates=sorted(IRAQ_SUBDIVISIONS), languages=["ar"], capacity=1000
+    )
 
     env = dict(os.environ)
-    env.update({
-        "DATABASE_URL": f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}",
-        "SANAD_TRIAGE_LEASE_SECONDS": "6", "SANAD_NOTIFY_LEASE_SECONDS": "4", "SANAD_TRIAGE_SWEEP_AFTER_SECONDS": "2", "SANAD_SWEEP_EVERY_SECONDS": "1",
-        "SANAD_BROKER_VISIBILITY_TIMEOUT": "8", "SANAD_TRIAGE_RETRY_SECONDS": "1",
-        "SANAD_EMAIL_BACKEND": "django.core.mail.backends.filebased.EmailBackend",
-        "SANAD_EMAIL_FILE_PATH": str(tmp_path / "mail"), "SANAD_POW_BASE_BITS": "6",
-    })
+    env.update(
+        {
+            "DATABASE_URL": f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}",
+            "SANAD_TRIAGE_LEASE_SECONDS": "6",
+            "SANAD_NOTIFY_LEASE_SECONDS": "4",
+            "SANAD_TRIAGE_SWEEP_AFTER_SECONDS": "2",
+            "SANAD_SWEEP_EVERY_SECONDS": "1",
+            "SANAD_BROKER_VISIBILITY_TIMEOUT": "8",
+            "SANAD_TRIAGE_RETRY_SECONDS": "1",
+            "SANAD_EMAIL_BACKEND": "django.core.mail.backends.filebased.EmailBackend",
+            "SANAD_EMAIL_FILE_PATH": str(tmp_path / "mail"),
+            "SANAD_POW_BASE_BITS": "6",
+        }
+    )
     return env
 
 
@@ -57,15 +80,29 @@ class Processes:
 
     def start(self, name: str, *args: str) -> subprocess.Popen:
         log = open(self.log_dir / f"{name}.log", "a")
-        process = subprocess.Popen([CELERY, "-A", "config", *args], cwd=ROOT, env=self.env, stdout=log,
-                                   stderr=subprocess.STDOUT, start_new_session=True)
+        process = subprocess.Popen(
+            [CELERY, "-A", "config", *args],
+            cwd=ROOT,
+            env=self.env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
         self.running[name] = process
         return process
 
     def worker(self, **extra_env) -> subprocess.Popen:
         self.env.update(extra_env)
-        return self.start("worker", "worker", "--concurrency=1", "-Q", "triage,notifications,maintenance",
-                          "--without-mingle", "--without-gossip", "--loglevel=INFO")
+        return self.start(
+            "worker",
+            "worker",
+            "--concurrency=1",
+            "-Q",
+            "triage,notifications,maintenance",
+            "--without-mingle",
+            "--without-gossip",
+            "--loglevel=INFO",
+        )
 
     def beat(self) -> subprocess.Popen:
         return self.start("beat", "beat", "--schedule", str(self.log_dir / "beat-schedule"), "--loglevel=INFO")
@@ -112,12 +149,16 @@ def pool_children(worker: subprocess.Popen) -> list[int]:
 def wait_until_all_triaged(receipted: int, processes: Processes, seconds: float = 90) -> None:
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
-        if Report.objects.filter(state=ReportState.ASSIGNED).count() == receipted and \
-                Notification.objects.filter(sent_at__isnull=False).count() == receipted:
+        if (
+            Report.objects.filter(state=ReportState.ASSIGNED).count() == receipted
+            and Notification.objects.filter(sent_at__isnull=False).count() == receipted
+        ):
             return
         time.sleep(0.5)
     states = list(Report.objects.values_list("state", "triage_attempts", "claimed_until"))
-    pytest.fail(f"not all triaged: {states}\nworker:\n{processes.log('worker')[-3000:]}\nbeat:\n{processes.log('beat')[-1500:]}")
+    pytest.fail(
+        f"not all triaged: {states}\nworker:\n{processes.log('worker')[-3000:]}\nbeat:\n{processes.log('beat')[-1500:]}"
+    )
 
 
 def assert_exactly_once(receipted: int, mail_dir: Path) -> None:

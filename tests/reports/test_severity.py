@@ -10,8 +10,15 @@ TODAY = date(2026, 11, 21)
 
 
 def facts(**changes):
-    base = dict(category="other", incident_month=date(2026, 11, 1), immediate_danger=False, needs_relocation=False,
-                flags=frozenset(), linked_reports=0, today=TODAY)
+    base = dict(
+        category="other",
+        incident_month=date(2026, 11, 1),
+        immediate_danger=False,
+        needs_relocation=False,
+        flags=frozenset(),
+        linked_reports=0,
+        today=TODAY,
+    )
     base.update(changes)
     return Facts(**base)
 
@@ -22,7 +29,11 @@ def facts(**changes):
         ({}, "low", "no_aggravating_factor"),
         ({"immediate_danger": True}, "critical", "immediate_danger"),
         ({"category": "attempted_attack"}, "critical", "recent_attempted_attack"),
-        ({"category": "kidnapping_attempt", "incident_month": date(2026, 10, 1)}, "critical", "recent_kidnapping_attempt"),
+        (
+            {"category": "kidnapping_attempt", "incident_month": date(2026, 10, 1)},
+            "critical",
+            "recent_kidnapping_attempt",
+        ),
         ({"category": "attempted_attack", "incident_month": date(2026, 9, 1)}, "high", "past_attempted_attack"),
         ({"category": "kidnapping_attempt", "incident_month": date(2025, 1, 1)}, "high", "past_kidnapping_attempt"),
         ({"flags": frozenset({"death_threat"})}, "high", "flag_death_threat"),
@@ -52,7 +63,9 @@ def test_the_30_day_boundary_at_month_precision():
 
 
 def test_the_highest_level_wins_and_every_reason_is_kept_highest_first():
-    severity, reasons = assess(facts(category="telegram_doxxing", immediate_danger=True, flags=frozenset({"death_threat", "photo_exposed"})))
+    severity, reasons = assess(
+        facts(category="telegram_doxxing", immediate_danger=True, flags=frozenset({"death_threat", "photo_exposed"}))
+    )
     assert severity == "critical"
     assert reasons == ["immediate_danger", "flag_death_threat", "flag_photo_exposed", "telegram_doxxing"]
 

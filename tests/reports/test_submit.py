@@ -34,23 +34,37 @@ def test_a_report_is_stored_encrypted_and_answered_with_a_receipt(personas, enve
 
     report = Report.objects.get()
     assert report.state == ReportState.PENDING
-    assert (report.category, report.governorate, report.incident_month.isoformat()) == ("phone_threat", "IQ-DQ", "2026-10-01")
+    assert (report.category, report.governorate, report.incident_month.isoformat()) == (
+        "phone_threat",
+        "IQ-DQ",
+        "2026-10-01",
+    )
     assert bytes(report.receipt_hash) == receipt_hash(answer["receipt"])
     from client.api import b64d
 
     assert bytes(report.ciphertext) == b64d(body["ciphertext"])  # stored exactly as received
     details = json.loads(open_value(report, "triage_sealed"))
-    assert details == {"immediate_danger": False, "needs_relocation": False, "flags": ["death_threat"], "language": "ar"}
+    assert details == {
+        "immediate_danger": False,
+        "needs_relocation": False,
+        "flags": ["death_threat"],
+        "language": "ar",
+    }
     indexer = BlindIndexer.from_settings()
     stored = set(ReportIndicator.objects.values_list("kind", "value"))
-    assert stored == {indexer.index_indicator("phone", "+9647701234567"), indexer.index_indicator("telegram", "jokers_channel")}
+    assert stored == {
+        indexer.index_indicator("phone", "+9647701234567"),
+        indexer.index_indicator("telegram", "jokers_channel"),
+    }
 
 
 def test_staff_with_a_grant_read_what_the_client_wrote(personas, envelope, submit):
     assert submit(envelope()).status_code == 201
     report = Report.objects.get()
     alice = personas["alice"]
-    private = shared_key_unlock(shared_key=report.intake_key, user=alice, personal_key=personal_key_unlock(user=alice, password=PASSWORD))
+    private = shared_key_unlock(
+        shared_key=report.intake_key, user=alice, personal_key=personal_key_unlock(user=alice, password=PASSWORD)
+    )
     plaintext = hpke.decrypt(private, bytes(report.ciphertext), info=hpke.report_info(report.intake_key.key_id))
     document = json.loads(plaintext)
     assert document["narrative"] == CANARY
@@ -77,7 +91,9 @@ def test_x25519_intake_keys_work_too(personas, envelope, submit):
     from accounts.services import key_grant_create, shared_key_create
     from tests.reports.conftest import seal_report
 
-    classic = shared_key_create(purpose=KeyPurpose.INTAKE, holder=personas["lead"], holder_password=PASSWORD, suite=hpke.Suite.X25519)
+    classic = shared_key_create(
+        purpose=KeyPurpose.INTAKE, holder=personas["lead"], holder_password=PASSWORD, suite=hpke.Suite.X25519
+    )
     key_grant_create(shared_key=classic, grantor=personas["lead"], grantor_password=PASSWORD, grantee=personas["alice"])
     body = envelope(key_id=classic.key_id, ciphertext=seal_report(classic, b'{"narrative":"x","pad":""}'))
     assert submit(body).status_code == 201
@@ -123,10 +139,22 @@ BAD_INPUTS = {
     "year zero": ({"triage": _triage(incident_month="0000-01")}, "triage.incident_month"),
     "month in Arabic-Indic digits": ({"triage": _triage(incident_month="٢٠٢٥-10")}, "triage.incident_month"),
     "unknown field with a lone surrogate": ({"\ud800x": 1}, "\\ud800x"),
-    "impossible phone": ({"triage": _triage(indicators=[{"type": "phone", "value": "12"}])}, "triage.indicators[0].value"),
-    "unknown indicator type": ({"triage": _triage(indicators=[{"type": "email", "value": "a@b.c"}])}, "triage.indicators[0].type"),
-    "indicator with extra field": ({"triage": _triage(indicators=[{"type": "phone", "value": "0770 123 4567", "x": 1}])}, "triage.indicators[0]"),
-    "too many indicators": ({"triage": _triage(indicators=[{"type": "telegram", "value": f"@chan_{i:03d}"} for i in range(21)])}, "triage.indicators"),
+    "impossible phone": (
+        {"triage": _triage(indicators=[{"type": "phone", "value": "12"}])},
+        "triage.indicators[0].value",
+    ),
+    "unknown indicator type": (
+        {"triage": _triage(indicators=[{"type": "email", "value": "a@b.c"}])},
+        "triage.indicators[0].type",
+    ),
+    "indicator with extra field": (
+        {"triage": _triage(indicators=[{"type": "phone", "value": "0770 123 4567", "x": 1}])},
+        "triage.indicators[0]",
+    ),
+    "too many indicators": (
+        {"triage": _triage(indicators=[{"type": "telegram", "value": f"@chan_{i:03d}"} for i in range(21)])},
+        "triage.indicators",
+    ),
     "reply key wrong length": ({"reply_public_key": "AAAA"}, "reply_public_key"),
     "reply key low order point": ({"reply_public_key": "A" * 43}, "reply_public_key"),
 }
@@ -200,7 +228,9 @@ def test_proof_of_work_is_required_checked_and_single_use(personas, envelope, su
     assert challenge["difficulty"] == 6 and challenge["expires_at"].endswith("Z")
     good = {"challenge": challenge["challenge"], "nonce": solve(challenge["challenge"], challenge["difficulty"])}
     raw = b64d(challenge["challenge"])
-    bad_nonce = next(str(n) for n in range(10**6) if leading_zero_bits(hashlib.sha256(raw + str(n).encode()).digest()) < 6)
+    bad_nonce = next(
+        str(n) for n in range(10**6) if leading_zero_bits(hashlib.sha256(raw + str(n).encode()).digest()) < 6
+    )
     response = submit(envelope(pow={"challenge": challenge["challenge"], "nonce": bad_nonce}), pow=False)
     assert response.status_code == 400 and "difficulty" in response.json()["detail"]["pow"]
     assert submit(envelope(pow=good), pow=False).status_code == 201
@@ -210,7 +240,12 @@ def test_proof_of_work_is_required_checked_and_single_use(personas, envelope, su
     tampered[20] ^= 1  # e.g. lowering the difficulty byte or extending the expiry
     forged = {"challenge": b64e(bytes(tampered)), "nonce": "1"}
     assert "Unknown or expired" in submit(envelope(pow=forged), pow=False).json()["detail"]["pow"]
-    for proof in ({"challenge": challenge["challenge"], "nonce": "-1"}, {"challenge": 5, "nonce": "1"}, "x", {"nonce": "1"}):
+    for proof in (
+        {"challenge": challenge["challenge"], "nonce": "-1"},
+        {"challenge": 5, "nonce": "1"},
+        "x",
+        {"nonce": "1"},
+    ):
         assert submit(envelope(pow=proof), pow=False).status_code == 400
     assert Report.objects.count() == 1
 
@@ -302,8 +337,12 @@ def test_the_backstop_cap_answers_429_only_after_proof_of_work(personas, envelop
 def test_follow_ups_never_reuse_a_report_ciphertext_twice(personas, envelope, submit, receipt_call):
     body = envelope()
     receipt = submit(body).json()["receipt"]
-    response = receipt_call("post", "/api/v1/reports/followups/", receipt, {"key_id": body["key_id"], "ciphertext": body["ciphertext"]})
+    response = receipt_call(
+        "post", "/api/v1/reports/followups/", receipt, {"key_id": body["key_id"], "ciphertext": body["ciphertext"]}
+    )
     assert response.status_code == 201  # different table, different info: it would not decrypt as a follow-up
-    again = receipt_call("post", "/api/v1/reports/followups/", receipt, {"key_id": body["key_id"], "ciphertext": body["ciphertext"]})
+    again = receipt_call(
+        "post", "/api/v1/reports/followups/", receipt, {"key_id": body["key_id"], "ciphertext": body["ciphertext"]}
+    )
     assert again.status_code == 409
     assert FollowUp.objects.count() == 1

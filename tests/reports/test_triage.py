@@ -27,7 +27,9 @@ pytestmark = pytest.mark.django_db
 def covered(personas):
     """alice (holds the intake key) and bob (does not) both cover all of Iraq in Arabic and English."""
     for name in ("alice", "bob"):
-        Coverage.objects.create(user=personas[name], governorates=sorted(IRAQ_SUBDIVISIONS), languages=["ar", "en"], capacity=5)
+        Coverage.objects.create(
+            user=personas[name], governorates=sorted(IRAQ_SUBDIVISIONS), languages=["ar", "en"], capacity=5
+        )
     return personas
 
 
@@ -100,20 +102,33 @@ def test_the_least_loaded_eligible_caseworker_gets_the_report(covered, file_repo
     assert sorted(assignees) == ["alice", "alice", "carol", "carol"]
 
 
-@pytest.mark.parametrize("coverage_change", [
-    {"governorates": ["IQ-BG"]}, {"languages": ["ckb"]}, {"accepting": False}, {"capacity": 0},
-], ids=["other governorate", "other language", "not accepting", "no capacity"])
-def test_without_an_eligible_caseworker_the_report_waits_for_the_leads_with_the_reason(covered, file_report, coverage_change):
+@pytest.mark.parametrize(
+    "coverage_change",
+    [
+        {"governorates": ["IQ-BG"]},
+        {"languages": ["ckb"]},
+        {"accepting": False},
+        {"capacity": 0},
+    ],
+    ids=["other governorate", "other language", "not accepting", "no capacity"],
+)
+def test_without_an_eligible_caseworker_the_report_waits_for_the_leads_with_the_reason(
+    covered, file_report, coverage_change
+):
     Coverage.objects.filter(user=covered["alice"]).update(**coverage_change)
     report = file_report()
     note_ids = triage.report_triage(report_id=report.pk)
     report.refresh_from_db()
     assert report.state == ReportState.TRIAGED and report.assigned_to is None
     assert report.waiting_reason == "no_eligible_caseworker"
-    assert {(n.kind, n.recipient.username) for n in Notification.objects.filter(pk__in=note_ids)} == {("needs_assignment", "lead")}
+    assert {(n.kind, n.recipient.username) for n in Notification.objects.filter(pk__in=note_ids)} == {
+        ("needs_assignment", "lead")
+    }
 
 
-def test_failures_are_counted_backed_off_then_parked_and_raised_never_dropped(covered, file_report, monkeypatch, settings):
+def test_failures_are_counted_backed_off_then_parked_and_raised_never_dropped(
+    covered, file_report, monkeypatch, settings
+):
     settings.SANAD_TRIAGE_MAX_ATTEMPTS = 3
     report = file_report()
 
@@ -169,7 +184,9 @@ def test_notifications_are_sent_once_and_say_nothing_but_severity_and_reference(
         assert secret not in text
 
 
-def test_submission_queues_triage_after_commit_with_the_id_only(personas, envelope, submit, django_capture_on_commit_callbacks, monkeypatch):
+def test_submission_queues_triage_after_commit_with_the_id_only(
+    personas, envelope, submit, django_capture_on_commit_callbacks, monkeypatch
+):
     from reports import tasks
 
     sent = []
@@ -179,7 +196,9 @@ def test_submission_queues_triage_after_commit_with_the_id_only(personas, envelo
     assert sent == [{"kwargs": {"report_ids": [str(Report.objects.get().pk)]}, "retry": False}]
 
 
-def test_a_broker_down_at_submission_still_gives_a_receipt(personas, envelope, submit, django_capture_on_commit_callbacks, monkeypatch):
+def test_a_broker_down_at_submission_still_gives_a_receipt(
+    personas, envelope, submit, django_capture_on_commit_callbacks, monkeypatch
+):
     from reports import tasks
 
     def down(**kwargs):
@@ -238,7 +257,9 @@ def test_the_webhook_gets_severity_and_reference_only(covered, file_report, sett
     assert request.full_url == "https://hooks.example.org/sanad"
     # No recipient: coverage maps caseworkers to places.
     assert _json.loads(request.data) == {
-        "kind": "assigned", "severity": "critical", "reference": Report.objects.get(pk=report.pk).reference,
+        "kind": "assigned",
+        "severity": "critical",
+        "reference": Report.objects.get(pk=report.pk).reference,
     }
 
 
@@ -248,7 +269,12 @@ def test_set_coverage_command(covered, capsys):
 
     call_command("set_coverage", "alice", governorates="IQ-BG,IQ-BA", languages="ar,ckb", capacity=3)
     coverage = Coverage.objects.get(user=covered["alice"])
-    assert (coverage.governorates, coverage.languages, coverage.capacity, coverage.accepting) == (["IQ-BA", "IQ-BG"], ["ar", "ckb"], 3, True)
+    assert (coverage.governorates, coverage.languages, coverage.capacity, coverage.accepting) == (
+        ["IQ-BA", "IQ-BG"],
+        ["ar", "ckb"],
+        3,
+        True,
+    )
     for bad in ({"governorates": "IQ-XX", "languages": "ar"}, {"governorates": "IQ-BG", "languages": "fr"}):
         with pytest.raises(CommandError):
             call_command("set_coverage", "alice", **bad)
@@ -273,7 +299,9 @@ def test_a_flooded_indicator_keeps_triage_bounded(covered, file_report, settings
 def test_the_same_indicator_twice_in_a_report_counts_once(covered, file_report):
     from reports.models import ReportIndicator
 
-    report = file_report(indicators=[{"type": "phone", "value": "0770 123 4567"}, {"type": "phone", "value": "+9647701234567"}])
+    report = file_report(
+        indicators=[{"type": "phone", "value": "0770 123 4567"}, {"type": "phone", "value": "+9647701234567"}]
+    )
     assert ReportIndicator.objects.filter(report=report).count() == 1
 
 
@@ -351,7 +379,9 @@ def test_withdrawal_wipes_what_triage_learned(covered, file_report, receipt_call
     assert receipt_call("delete", "/api/v1/reports/", receipt).status_code == 200
     mine.refresh_from_db()
     assert mine.severity_reasons == [] and mine.triaged_at is None and mine.sla_due_at is None
-    assert not CandidateLink.objects.filter(report=mine).exists() and not CandidateLink.objects.filter(other=mine).exists()
+    assert (
+        not CandidateLink.objects.filter(report=mine).exists() and not CandidateLink.objects.filter(other=mine).exists()
+    )
     assert not Notification.objects.filter(report=mine).exists()
     for moment in ReportTransition.objects.filter(report=mine).values_list("at", flat=True):
         assert (moment.hour, moment.minute, moment.second) == (0, 0, 0)
@@ -396,15 +426,18 @@ def test_one_failing_report_does_not_hold_up_the_rest_of_its_batch(covered, file
     assert bad.state == ReportState.PENDING and bad.claimed_until > timezone.now()  # backed off, left for the sweeper
 
 
-@pytest.mark.parametrize("message", [
-    lambda rid: rid,  # not a list
-    lambda rid: [rid, 1],  # not all strings
-    lambda rid: [rid, True],
-    lambda rid: [rid, rid[:-1] + "z"],  # not all UUIDs
-    lambda rid: [rid] * 51,  # too many
-    lambda rid: {"report_ids": [rid]},
-    lambda rid: None,
-])
+@pytest.mark.parametrize(
+    "message",
+    [
+        lambda rid: rid,  # not a list
+        lambda rid: [rid, 1],  # not all strings
+        lambda rid: [rid, True],
+        lambda rid: [rid, rid[:-1] + "z"],  # not all UUIDs
+        lambda rid: [rid] * 51,  # too many
+        lambda rid: {"report_ids": [rid]},
+        lambda rid: None,
+    ],
+)
 def test_a_malformed_batch_message_does_nothing(covered, file_report, message):
     from reports import tasks
 
@@ -419,7 +452,9 @@ def test_the_sweeper_queues_a_backlog_in_messages_of_fifty(covered, file_report,
     from reports import tasks
 
     sent = []
-    monkeypatch.setattr(tasks.triage_reports, "apply_async", lambda **kwargs: sent.append(kwargs["kwargs"]["report_ids"]))
+    monkeypatch.setattr(
+        tasks.triage_reports, "apply_async", lambda **kwargs: sent.append(kwargs["kwargs"]["report_ids"])
+    )
     monkeypatch.setattr(tasks.send_notification_batch, "apply_async", lambda **kwargs: None)
     for _ in range(3):
         file_report()
@@ -429,7 +464,9 @@ def test_the_sweeper_queues_a_backlog_in_messages_of_fifty(covered, file_report,
         Report.objects.update(created_at=timezone.now() - timedelta(minutes=5))
         tasks.sweep()
     assert [len(ids) for ids in sent] == [2, 1]
-    assert sorted(pk for ids in sent for pk in ids) == sorted(str(pk) for pk in Report.objects.values_list("pk", flat=True))
+    assert sorted(pk for ids in sent for pk in ids) == sorted(
+        str(pk) for pk in Report.objects.values_list("pk", flat=True)
+    )
 
 
 def test_a_notification_batch_goes_on_past_a_failed_send(covered, file_report, monkeypatch, settings):
@@ -474,8 +511,12 @@ def test_a_long_batch_hands_the_rest_on_inside_the_time_limit(covered, file_repo
     from reports import tasks
 
     published, sent = [], []
-    monkeypatch.setattr(tasks.triage_reports, "apply_async", lambda **kwargs: published.append(kwargs["kwargs"]["report_ids"]))
-    monkeypatch.setattr(tasks.send_notification_batch, "apply_async", lambda **kwargs: sent.append(kwargs["kwargs"]["notification_ids"]))
+    monkeypatch.setattr(
+        tasks.triage_reports, "apply_async", lambda **kwargs: published.append(kwargs["kwargs"]["report_ids"])
+    )
+    monkeypatch.setattr(
+        tasks.send_notification_batch, "apply_async", lambda **kwargs: sent.append(kwargs["kwargs"]["notification_ids"])
+    )
     monkeypatch.setattr(tasks, "BATCH_SECONDS", -1)  # every report is "past the budget"
     ids = [str(file_report().pk) for _ in range(3)]
     tasks.triage_reports(ids)

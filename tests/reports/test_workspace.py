@@ -31,7 +31,9 @@ def world(personas, submit, envelope, receipt_call):
     """
     lead, alice, bob = personas["lead"], personas["alice"], personas["bob"]
     carol = staff_create(username="carol", password=PASSWORD, roles=[Role.CASEWORKER], password_set_by_owner=True)
-    rita = staff_create(username="rita", password=PASSWORD, roles=[Role.RELOCATION_COORDINATOR], password_set_by_owner=True)
+    rita = staff_create(
+        username="rita", password=PASSWORD, roles=[Role.RELOCATION_COORDINATOR], password_set_by_owner=True
+    )
     key_grant_create(shared_key=personas["intake"], grantor=lead, grantor_password=PASSWORD, grantee=carol)
     Coverage.objects.create(user=alice, governorates=["IQ-DQ"], languages=["ar"])
     Coverage.objects.create(user=carol, governorates=["IQ-NA"], languages=["ar"])
@@ -39,8 +41,11 @@ def world(personas, submit, envelope, receipt_call):
     made = {}
     for name, place in (("r_alice", "IQ-DQ"), ("r_carol", "IQ-NA"), ("r_queue", "IQ-BA")):
         reply_private = x25519.X25519PrivateKey.generate()
-        body = envelope(narrative=f"{CANARY} {name}", triage={**GOOD_TRIAGE, "governorate": place},
-                        reply_public_key=b64e(reply_private.public_key().public_bytes_raw()))
+        body = envelope(
+            narrative=f"{CANARY} {name}",
+            triage={**GOOD_TRIAGE, "governorate": place},
+            reply_public_key=b64e(reply_private.public_key().public_bytes_raw()),
+        )
         response = submit(body)
         assert response.status_code == 201, response.content
         report = Report.objects.get(ciphertext_sha256=hashlib.sha256(b64d(body["ciphertext"])).digest())
@@ -53,8 +58,15 @@ def world(personas, submit, envelope, receipt_call):
     assert made["r_queue"].assigned_to is None and made["r_queue"].state == ReportState.TRIAGED
     # Evidence on alice's report.
     evidence = b'{"filename": "threat.png", "media_type": "image/png", "sha256": "00"}\n' + b"\x89PNG fake bytes"
-    assert receipt_call("post", "/api/v1/reports/evidence/", made["r_alice_receipt"],
-                        seal_content(personas["intake"], evidence, "evidence")).status_code == 201
+    assert (
+        receipt_call(
+            "post",
+            "/api/v1/reports/evidence/",
+            made["r_alice_receipt"],
+            seal_content(personas["intake"], evidence, "evidence"),
+        ).status_code
+        == 201
+    )
     return {**personas, "carol": carol, "rita": rita, **made}
 
 
@@ -103,7 +115,9 @@ def test_report_scope_matrix(world, staff_login, who):
         # Actions on an object out of scope are 404 too, and change nothing.
         before = Report.objects.get(pk=report.pk)
         for action in ("claim", "acknowledge", "reply", "close"):
-            response = client.post(f"/admin/reports/report/{report.pk}/act/{action}/", {"body": "x", "outcome": "duplicate"})
+            response = client.post(
+                f"/admin/reports/report/{report.pk}/act/{action}/", {"body": "x", "outcome": "duplicate"}
+            )
             if not visible:
                 assert response.status_code == 404, (who, name, action)
         if not visible:
@@ -206,7 +220,9 @@ def test_acknowledge_stops_the_sla_clock_then_close(world, staff_login):
 
 def test_only_a_lead_reassigns(world, staff_login):
     report = world["r_alice"]
-    staff_login(Client(), world["alice"]).post(f"/admin/reports/report/{report.pk}/act/reassign/", {"assignee": str(world["carol"].pk)})
+    staff_login(Client(), world["alice"]).post(
+        f"/admin/reports/report/{report.pk}/act/reassign/", {"assignee": str(world["carol"].pk)}
+    )
     assert Report.objects.get(pk=report.pk).assigned_to == world["alice"]
     lead = staff_login(Client(), world["lead"])
     lead.post(f"/admin/reports/report/{report.pk}/act/reassign/", {"assignee": "not-a-uuid"})
@@ -255,8 +271,11 @@ def test_candidate_links_are_shown_and_marked(world, staff_login):
     link = CandidateLink.objects.filter(report=report, other=world["r_carol"]).first()
     assert link is not None
     lead.post(f"/admin/reports/report/{report.pk}/act/confirm_link/", {"link": str(link.pk)})
-    assert set(CandidateLink.objects.filter(kind=link.kind, report__in=[report, world["r_carol"]],
-                                            other__in=[report, world["r_carol"]]).values_list("status", flat=True)) == {"confirmed"}
+    assert set(
+        CandidateLink.objects.filter(
+            kind=link.kind, report__in=[report, world["r_carol"]], other__in=[report, world["r_carol"]]
+        ).values_list("status", flat=True)
+    ) == {"confirmed"}
     # alice sees no link to a report outside her scope.
     alice_page = staff_login(Client(), world["alice"]).get(change_url(report)).content.decode()
     assert ref(world["r_carol"]) not in alice_page
@@ -272,10 +291,15 @@ def test_changelist_is_sorted_by_severity_then_deadline(world, staff_login):
     lead = staff_login(Client(), world["lead"])
     page = lead.get("/admin/reports/report/").content.decode()
     assert page.index(ref(world["r_carol"])) < page.index(ref(world["r_alice"])) < page.index(ref(world["r_queue"]))
-    for query, shown in (({"state__exact": "assigned"}, {"r_alice", "r_carol"}), ({"severity__exact": "low"}, {"r_queue"}),
-                         ({"governorate": "IQ-DQ"}, {"r_alice"}), ({"category__exact": "phone_threat"}, set(REPORTS)),
-                         ({"assignee": "none"}, {"r_queue"}), ({"assignee": str(world["carol"].pk)}, {"r_carol"}),
-                         ({"assignee": "junk"}, set())):
+    for query, shown in (
+        ({"state__exact": "assigned"}, {"r_alice", "r_carol"}),
+        ({"severity__exact": "low"}, {"r_queue"}),
+        ({"governorate": "IQ-DQ"}, {"r_alice"}),
+        ({"category__exact": "phone_threat"}, set(REPORTS)),
+        ({"assignee": "none"}, {"r_queue"}),
+        ({"assignee": str(world["carol"].pk)}, {"r_carol"}),
+        ({"assignee": "junk"}, set()),
+    ):
         page = lead.get("/admin/reports/report/", query)
         assert page.status_code == 200
         assert {name for name in REPORTS if change_url(world[name]) in page.content.decode()} == shown, query
@@ -296,8 +320,14 @@ def test_unpark_resets_attempts(world, staff_login):
 def test_model_strings_show_no_content(world):
     from reports.models import Evidence, FollowUp
 
-    for obj in [world["r_alice"], *Evidence.objects.all(), *FollowUp.objects.all(), *Reply.objects.all(),
-                *CandidateLink.objects.all(), *AuditEntry.objects.all()]:
+    for obj in [
+        world["r_alice"],
+        *Evidence.objects.all(),
+        *FollowUp.objects.all(),
+        *Reply.objects.all(),
+        *CandidateLink.objects.all(),
+        *AuditEntry.objects.all(),
+    ]:
         assert CANARY not in str(obj) and "IQ-" not in str(obj)
 
 
@@ -313,8 +343,15 @@ def test_links_to_reports_out_of_scope_are_neither_counted_nor_changeable(world,
 
 def test_content_that_is_not_json_or_too_deep_shows_as_unreadable(world, staff_login, receipt_call):
     deep = b'{"narrative": ' + b"[" * 20_000 + b"]" * 20_000 + b"}"
-    assert receipt_call("post", "/api/v1/reports/followups/", world["r_alice_receipt"],
-                        seal_content(world["intake"], deep, "followup")).status_code == 201
+    assert (
+        receipt_call(
+            "post",
+            "/api/v1/reports/followups/",
+            world["r_alice_receipt"],
+            seal_content(world["intake"], deep, "followup"),
+        ).status_code
+        == 201
+    )
     page = staff_login(Client(), world["alice"]).get(change_url(world["r_alice"]))
     assert page.status_code == 200 and CANARY in page.content.decode()
 
@@ -322,9 +359,16 @@ def test_content_that_is_not_json_or_too_deep_shows_as_unreadable(world, staff_l
 def test_coverage_changes_are_audited(world, staff_login):
     lead = staff_login(Client(), world["lead"])
     coverage = Coverage.objects.get(user=world["bob"])
-    response = lead.post(f"/admin/accounts/coverage/{coverage.pk}/change/", {
-        "user": str(world["bob"].pk), "governorates": '["IQ-BA", "IQ-DQ"]', "languages": '["ar"]', "capacity": 3,
-        "accepting": "on"})
+    response = lead.post(
+        f"/admin/accounts/coverage/{coverage.pk}/change/",
+        {
+            "user": str(world["bob"].pk),
+            "governorates": '["IQ-BA", "IQ-DQ"]',
+            "languages": '["ar"]',
+            "capacity": 3,
+            "accepting": "on",
+        },
+    )
     assert response.status_code == 302
     entry = AuditEntry.objects.get(action="coverage_changed")
     assert entry.object_id == str(world["bob"].pk) and entry.details["governorates"] == ["IQ-BA", "IQ-DQ"]
@@ -333,7 +377,11 @@ def test_coverage_changes_are_audited(world, staff_login):
 def test_history_pages_tell_nothing_outside_scope(world, staff_login):
     alice = staff_login(Client(), world["alice"])
     first = AuditEntry.objects.order_by("seq").first()
-    for url in (f"/admin/audit/auditentry/{first.pk}/history/", "/admin/audit/auditentry/999999/history/",
-                f"/admin/accounts/staffuser/{world['bob'].pk}/history/", "/admin/accounts/coverage/1/history/",
-                f"/admin/accounts/coverage/{Coverage.objects.first().pk}/delete/"):
+    for url in (
+        f"/admin/audit/auditentry/{first.pk}/history/",
+        "/admin/audit/auditentry/999999/history/",
+        f"/admin/accounts/staffuser/{world['bob'].pk}/history/",
+        "/admin/accounts/coverage/1/history/",
+        f"/admin/accounts/coverage/{Coverage.objects.first().pk}/delete/",
+    ):
         assert alice.get(url).status_code == 404, url

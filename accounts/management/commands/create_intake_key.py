@@ -22,7 +22,9 @@ class Command(BaseCommand):
         user = staff_user(holder)
         password = read_password(f"Password for {holder}: ", password_file=password_file)
         try:
-            key = shared_key_create(purpose=KeyPurpose.INTAKE, holder=user, holder_password=password, suite=Suite(suite))
+            key = shared_key_create(
+                purpose=KeyPurpose.INTAKE, holder=user, holder_password=password, suite=Suite(suite)
+            )
         except (AccountError, CryptoError) as exc:
             raise CommandError(str(exc)) from None
         self.stdout.write(f"Created intake key {key.key_id} ({key.suite}), held by {holder}.")

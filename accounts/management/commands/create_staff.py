@@ -33,12 +33,19 @@ class Command(BaseCommand):
         role_list = [role.strip() for role in roles.split(",") if role.strip()]
         unknown = sorted(set(role_list) - set(Role.values))
         if unknown or not role_list:
-            raise CommandError(f"Unknown or missing roles: {', '.join(unknown) or '(none)'}. Known: {', '.join(Role.values)}.")
+            raise CommandError(
+                f"Unknown or missing roles: {', '.join(unknown) or '(none)'}. Known: {', '.join(Role.values)}."
+            )
         password = read_password(f"Password for {username}: ", password_file=password_file, confirm=True)
         contact = read_optional_line("Contact address (optional): ", path=contact_file)
         try:
-            user = staff_create(username=username, password=password, roles=role_list, contact=contact,
-                                password_set_by_owner=own_password)
+            user = staff_create(
+                username=username,
+                password=password,
+                roles=role_list,
+                contact=contact,
+                password_set_by_owner=own_password,
+            )
         except ValidationError as exc:
             raise CommandError(" ".join(exc.messages)) from None
         except AccountError as exc:

@@ -12,4 +12,6 @@ class Command(BaseCommand):
         parser.add_argument("--database")
 
     def handle(self, *args, **options):
-        raise CommandError("Sanad has no superusers. Create staff with: manage.py create_staff USERNAME --roles sysadmin")
+        raise CommandError(
+            "Sanad has no superusers. Create staff with: manage.py create_staff USERNAME --roles sysadmin"
+        )

@@ -47,7 +47,9 @@ class Command(BaseCommand):
         for username, role in DEMO_USERS:
             user = StaffUser.objects.filter(username=username).first()
             if user is None:
-                user = staff_create(username=username, password=passwords[username], roles=[role], password_set_by_owner=True)
+                user = staff_create(
+                    username=username, password=passwords[username], roles=[role], password_set_by_owner=True
+                )
                 self.stdout.write(f"Created demo user {username} ({role.label}).")
             users[username] = user
         # Demo passwords are the demo users' own (dev mode only): a var/ made before
@@ -63,7 +65,9 @@ class Command(BaseCommand):
             user=users["demo-caseworker"],
             defaults={"governorates": sorted(PLACES), "languages": ["ar", "ckb", "en"], "capacity": 50},
         )
-        key = SharedKey.objects.filter(purpose=KeyPurpose.INTAKE, active=True, grants__holder=users["demo-lead"]).first()
+        key = SharedKey.objects.filter(
+            purpose=KeyPurpose.INTAKE, active=True, grants__holder=users["demo-lead"]
+        ).first()
         if key is None:
             key = shared_key_create(
                 purpose=KeyPurpose.INTAKE, holder=users["demo-lead"], holder_password=passwords["demo-lead"]

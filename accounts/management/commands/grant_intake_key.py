@@ -32,7 +32,9 @@ class Command(BaseCommand):
         with transaction.atomic():
             for key in keys:
                 try:
-                    key_grant_create(shared_key=key, grantor=users[grantor], grantor_password=password, grantee=users[grantee])
+                    key_grant_create(
+                        shared_key=key, grantor=users[grantor], grantor_password=password, grantee=users[grantee]
+                    )
                 except (AccountError, CryptoError) as exc:
                     raise CommandError(f"{key.key_id}: {exc} No grant was made.") from None
         for key in keys:

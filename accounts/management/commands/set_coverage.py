@@ -28,6 +28,7 @@ class Command(BaseCommand):
         if not 1 <= capacity <= 1000:
             raise CommandError("Capacity is 1 to 1000.")
         Coverage.objects.update_or_create(
-            user=user, defaults={"governorates": places, "languages": langs, "capacity": capacity, "accepting": not paused}
+            user=user,
+            defaults={"governorates": places, "languages": langs, "capacity": capacity, "accepting": not paused},
         )
         self.stdout.write(f"{username} covers {', '.join(places)} in {', '.join(langs)}, up to {capacity} open cases.")

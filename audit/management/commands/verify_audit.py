@@ -40,7 +40,11 @@ class Command(BaseCommand):
             raise CommandError("--batch-size must be at least 1.")
         report = verify_chain(anchors=anchors, batch_size=batch_size)
         if record:
-            details = {"result": "ok" if report.ok else "failed", "entries": report.entries, "head_seq": report.head_seq}
+            details = {
+                "result": "ok" if report.ok else "failed",
+                "entries": report.entries,
+                "head_seq": report.head_seq,
+            }
             if report.bad_seq is not None:
                 details["bad_seq"] = report.bad_seq
             if anchors:
