@@ -3,17 +3,77 @@
 from __future__ import annotations
 
 import base64
+import contextlib
+import http.client
 import ipaddress
 import json
+import re
+import socket
+import ssl
+import unicodedata
 import urllib.error
 import urllib.parse
 import urllib.request
 from dataclasses import dataclass, field
 
+from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.asymmetric import x25519
 
 from client import content, hpke
 from client.pow import solve
+from client.receipts import receipt_canonical
+
+# Every sentence this module can show a reporter, in one place so it can be translated.
+MESSAGES = {
+    "https": "The server address must start with https:// (plain http only for this machine).",
+    "redirect": "The server answered with a redirect, which this client never follows.",
+    "no_key": "The server offers no intake key this client supports, so nothing was sent.",
+    "refused_connection": "The server could not be reached (it refused the connection), so nothing was sent or stored.",
+    "name_not_found": (
+        "The server could not be reached (its name was not found: check the address and your connection), "
+        "so nothing was sent or stored."
+    ),
+    "connect_timeout": "The server could not be reached (it did not answer in time), so nothing was sent or stored.",
+    "tls": (
+        "The server could not be reached (its secure connection could not be verified, which can mean the network "
+        "is interfering), so nothing was sent or stored."
+    ),
+    "unreachable": "The server could not be reached, so nothing was sent or stored.",
+    "lost_reading": "The connection to the server broke before it answered, so nothing changed: try again later.",
+    "lost_writing": (
+        "The connection to the server broke before it answered, so this client cannot tell whether anything was "
+        "stored: try again later."
+    ),
+    "unknown_receipt": "The server does not know this receipt: it may be mistyped, or the report was withdrawn.",
+    "too_many": "The server is receiving too many requests right now: wait a minute and try again.",
+    "field_refused": "{field} was refused: {message}",
+    "refused": "The server refused the request: {message}",
+    "refused_bare": "The server refused the request (error {status}).",
+    "server_error": "The server had a problem (error {status}): try again later.",
+    "bad_answer": "The server sent an answer this client does not understand.",
+    "bad_reply_key": "The reply key is not valid: check that it was copied whole.",
+    "unreadable_reply": "A reply could not be opened with this reply key.",
+}
+# Field paths of the server's error details, in plain words.
+FIELD_NAMES = {
+    "version": "The format version",
+    "key_id": "The intake key",
+    "ciphertext": "The encrypted content",
+    "reply_public_key": "The reply key",
+    "pow": "The proof of work",
+    "triage": "The report's summary",
+    "triage.category": "The category",
+    "triage.governorate": "The governorate",
+    "triage.incident_month": "The month of the incident",
+    "triage.language": "The language",
+    "triage.immediate_danger": "The answer to 'in immediate danger'",
+    "triage.needs_relocation": "The answer to 'needs to relocate'",
+    "triage.flags": "The flags",
+    "triage.indicators": "The list of phone numbers and Telegram names",
+}
+_INDICATOR = re.compile(r"\Atriage\.indicators\[(\d+)\](?:\.(?:type|value))?\Z")
+_GENERAL = {"body", "detail", "non_field_errors"}  # not a field: the message speaks for itself
+MAX_SHOWN = 300  # characters of one server message
 
 
 def b64e(data: bytes) -> str:
@@ -24,10 +84,101 @@ def b64d(text: str) -> bytes:
     return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
 
 
+def _shown(text: object) -> str:
+    """A server string made safe for a terminal: no control or format characters, bounded."""
+    cleaned = "".join(char for char in str(text) if not unicodedata.category(char).startswith("C"))
+    return " ".join(cleaned.split())[:MAX_SHOWN]
+
+
+def _lowered(message: str) -> str:
+    """'Must be ...' becomes 'must be ...' after a colon; 'ISO ...' stays."""
+    if len(message) > 1 and message[0].isupper() and message[1].islower():
+        return message[0].lower() + message[1:]
+    return message
+
+
+def _field_name(path: str) -> str:
+    match = _INDICATOR.match(path)
+    if match:
+        return f"Phone number or Telegram name {int(match.group(1)) + 1}"
+    return FIELD_NAMES.get(path, f"The field {path}")
+
+
+def _messages(detail: object) -> list[str]:
+    """One plain message per leaf of a DRF error detail (a string, a list, or a dict of them)."""
+    if isinstance(detail, dict):
+        return [message for value in detail.values() for message in _messages(value)]
+    if isinstance(detail, list):
+        return [message for value in detail for message in _messages(value)]
+    text = _shown(detail) if detail is not None else ""
+    return [text] if text else []
+
+
+def describe(status: int, body: object, *, receipt_call: bool = False) -> str:
+    """The server's error answer as plain sentences, one per line (one per refused field)."""
+    if status == 401 and receipt_call:
+        return MESSAGES["unknown_receipt"]
+    if status == 429:
+        return MESSAGES["too_many"]
+    if status >= 500:
+        return MESSAGES["server_error"].format(status=status)
+    detail = body.get("detail") if isinstance(body, dict) else None
+    lines = []
+    if isinstance(detail, dict):
+        for path, value in detail.items():
+            for message in _messages(value):
+                if path in _GENERAL:
+                    lines.append(MESSAGES["refused"].format(message=_lowered(message)))
+                else:
+                    name = _field_name(_shown(path)[:80])
+                    lines.append(MESSAGES["field_refused"].format(field=name, message=_lowered(message)))
+    else:
+        lines = [MESSAGES["refused"].format(message=_lowered(message)) for message in _messages(detail)]
+    return "\n".join(lines) or MESSAGES["refused_bare"].format(status=status)
+
+
 class ClientError(Exception):
-    def __init__(self, status: int, body: object) -> None:
+    """A request that did not succeed.
+
+    `status` is the HTTP status (None when the server was never reached), `body`
+    the server's decoded error body, and str(error) plain sentences, one per
+    line, fit to show a reporter: they never contain a receipt, a reply key or
+    what the reporter wrote.
+    """
+
+    def __init__(self, status: int | None, body: object, message: str | None = None, *, receipt_call: bool = False):
         self.status, self.body = status, body
-        super().__init__(f"HTTP {status}: {body}")
+        self.message = message or describe(status or 0, body, receipt_call=receipt_call)
+        super().__init__(self.message)
+
+
+class ServerUnreachable(ClientError):
+    """No HTTP answer: refused, name not found, timed out, TLS failure, or the connection broke."""
+
+    def __init__(self, kind: str) -> None:
+        self.kind = kind
+        super().__init__(None, None, MESSAGES[kind])
+
+
+@contextlib.contextmanager
+def _understood():
+    """A 2xx answer missing what wire format v1 promises (another service at that address, say)."""
+    try:
+        yield
+    except (KeyError, TypeError, IndexError, AttributeError, ValueError):
+        raise ClientError(None, None, MESSAGES["bad_answer"]) from None
+
+
+def _unreachable_kind(reason: object) -> str:
+    if isinstance(reason, ssl.SSLError):
+        return "tls"
+    if isinstance(reason, socket.gaierror):
+        return "name_not_found"
+    if isinstance(reason, ConnectionRefusedError):
+        return "refused_connection"
+    if isinstance(reason, TimeoutError):
+        return "connect_timeout"
+    return "unreachable"
 
 
 @dataclass
@@ -66,7 +217,7 @@ class _NoRedirects(urllib.request.HTTPRedirectHandler):
     """A redirect could send the receipt (Authorization) or the triage fields to another host."""
 
     def redirect_request(self, req, fp, code, msg, headers, newurl):
-        raise ClientError(code, "The server answered with a redirect; refusing to follow it.")
+        raise ClientError(code, None, MESSAGES["redirect"])
 
 
 def _is_loopback(host: str) -> bool:
@@ -83,7 +234,7 @@ class SanadClient:
         parts = urllib.parse.urlsplit(base_url)
         # Plain http would show the triage fields and the receipt to anyone on the national network.
         if parts.scheme != "https" and not (parts.scheme == "http" and _is_loopback(parts.hostname or "")):
-            raise ValueError("The server address must start with https:// (plain http only for this machine).")
+            raise ValueError(MESSAGES["https"])
         self.base_url = base_url.rstrip("/")
         self.timeout = timeout
         self._opener = urllib.request.build_opener(_NoRedirects)
@@ -95,25 +246,37 @@ class SanadClient:
         if data is not None:
             headers["Content-Type"] = "application/json"
         if receipt is not None:
-            headers["Authorization"] = f"Receipt {receipt}"
+            # Canonical ASCII: a receipt typed in Arabic-Indic digits cannot go into an HTTP header as it is.
+            headers["Authorization"] = f"Receipt {receipt_canonical(receipt)}"
         request = urllib.request.Request(self.base_url + path, data=data, method=method, headers=headers)
         try:
             with self._opener.open(request, timeout=self.timeout) as response:
-                return json.loads(response.read() or b"null")
+                raw = response.read()
         except urllib.error.HTTPError as exc:
-            raw = exc.read()
             try:
-                payload = json.loads(raw)
-            except ValueError:
-                payload = raw.decode("utf-8", "replace")[:200]
-            raise ClientError(exc.code, payload) from None
+                payload = json.loads(exc.read())
+            except (ValueError, OSError, http.client.HTTPException):
+                payload = None  # an HTML page from a proxy, say: nothing worth showing
+            raise ClientError(exc.code, payload, receipt_call=receipt is not None) from None
+        except urllib.error.URLError as exc:
+            # Raised before the request was complete: the server has nothing from us.
+            raise ServerUnreachable(_unreachable_kind(exc.reason)) from None
+        except (OSError, http.client.HTTPException):
+            # The request went out but no answer came back (timeout, reset, closed).
+            raise ServerUnreachable("lost_reading" if method == "GET" else "lost_writing") from None
+        try:
+            return json.loads(raw or b"null")
+        except ValueError:
+            raise ClientError(None, None, MESSAGES["bad_answer"]) from None
 
     def intake_keys(self) -> list[IntakeKey]:
-        return [
-            IntakeKey(k["key_id"], k["kem"], b64d(k["public_key"]))
-            for k in self._call("GET", "/api/v1/intake-keys/")
-            if k["kem"] in hpke.SUITES and k["kdf"] == "HKDF-SHA256" and k["aead"] == "AES-256-GCM"
-        ]
+        answer = self._call("GET", "/api/v1/intake-keys/")
+        with _understood():
+            return [
+                IntakeKey(k["key_id"], k["kem"], b64d(k["public_key"]))
+                for k in answer
+                if k["kem"] in hpke.SUITES and k["kdf"] == "HKDF-SHA256" and k["aead"] == "AES-256-GCM"
+            ]
 
     def choose_key(self) -> IntakeKey:
         """The post-quantum hybrid key when the server offers one, else X25519."""
@@ -122,13 +285,15 @@ class SanadClient:
             for key in keys:
                 if key.kem == kem:
                     return key
-        raise ClientError(503, "The server offers no intake key this client supports.")
+        raise ClientError(None, None, MESSAGES["no_key"])
 
     def _pow(self) -> dict | None:
-        challenge = self._call("GET", "/api/v1/pow/")
-        if challenge["difficulty"] == 0:
+        answer = self._call("GET", "/api/v1/pow/")
+        with _understood():
+            challenge, difficulty = str(answer["challenge"]), int(answer["difficulty"])
+        if difficulty == 0:
             return None
-        return {"challenge": challenge["challenge"], "nonce": solve(challenge["challenge"], challenge["difficulty"])}
+        return {"challenge": challenge, "nonce": solve(challenge, difficulty)}
 
     def submit(
         self,
@@ -173,15 +338,30 @@ class SanadClient:
         if proof is not None:
             envelope["pow"] = proof
         answer = self._call("POST", "/api/v1/reports/", envelope)
-        return Submission(receipt=answer["receipt"], reply_key=b64e(reply_private.private_bytes_raw()))
+        with _understood():
+            receipt = str(answer["receipt"])
+        return Submission(receipt=receipt, reply_key=b64e(reply_private.private_bytes_raw()))
 
     def status(self, receipt: str, reply_key: str | None = None) -> Status:
-        answer = self._call("GET", "/api/v1/reports/status/", receipt=receipt)
-        replies = []
+        receipt = receipt_canonical(receipt)
+        private = None
         if reply_key:
-            private = x25519.X25519PrivateKey.from_private_bytes(b64d(reply_key))
-            replies = [json.loads(hpke.open_reply(private, b64d(item))) for item in answer["replies"]]
-        return Status(status=answer["status"], updated=answer["updated"], replies=replies)
+            try:
+                private = x25519.X25519PrivateKey.from_private_bytes(b64d(reply_key.strip()))
+            except ValueError:  # binascii.Error is a ValueError too
+                raise ValueError(MESSAGES["bad_reply_key"]) from None
+        answer = self._call("GET", "/api/v1/reports/status/", receipt=receipt)
+        with _understood():
+            status, updated, sealed = str(answer["status"]), str(answer["updated"]), [str(r) for r in answer["replies"]]
+        replies = []
+        if private is not None:
+            for item in sealed:
+                try:
+                    reply = json.loads(hpke.open_reply(private, b64d(item)))
+                except (InvalidTag, ValueError):  # a wrong key or a damaged reply: say so, show nothing
+                    raise ValueError(MESSAGES["unreadable_reply"]) from None
+                replies.append(reply if isinstance(reply, dict) else {"body": str(reply)})
+        return Status(status=status, updated=updated, replies=replies)
 
     def _send_content(self, path: str, receipt: str, key: IntakeKey, ciphertext: bytes) -> None:
         body = {"key_id": key.key_id, "ciphertext": b64e(ciphertext)}
@@ -191,6 +371,7 @@ class SanadClient:
         self._call("POST", path, body, receipt=receipt)
 
     def follow_up(self, receipt: str, narrative: str) -> None:
+        receipt = receipt_canonical(receipt)  # refused here, before anything is fetched or sent
         key = self.choose_key()
         ciphertext = hpke.seal(
             key.kem, key.public_key, content.followup_content(narrative), b"sanad/v1/followup:" + key.key_id.encode()
@@ -198,10 +379,12 @@ class SanadClient:
         self._send_content("/api/v1/reports/followups/", receipt, key, ciphertext)
 
     def add_evidence(self, receipt: str, *, data: bytes, filename: str, media_type: str) -> None:
+        receipt = receipt_canonical(receipt)
         key = self.choose_key()
         plaintext = content.evidence_plaintext(filename=filename, media_type=media_type, data=data)
         ciphertext = hpke.seal(key.kem, key.public_key, plaintext, b"sanad/v1/evidence:" + key.key_id.encode())
         self._send_content("/api/v1/reports/evidence/", receipt, key, ciphertext)
 
     def withdraw(self, receipt: str) -> None:
+        receipt = receipt_canonical(receipt)
         self._call("DELETE", "/api/v1/reports/", receipt=receipt)

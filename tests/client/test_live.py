@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 
 from accounts.services import personal_key_unlock, shared_key_unlock
 from backend.crypto import hpke
+from client import cli
 from client.cli import main
 from client.tests.test_client_units import photo_with_metadata
 from reports.models import Evidence, FollowUp, Reply, Report, ReportState
@@ -107,7 +109,8 @@ def test_a_reporters_session_from_submit_to_withdraw(personas, live_server, tmp_
     assert Report.objects.get().state == ReportState.WITHDRAWN
     assert not FollowUp.objects.exists() and not Evidence.objects.exists()
     assert main(server + ["status"] + secrets) == 1
-    assert "401" in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert err.strip() == "The server does not know this receipt: it may be mistyped, or the report was withdrawn."
 
 
 def test_no_content_reaches_files_on_disk(personas, live_server, tmp_path, settings, capsys):
@@ -129,16 +132,62 @@ def test_the_client_reports_a_refusal_clearly(personas, live_server, tmp_path, c
             "--category",
             "phone_threat",
             "--governorate",
-            "IQ-XX",
+            "XX",  # the form of a country code, so only the server can refuse it
+            "--month",
+            "1999-12",
+            "--narrative-file",
+            str(tmp_path / "story.txt"),
+        ]
+    )
+    assert code == 1
+    err = capsys.readouterr().err
+    assert len(err.splitlines()) == 2, err  # one plain sentence per refused field
+    assert "The governorate was refused: must be an ISO 3166-2:IQ code" in err
+    assert "The month of the incident was refused: must not be in the future or before 2000." in err
+    for raw in ("{", "HTTP", "'error'", "triage."):
+        assert raw not in err, err
+    assert not Report.objects.exists()
+
+
+ARABIC_INDIC = str.maketrans("0123456789", "٠١٢٣٤٥٦٧٨٩")
+PERSIAN = str.maketrans("0123456789", "۰۱۲۳۴۵۶۷۸۹")
+
+
+def test_a_receipt_typed_in_arabic_indic_or_persian_digits_works(personas, live_server, tmp_path, capsys, monkeypatch):
+    """Without --save both secrets are printed once; typed back in Eastern digits, the receipt still works."""
+    server = ["--server", live_server.url]
+    (tmp_path / "story.txt").write_text(NARRATIVE)
+    code = main(
+        server
+        + [
+            "submit",
+            "--category",
+            "phone_threat",
+            "--governorate",
+            "IQ-SU",
             "--month",
             "2026-11",
             "--narrative-file",
             str(tmp_path / "story.txt"),
         ]
     )
-    assert code == 1
-    assert "triage.governorate" in capsys.readouterr().err
-    assert not Report.objects.exists()
+    out = capsys.readouterr().out
+    assert code == 0, out
+    receipt = re.search(r"^Receipt: (\d{4}(?:-\d{4}){4})$", out, re.MULTILINE).group(1)
+    reply_key = re.search(r"^Reply key: (\S+)$", out, re.MULTILINE).group(1)
+    assert out.count(receipt) == 1 and out.count(reply_key) == 1
+
+    typed: list[str] = []
+    monkeypatch.setattr(cli.getpass, "getpass", lambda prompt="": typed.pop(0))
+    arabic = " ".join(receipt.replace("-", "")[i : i + 4] for i in range(0, 20, 4)).translate(ARABIC_INDIC)
+    typed.extend([arabic, reply_key])
+    assert main(server + ["status"]) == 0, capsys.readouterr().err
+    assert "Status: received" in capsys.readouterr().out
+
+    persian = receipt.translate(PERSIAN).replace("-", "\u00a0", 2)  # mixed separators, as phones type them
+    typed.extend([persian, ""])
+    assert main(server + ["withdraw"]) == 0, capsys.readouterr().err
+    assert Report.objects.get().state == ReportState.WITHDRAWN
 
 
 def test_the_client_never_follows_a_redirect(personas, live_server):
