@@ -1,0 +1,76 @@
+"""Places and languages: the shared vocabulary every app speaks (reports, coverage, relocation, statistics).
+
+A place is an ISO 3166-2:IQ code (Iraq's 18 governorates, Halabja and the
+Kurdistan Region) or, for people who have fled, an ISO 3166-1 alpha-2 country
+code. Staff screens show a place's name, never only its code, in Arabic,
+Sorani Kurdish or English. Iraq's names are written here; countries' names
+come from the Unicode CLDR (through Babel), which has all three languages.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+
+import phonenumbers
+from babel import Locale
+
+# The languages Sanad speaks: reports say which one the reporter reads, and
+# caseworkers say which ones they work in.
+LANGUAGE_NAMES = {"ar": "العربية", "ckb": "کوردی", "en": "English"}
+LANGUAGES = frozenset(LANGUAGE_NAMES)
+
+# ISO 3166-2:IQ: the 18 governorates, Halabja (IQ-HA, in recent editions) and the
+# Kurdistan Region (IQ-KR), for reporters who name the region only.
+# code: (English, Arabic, Sorani Kurdish)
+IRAQ_NAMES: dict[str, tuple[str, str, str]] = {
+    "IQ-AN": ("Anbar", "الأنبار", "ئەنبار"),
+    "IQ-AR": ("Erbil", "أربيل", "هەولێر"),
+    "IQ-BA": ("Basra", "البصرة", "بەسرە"),
+    "IQ-BB": ("Babil", "بابل", "بابل"),
+    "IQ-BG": ("Baghdad", "بغداد", "بەغدا"),
+    "IQ-DA": ("Duhok", "دهوك", "دهۆک"),
+    "IQ-DI": ("Diyala", "ديالى", "دیالە"),
+    "IQ-DQ": ("Dhi Qar", "ذي قار", "زیقار"),
+    "IQ-KA": ("Karbala", "كربلاء", "کەربەلا"),
+    "IQ-KI": ("Kirkuk", "كركوك", "کەرکووک"),
+    "IQ-MA": ("Maysan", "ميسان", "مەیسان"),
+    "IQ-MU": ("Muthanna", "المثنى", "موسەننا"),
+    "IQ-NA": ("Najaf", "النجف", "نەجەف"),
+    "IQ-NI": ("Nineveh", "نينوى", "نەینەوا"),
+    "IQ-QA": ("Al-Qadisiyah", "القادسية", "قادسیە"),
+    "IQ-SD": ("Salah al-Din", "صلاح الدين", "سەڵاحەدین"),
+    "IQ-SU": ("Sulaymaniyah", "السليمانية", "سلێمانی"),
+    "IQ-WA": ("Wasit", "واسط", "واست"),
+    "IQ-HA": ("Halabja", "حلبجة", "هەڵەبجە"),
+    "IQ-KR": ("Kurdistan Region", "إقليم كوردستان", "هەرێمی کوردستان"),
+}
+IRAQ_SUBDIVISIONS = frozenset(IRAQ_NAMES)
+# Reporters abroad (Turkey, Jordan, Europe...) give an ISO 3166-1 alpha-2 country
+# code; phonenumbers' region list is that set (without "001", non-geographic).
+COUNTRIES = frozenset(code for code in phonenumbers.SUPPORTED_REGIONS if len(code) == 2 and code.isalpha())
+PLACES = IRAQ_SUBDIVISIONS | COUNTRIES
+
+_IRAQ_COLUMN = {"en": 0, "ar": 1, "ckb": 2}
+
+
+@cache
+def _territories(language: str) -> dict[str, str]:
+    return dict(Locale.parse(language).territories)
+
+
+def place_name(code: str, language: str = "en") -> str:
+    """The place's name in `language` (ar, ckb or en; anything else reads as English); the code itself if unknown."""
+    language = language if language in LANGUAGES else "en"
+    if code in IRAQ_NAMES:
+        return IRAQ_NAMES[code][_IRAQ_COLUMN[language]]
+    if code in COUNTRIES:
+        return _territories(language).get(code) or _territories("en").get(code) or code
+    return code
+
+
+def place_choices(codes, language: str = "en") -> list[tuple[str, str]]:
+    """(code, "Name (code)") for each code, Iraq's places first, then countries, each by name."""
+    return sorted(
+        ((code, f"{place_name(code, language)} ({code})") for code in codes),
+        key=lambda choice: (choice[0] not in IRAQ_SUBDIVISIONS, choice[1]),
+    )
