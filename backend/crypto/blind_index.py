@@ -79,8 +79,11 @@ def normalise_telegram(value: str) -> tuple[str, str]:
         if text.lower().endswith(".t.me"):
             return IndicatorKind.TELEGRAM, _username(text[: -len(".t.me")])
         return IndicatorKind.TELEGRAM, _username(text)
-    parts = urlsplit(text)
-    host = (parts.hostname or "").lower()
+    try:
+        parts = urlsplit(text)
+        host = (parts.hostname or "").lower()
+    except ValueError:  # an unmatched bracket reads as a broken IPv6 address
+        raise InvalidIndicator("Not a Telegram link.") from None
     if parts.scheme.lower() == "tg":
         domain = parse_qs(parts.query).get("domain", [""])[0]
         return IndicatorKind.TELEGRAM, _username(domain)

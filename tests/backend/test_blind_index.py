@@ -63,6 +63,30 @@ def test_bad_telegram_input_is_refused(typed):
         normalise_telegram(typed)
 
 
+@pytest.mark.parametrize(
+    "typed",
+    ["[a/b", "https://t.me]/x", "https://[t.me/x", "http://[::1/jokers", "t.me:abc/x", "https://t.me:99999999/x"],
+)
+def test_malformed_urls_are_refused_not_crashed_on(typed):
+    with pytest.raises(InvalidIndicator):
+        normalise_telegram(typed)
+
+
+def test_any_typed_text_is_normalised_or_refused_never_crashed_on():
+    """Bad input is an InvalidIndicator (a 400 naming the field), never another exception (a 500)."""
+    import random
+
+    rng = random.Random(20261130)
+    alphabet = "@:/?#[]%.+-_ tgmeTME0123456789abcxyz\u0661\u200f=&"
+    for _ in range(20_000):
+        typed = "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 24)))
+        for prefix in ("", "https://", "t.me/", "tg://resolve?domain="):
+            try:
+                normalise_telegram(prefix + typed)
+            except InvalidIndicator:
+                pass
+
+
 def test_unknown_indicator_type_is_refused():
     with pytest.raises(InvalidIndicator):
         normalise_indicator("email", "a@b.c")
