@@ -3,9 +3,11 @@ from django.urls import path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from reports.api import EvidenceView, FollowUpsView, IntakeKeysView, PowView, ReportStatusView, ReportsView
+from reports.pages import home
 
 urlpatterns = [
     # /healthz and /readyz are answered by backend.middleware.HealthProbeMiddleware.
+    path("", home, name="home"),
     path("api/v1/intake-keys/", IntakeKeysView.as_view(), name="intake-keys"),
     path("api/v1/pow/", PowView.as_view(), name="pow"),
     path("api/v1/reports/", ReportsView.as_view(), name="reports"),

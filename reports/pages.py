@@ -1,0 +1,19 @@
+"""The page at /: until the reporter's web page exists, what Sanad is and where staff log in.
+
+Like the API, it sets no cookie and asks the browser to keep nothing: a phone
+that may be searched at a checkpoint should not show a visit.
+"""
+
+from django.http import HttpRequest
+from django.template.response import TemplateResponse
+from django.views.decorators.http import require_safe
+
+
+@require_safe
+def home(request: HttpRequest) -> TemplateResponse:
+    response = TemplateResponse(request, "reports/home.html", {"server": request.build_absolute_uri("/").rstrip("/")})
+    response["Cache-Control"] = "no-store"
+    response["Content-Security-Policy"] = (
+        "default-src 'none'; style-src 'unsafe-inline'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
+    )
+    return response
