@@ -20,19 +20,18 @@ from django.urls import path
 
 from accounts import services
 from accounts.models import Coverage, SharedKey, StaffUser, TOTPDevice
-from accounts.roles import MAY_GRANT, MAY_HOLD, KeyPurpose, Role, active_roles
+from accounts.roles import MAY_GRANT, MAY_HOLD, KeyPurpose, Role, has_role
 from audit.actions import Action
 from audit.models import AuditEntry
-from audit.services import audit_record
 from backend.admin_base import ReadOnlyModelAdmin, ScopedAdminMixin
 from backend.crypto.errors import CryptoError
-from reports.vocabulary import LANGUAGES, PLACES
+from backend.places import LANGUAGE_NAMES, PLACES, place_choices
 
 admin.site.unregister(Group)
 
 
 def _has_role(request, *roles: str) -> bool:
-    return bool(set(roles) & active_roles(request.user))
+    return has_role(request.user, *roles)
 
 
 class StaffCreateForm(forms.Form):
@@ -284,9 +283,8 @@ class SharedKeyAdmin(ReadOnlyModelAdmin):
     def _grant_form(self, key: SharedKey, data=None) -> GrantForm:
         form = GrantForm(data)
         form.fields["grantee"].queryset = (
-            StaffUser.objects.filter(
-                is_active=True, is_superuser=False, groups__name__in=MAY_HOLD[KeyPurpose(key.purpose)]
-            )
+            StaffUser.objects.acting()
+            .filter(groups__name__in=MAY_HOLD[KeyPurpose(key.purpose)])
             .exclude(key_grants__shared_key=key)
             .distinct()
             .order_by("username")
@@ -328,21 +326,29 @@ class SharedKeyAdmin(ReadOnlyModelAdmin):
 
 
 class CoverageForm(forms.ModelForm):
+    """Checked by accounts.services.coverage_clean, the same rule set_coverage uses."""
+
+    governorates = forms.MultipleChoiceField(
+        choices=place_choices(PLACES),
+        widget=forms.SelectMultiple(attrs={"size": 14}),
+        help_text="Iraq's governorates first, then countries for reporters abroad. Hold Ctrl to choose several.",
+    )
+    languages = forms.MultipleChoiceField(choices=sorted(LANGUAGE_NAMES.items()), widget=forms.CheckboxSelectMultiple)
+
     class Meta:
         model = Coverage
         fields = ("user", "governorates", "languages", "capacity", "accepting")
 
-    def _codes(self, name: str, allowed: frozenset[str]) -> list[str]:
-        value = self.cleaned_data.get(name)
-        if not isinstance(value, list) or not all(isinstance(v, str) and v in allowed for v in value):
-            raise ValidationError(f"A JSON list of codes from: {', '.join(sorted(allowed)[:12])}...")
-        return sorted(set(value))
-
-    def clean_governorates(self):
-        return self._codes("governorates", PLACES)
-
-    def clean_languages(self):
-        return self._codes("languages", LANGUAGES)
+    def clean(self):
+        data = super().clean()
+        if {"governorates", "languages", "capacity"} <= set(data):
+            try:
+                data["governorates"], data["languages"], data["capacity"] = services.coverage_clean(
+                    governorates=data["governorates"], languages=data["languages"], capacity=data["capacity"]
+                )
+            except services.AccountError as exc:
+                raise ValidationError(str(exc)) from None
+        return data
 
 
 @admin.register(Coverage)
@@ -350,7 +356,7 @@ class CoverageAdmin(ScopedAdminMixin, admin.ModelAdmin):
     """Which governorates and languages each caseworker takes, and how many cases: set by triage leads."""
 
     form = CoverageForm
-    list_display = ("user", "governorates", "languages", "capacity", "accepting")
+    list_display = ("user", "places", "languages", "capacity", "accepting")
     actions = None
     fields = ("user", "governorates", "languages", "capacity", "accepting")
 
@@ -372,23 +378,24 @@ class CoverageAdmin(ScopedAdminMixin, admin.ModelAdmin):
     def has_delete_permission(self, request, obj=None):
         return False
 
+    @admin.display(description="places")
+    def places(self, obj):
+        return ", ".join(name for _, name in place_choices(obj.governorates))
+
     def save_model(self, request, obj, form, change):
-        # Coverage decides whose queue a report lands in, and so who may claim and read it.
-        super().save_model(request, obj, form, change)
-        audit_record(
-            Action.COVERAGE_CHANGED,
-            actor=request.user,
-            obj_type="staff",
-            obj_id=str(obj.user_id),
-            details={
-                "governorates": obj.governorates if len(obj.governorates) <= 32 else f"{len(obj.governorates)} codes",
-                "languages": obj.languages,
-                "capacity": obj.capacity,
-                "accepting": obj.accepting,
-            },
-        )
+        try:
+            services.coverage_set(
+                user=obj.user,
+                governorates=obj.governorates,
+                languages=obj.languages,
+                capacity=obj.capacity,
+                accepting=obj.accepting,
+                acting_user=request.user,
+            )
+        except services.AccountError as exc:  # the caseworker lost the role between form and save
+            messages.error(request, str(exc))
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         if db_field.name == "user":
-            kwargs["queryset"] = StaffUser.objects.filter(groups__name=Role.CASEWORKER, is_active=True).distinct()
+            kwargs["queryset"] = StaffUser.objects.caseworkers().order_by("username")
         return super().formfield_for_foreignkey(db_field, request, **kwargs)

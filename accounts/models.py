@@ -17,13 +17,35 @@ from django.db import models
 from django.utils import timezone
 from django_otp.models import Device, ThrottlingMixin, TimestampMixin
 
-from accounts.roles import KeyPurpose
+from accounts.roles import KeyPurpose, Role
 from backend.crypto.hpke import Suite
 
 SUITE_CHOICES = [(suite.value, suite.value) for suite in Suite]
 
 
-class StaffUserManager(BaseUserManager):
+class StaffUserQuerySet(models.QuerySet):
+    """The role questions, asked once here: who may act in a role now."""
+
+    def acting(self) -> StaffUserQuerySet:
+        """Users who may act in their roles now: active, and not superusers (who hold no role)."""
+        return self.filter(is_active=True, is_superuser=False)
+
+    def with_role(self, role: str) -> StaffUserQuerySet:
+        """Acting users who hold `role` (one group each, so no row repeats)."""
+        return self.acting().filter(groups__name=role)
+
+    def caseworkers(self) -> StaffUserQuerySet:
+        return self.with_role(Role.CASEWORKER)
+
+    def triage_leads(self) -> StaffUserQuerySet:
+        return self.with_role(Role.TRIAGE_LEAD)
+
+    def holding(self, shared_key_id) -> StaffUserQuerySet:
+        """Users with a grant of this shared key (one grant per key and holder, so no row repeats)."""
+        return self.filter(key_grants__shared_key_id=shared_key_id)
+
+
+class StaffUserManager(BaseUserManager.from_queryset(StaffUserQuerySet)):
     use_in_migrations = True
 
     def create_user(self, username: str, password: str | None = None, **extra):

@@ -39,6 +39,11 @@ def active_roles(user) -> set[str]:
     return user.role_names
 
 
+def has_role(user, *roles: str) -> bool:
+    """Whether the user may act now in at least one of `roles`."""
+    return bool(set(roles) & active_roles(user))
+
+
 def roles_conflict(roles: set[str]) -> bool:
     """True if a set of roles mixes one that never decrypts with one that may."""
     return bool(NEVER_DECRYPT & roles) and bool(DECRYPTING_ROLES & roles)
@@ -46,7 +51,7 @@ def roles_conflict(roles: set[str]) -> bool:
 
 # Model permissions each role's group carries (the admin asks for them). They
 # are the first gate only: every admin view and service also scopes objects
-# (reports.workspace.reports_visible_to) and checks the role itself.
+# (reports.access.reports_visible_to) and checks the role itself.
 ROLE_PERMISSIONS: dict[str, set[str]] = {
     Role.CASEWORKER: {"reports.view_report"},
     Role.TRIAGE_LEAD: {

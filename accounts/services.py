@@ -22,13 +22,14 @@ from django.db import DatabaseError, transaction
 from django.db.models import ProtectedError
 from django.utils import timezone
 
-from accounts.models import KeyGrant, PersonalKey, SharedKey, StaffUser, TOTPDevice
+from accounts.models import Coverage, KeyGrant, PersonalKey, SharedKey, StaffUser, TOTPDevice
 from accounts.roles import DECRYPTING_ROLES, MAY_GRANT, MAY_HOLD, KeyPurpose, Role, active_roles, roles_conflict
 from accounts.session_store import sessions_end
 from audit.actions import Action
 from audit.services import audit_record
 from backend.crypto import hpke, keywrap
 from backend.crypto.errors import CryptoError, WrongPassword
+from backend.places import LANGUAGES, PLACES
 from backend.sealed_fields import open_value, seal_value
 
 
@@ -487,6 +488,33 @@ def shared_key_unlock(*, shared_key: SharedKey, user: StaffUser, personal_key: h
     return _open_grant(grant, personal_key)
 
 
+class SharedKeyOpener:
+    """Shared private keys (intake, relocation) opened with one session's personal key, each at most once.
+
+    Made for one request: the opened keys live only as long as this object.
+    Errors are AccountErrors whose message tells the member of staff what to do.
+    """
+
+    def __init__(self, *, user: StaffUser, personal_key: hpke.PrivateKey | None) -> None:
+        self.user, self.personal_key = user, personal_key
+        self._opened: dict = {}
+
+    def open(self, shared_key: SharedKey) -> hpke.PrivateKey:
+        if self.personal_key is None:
+            raise NoPersonalKey("Your personal key is not unlocked in this session. Log out and in again.")
+        if shared_key.pk not in self._opened:
+            try:
+                self._opened[shared_key.pk] = shared_key_unlock(
+                    shared_key=shared_key, user=self.user, personal_key=self.personal_key
+                )
+            except (AccountError, CryptoError):
+                granters = " or ".join(sorted(Role(role).label.lower() for role in MAY_GRANT[shared_key.purpose]))
+                raise NotAKeyHolder(
+                    f"You hold no usable grant of key {shared_key.key_id}. A {granters} who holds it can grant it to you."
+                ) from None
+        return self._opened[shared_key.pk]
+
+
 def key_grant_create(
     *, shared_key: SharedKey, grantor: StaffUser, grantor_password: str, grantee: StaffUser
 ) -> KeyGrant:
@@ -546,3 +574,60 @@ def shared_key_retire(*, shared_key: SharedKey, holder: StaffUser, holder_passwo
             audit_record(Action.KEY_RETIRED, actor=holder, obj_type="shared_key", obj_id=locked.key_id)
     shared_key.refresh_from_db()
     return shared_key
+
+
+# --- Coverage: what each caseworker takes in triage ------------------------------------
+
+MAX_CAPACITY = 1000
+
+
+def coverage_clean(*, governorates, languages, capacity) -> tuple[list[str], list[str], int]:
+    """(places, languages, capacity) checked and sorted; AccountError naming what is wrong."""
+    places = sorted({str(code).strip() for code in governorates or [] if str(code).strip()})
+    langs = sorted({str(code).strip() for code in languages or [] if str(code).strip()})
+    unknown = [code for code in places if code not in PLACES] + [code for code in langs if code not in LANGUAGES]
+    if unknown:
+        raise AccountError(f"Unknown place or language code: {', '.join(unknown)}.")
+    if not places:
+        raise AccountError("Choose at least one place (a governorate, or a country for reporters abroad).")
+    if not langs:
+        raise AccountError(f"Choose at least one language ({', '.join(sorted(LANGUAGES))}).")
+    if isinstance(capacity, bool) or not isinstance(capacity, int) or not 1 <= capacity <= MAX_CAPACITY:
+        raise AccountError(f"Capacity is 1 to {MAX_CAPACITY} open cases.")
+    return places, langs, capacity
+
+
+def coverage_set(
+    *,
+    user: StaffUser,
+    governorates,
+    languages,
+    capacity: int,
+    accepting: bool = True,
+    acting_user: StaffUser | None = None,
+) -> Coverage:
+    """Set what `user` (an active caseworker) takes in triage; on the audit chain (acting_user None: a server shell).
+
+    Coverage decides whose queue a report lands in, and so who may claim and read it.
+    """
+    places, langs, capacity = coverage_clean(governorates=governorates, languages=languages, capacity=capacity)
+    with transaction.atomic():
+        if not StaffUser.objects.caseworkers().filter(pk=user.pk).exists():
+            raise RoleNotAllowed(f"{user.username} is not an active caseworker.")
+        coverage, _ = Coverage.objects.update_or_create(
+            user=user,
+            defaults={"governorates": places, "languages": langs, "capacity": capacity, "accepting": bool(accepting)},
+        )
+        audit_record(
+            Action.COVERAGE_CHANGED,
+            actor=acting_user,
+            obj_type="staff",
+            obj_id=str(user.pk),
+            details={
+                "governorates": places if len(places) <= 32 else f"{len(places)} codes",
+                "languages": langs,
+                "capacity": capacity,
+                "accepting": bool(accepting),
+            },
+        )
+    return coverage

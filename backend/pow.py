@@ -1,5 +1,4 @@
-"""Hashcash proof of work and global intake counters: flooding is made costly
-without knowing who anyone is.
+"""Hashcash proof of work: flooding is made costly without knowing who anyone is.
 
 A challenge is stateless: 16 random bytes, its expiry and its difficulty,
 authenticated with a MAC under a key derived from SECRET_KEY. Issuing one
@@ -11,24 +10,15 @@ reports.models.SpentChallenge), so single use survives a Redis outage.
 
 Difficulty rises by one bit per doubling of the intake rate over a threshold;
 a proof issued more than one bit below the current difficulty is refused, so
-cheap challenges cannot be stockpiled for a flood. The rate counters live in
-the shared cache and fail open: with Redis down, difficulty is the base one
-and intake goes on.
-
-Each process reads the counters at most about once a second: a read is
-remembered for COUNT_READ_SECONDS and answers later reads of the same
-counter, and this process's own increments are added to it at once. So
-under load an intake request reads no counter from Redis; each process reads
-each counter about once a second. The price: a process sees other processes'
-events up to a second late, so a cap can be overshot by about a second's
-worth of events.
+cheap challenges cannot be stockpiled for a flood. The rate comes from
+backend.budgets (the stored-reports counter), which fails open: with Redis
+down, difficulty is the base one and intake goes on.
 """
 
 from __future__ import annotations
 
 import hashlib
 import hmac
-import logging
 import math
 import secrets
 import struct
@@ -37,13 +27,11 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from django.conf import settings
-from django.core.cache import cache
 from django.utils.crypto import salted_hmac
 
+from backend import budgets
 from backend.crypto.encoding import b64url_decode, b64url_encode
 from backend.crypto.errors import MalformedEncoding
-
-logger = logging.getLogger(__name__)
 
 _BODY = struct.Struct(">16sQB")  # random, expiry (unix seconds), difficulty
 _MAC_LEN = 16
@@ -75,83 +63,6 @@ def _now() -> float:
     return time.time()
 
 
-def _monotonic() -> float:
-    return time.monotonic()
-
-
-def _minute() -> int:
-    return int(_now() // 60)
-
-
-# --- Global counters (shared cache; fail open) ---------------------------------
-
-
-COUNT_READ_SECONDS = 1.0
-
-
-@dataclass(frozen=True)
-class _Seen:
-    """What this process last learnt of a counter: when (monotonic), for which minute, and the two minutes' counts."""
-
-    at: float
-    minute: int
-    current: int
-    previous: int
-
-
-_seen: dict[str, _Seen] = {}  # per process; replacing an entry is atomic, so threads need no lock
-
-
-def forget_counts() -> None:
-    """Drop what this process remembers of the counters (tests; a new minute needs no call)."""
-    _seen.clear()
-
-
-def _incr(key: str, amount: int) -> int:
-    try:
-        return cache.incr(key, amount)  # one round trip in the common case
-    except ValueError:  # first event of this minute
-        if cache.add(key, amount, timeout=180):
-            return amount
-        return cache.incr(key, amount)  # another replica created it meanwhile
-
-
-def count_event(name: str, amount: int = 1) -> int:
-    """Add `amount` to the current minute's count of `name`; 0 if the cache is unreachable."""
-    minute = _minute()
-    try:
-        current = _incr(f"sanad:count:{name}:{minute}", amount)
-    except Exception:
-        logger.warning("counter %s unavailable; intake goes on without it", name)
-        return 0
-    seen = _seen.get(name)
-    if seen is not None and seen.minute == minute:
-        # The increment's answer is this minute's count, other processes' events included:
-        # this process sees its own at once. The read keeps its age, so the previous
-        # minute's count is read again within COUNT_READ_SECONDS as before.
-        _seen[name] = _Seen(at=seen.at, minute=minute, current=max(current, seen.current), previous=seen.previous)
-    elif seen is not None:
-        _seen.pop(name, None)  # a new minute: the next read fetches both
-    return current
-
-
-def recent_count(name: str) -> int:
-    """Events of `name` in the current and the previous minute, as this process learnt them at most
-    COUNT_READ_SECONDS ago; 0 if the cache is unreachable."""
-    minute = _minute()
-    seen = _seen.get(name)
-    if seen is not None and seen.minute == minute and _monotonic() - seen.at < COUNT_READ_SECONDS:
-        return seen.current + seen.previous
-    try:
-        counts = cache.get_many([f"sanad:count:{name}:{minute - offset}" for offset in (0, 1)])
-    except Exception:
-        logger.warning("counter %s unavailable; intake goes on without it", name)
-        return 0
-    current, previous = (int(counts.get(f"sanad:count:{name}:{minute - offset}", 0)) for offset in (0, 1))
-    _seen[name] = _Seen(at=_monotonic(), minute=minute, current=current, previous=previous)
-    return current + previous
-
-
 # --- Challenges -----------------------------------------------------------------------
 
 
@@ -163,7 +74,7 @@ def current_difficulty() -> int:
     base = settings.SANAD_POW_BASE_BITS
     if base == 0:
         return 0
-    rate = recent_count("report")
+    rate = budgets.REPORTS.used()
     extra = 0
     if rate > settings.SANAD_POW_RATE_THRESHOLD:
         extra = math.ceil(math.log2(rate / settings.SANAD_POW_RATE_THRESHOLD))

@@ -99,7 +99,7 @@ def setup() -> None:
     from accounts.models import Coverage
     from accounts.roles import KeyPurpose, Role
     from accounts.services import key_grant_create, shared_key_create, staff_create
-    from reports.vocabulary import IRAQ_SUBDIVISIONS
+    from backend.places import IRAQ_SUBDIVISIONS
 
     pw = "bench passphrase 1234"
     lead = staff_create(username="lead", password=pw, roles=[Role.TRIAGE_LEAD], password_set_by_owner=True)
@@ -146,8 +146,8 @@ LAYOUTS = [
 
 
 def steady(rate: float, seconds: float, layout: str, specs: list) -> None:
+    from reports.intake import report_submit
     from reports.models import Report, ReportState
-    from reports.services import report_submit
 
     truncate_reports()
     workers = [start_worker(index, concurrency, queues) for index, (concurrency, queues) in enumerate(specs)]
@@ -180,7 +180,7 @@ def backlog(size: int, workers_count: int) -> float:
     on_commit = transaction.on_commit
     transaction.on_commit = lambda fn, *a, **k: None  # write the backlog without queueing it yet
     try:
-        from reports.services import report_submit
+        from reports.intake import report_submit
 
         ids = [report_submit(envelope=envelope(1_000_000 + n))[0].pk for n in range(size)]
     finally:

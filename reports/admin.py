@@ -1,57 +1,108 @@
 """The caseworker's workspace in the admin: the queue, a report's page, and its actions.
 
-Every view starts from reports.workspace.reports_visible_to(user): a report
+Every view starts from reports.access.reports_visible_to(user): a report
 outside it answers 404 (its existence is not confirmed), in the list, the
-search, the change page and every action URL alike. Content is decrypted
-only on the change page, for someone who may read it and holds a grant, and
-each decryption is on the audit chain. Nothing here is editable as a form:
-changes are the actions, each a service in reports.workspace.
+search, the change page and every action URL alike. The page offers exactly
+the actions reports.access.actions_for gives, and each action URL calls one
+service of reports.casework, which asks the same registry again on the
+locked row. Content is decrypted only on the change page, for someone who
+may read it and holds a grant, and each decryption is on the audit chain.
+
+The queue is built to stay fast with a million reports: rows are read in the
+order of an index (queue_rank, deadline, time), without the ciphertexts;
+candidate links are counted for the rows of the page only; filter choices
+come from staff and vocabulary rows, not from the reports table; a search by
+reference is a range on the primary key; and the count stops at
+BoundedPaginator.LIMIT.
 """
 
 from __future__ import annotations
 
 import re
 import uuid
+from collections.abc import Callable
 
 from django.contrib import admin, messages
-from django.db.models import Case, Count, IntegerField, Q, Value, When
+from django.contrib.admin.views.main import ChangeList
+from django.core.paginator import Paginator
+from django.db.models import Count, IntegerField, OuterRef, Subquery
+from django.db.models.functions import Coalesce
 from django.http import Http404, HttpResponse, HttpResponseNotAllowed
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
+from django.utils.functional import cached_property
 from django.utils.html import format_html
 
 from accounts import session_keys
-from accounts.models import StaffUser
+from accounts.models import Coverage, StaffUser
 from backend.admin_base import ReadOnlyModelAdmin
-from reports import workspace
-from reports.models import CandidateLink, Evidence, Report, ReportState, Severity
-from reports.tasks import send_notifications
+from backend.places import IRAQ_SUBDIVISIONS, place_choices, place_name
+from reports import access, casework
+from reports.access import CaseAction, CaseworkError
+from reports.models import QUEUE_ORDER, CandidateLink, Evidence, Report, ReportState
 from reports.vocabulary import Outcome
 
-SEVERITY_RANK = Case(
-    When(severity=Severity.CRITICAL, then=Value(0)),
-    When(severity=Severity.HIGH, then=Value(1)),
-    When(severity=Severity.MEDIUM, then=Value(2)),
-    When(severity=Severity.LOW, then=Value(3)),
-    default=Value(4),
-    output_field=IntegerField(),
-)
 _SAFE_FILENAME = re.compile(r"[^A-Za-z0-9._-]+")
+_REFERENCE = re.compile(r"\A[0-9a-fA-F-]{1,36}\Z")
+# Columns the list shows; the ciphertexts and sealed details stay on disk.
+LIST_COLUMNS = (
+    "id",
+    "state",
+    "severity",
+    "sla_due_at",
+    "category",
+    "governorate",
+    "assigned_to",
+    "created_at",
+    "queue_rank",
+    "intake_key_id",
+)
+
+
+class BoundedPaginator(Paginator):
+    """Counts at most LIMIT + 1 rows: a queue of a million reports is never counted to the end."""
+
+    LIMIT = 10_000
+
+    @cached_property
+    def count(self) -> int:
+        return self.object_list.order_by().values("pk")[: self.LIMIT + 1].count()
+
+
+class ReportChangeList(ChangeList):
+    def get_queryset(self, request, exclude_parameters=None):
+        queryset = super().get_queryset(request, exclude_parameters)
+        user = request.user
+        # Only links to reports this user may see: a count would tell of the others. A subquery is
+        # evaluated for the rows of the page only, after the index has cut them.
+        links = (
+            CandidateLink.objects.filter(
+                access.visible_q(user, prefix="other__"),
+                report=OuterRef("pk"),
+                status=CandidateLink.Status.CANDIDATE,
+            )
+            .order_by()
+            .values("report")
+            .annotate(n=Count("pk"))
+            .values("n")
+        )
+        return queryset.only(*LIST_COLUMNS, "assigned_to__username").annotate(
+            candidate_links=Coalesce(Subquery(links, output_field=IntegerField()), 0)
+        )
 
 
 class AssigneeFilter(admin.SimpleListFilter):
-    """Assignees among the reports one can see (not a list of every member of staff)."""
+    """Who a report is with: a lead chooses among caseworkers; a caseworker sees their own and the queue."""
 
     title = "assignee"
     parameter_name = "assignee"
 
     def lookups(self, request, model_admin):
-        visible = workspace.reports_visible_to(request.user)
-        users = StaffUser.objects.filter(pk__in=visible.exclude(assigned_to=None).values("assigned_to")).order_by(
-            "username"
-        )
-        return [("me", "Me"), ("none", "Unassigned"), *[(str(u.pk), u.username) for u in users]]
+        choices = [("me", "Me"), ("none", "Unassigned")]
+        if access.is_lead(request.user):
+            choices += [(str(pk), name) for pk, name in StaffUser.objects.caseworkers().values_list("pk", "username")]
+        return choices
 
     def queryset(self, request, queryset):
         value = self.value()
@@ -66,20 +117,62 @@ class AssigneeFilter(admin.SimpleListFilter):
 
 
 class GovernorateFilter(admin.SimpleListFilter):
+    """Places by name: a caseworker's own coverage; for a lead, Iraq's places and every place any caseworker covers."""
+
     title = "governorate"
     parameter_name = "governorate"
 
     def lookups(self, request, model_admin):
-        codes = (
-            workspace.reports_visible_to(request.user)
-            .values_list("governorate", flat=True)
-            .distinct()
-            .order_by("governorate")
-        )
-        return [(code, code) for code in codes]
+        if access.is_lead(request.user):
+            covered = {code for codes in Coverage.objects.values_list("governorates", flat=True) for code in codes}
+            codes = IRAQ_SUBDIVISIONS | covered
+        else:
+            codes = set(access.covered_places(request.user))
+        return place_choices(codes)
 
     def queryset(self, request, queryset):
         return queryset.filter(governorate=self.value()) if self.value() else queryset
+
+
+# What each action URL does: the service it calls, and what to say when it is done (a handler may say more).
+# Who may, and when, is reports.access.CASE_ACTIONS, asked by the page that shows the button and by the service.
+def _reassign(request, report) -> str:
+    assignee = StaffUser.objects.filter(pk=_uuid_or_none(request.POST.get("assignee"))).first()
+    if assignee is None:
+        raise CaseworkError("Choose a caseworker.")
+    casework.report_reassign(user=request.user, report=report, assignee=assignee)
+    return f"Assigned to {assignee.username}."
+
+
+def _mark_link(confirmed: bool) -> Callable:
+    def mark(request, report) -> None:
+        link_id = _int_or_none(request.POST.get("link"))
+        if casework.link_mark(user=request.user, report=report, link_id=link_id, confirmed=confirmed) is None:
+            raise Http404("Not found.")
+
+    return mark
+
+
+ACT: dict[str, tuple[Callable, str]] = {
+    "claim": (lambda r, rep: casework.report_claim(user=r.user, report=rep), "The report is yours now."),
+    "acknowledge": (
+        lambda r, rep: casework.report_acknowledge(user=r.user, report=rep),
+        "Acknowledged: the SLA clock has stopped.",
+    ),
+    "start": (lambda r, rep: casework.report_start(user=r.user, report=rep), "Work started."),
+    "close": (
+        lambda r, rep: casework.report_close(user=r.user, report=rep, outcome=r.POST.get("outcome", "")),
+        "Closed.",
+    ),
+    "reassign": (_reassign, "Assigned."),
+    "unpark": (lambda r, rep: casework.report_unpark(user=r.user, report=rep), "Sent back to triage."),
+    "confirm_link": (_mark_link(True), "Link confirmed."),
+    "reject_link": (_mark_link(False), "Link rejected."),
+    "reply": (
+        lambda r, rep: casework.reply_send(user=r.user, report=rep, body=r.POST.get("body", "")),
+        "Reply encrypted to the reporter's key. They see it when they check their status.",
+    ),
+}
 
 
 @admin.register(Report)
@@ -90,16 +183,18 @@ class ReportAdmin(ReadOnlyModelAdmin):
         "state",
         "sla_due_at",
         "category",
-        "governorate",
+        "place",
         "assigned_to",
         "links",
         "created_at",
     )
     list_display_links = None
     list_filter = ("state", "severity", GovernorateFilter, "category", AssigneeFilter)
-    search_fields = ("^id",)
+    search_fields = ("id",)  # by reference: see get_search_results
     search_help_text = "Search by reference (the first characters of the report id)."
     list_per_page = 50
+    paginator = BoundedPaginator
+    show_full_result_count = False
     show_facets = admin.ShowFacets.NEVER
     actions = None
     change_form_template = "reports/admin/report_change.html"
@@ -107,21 +202,27 @@ class ReportAdmin(ReadOnlyModelAdmin):
     # --- Scope -------------------------------------------------------------------------
 
     def get_queryset(self, request):
-        visible = workspace.reports_visible_to(request.user)
-        return visible.select_related("assigned_to", "intake_key").annotate(
-            severity_rank=SEVERITY_RANK,
-            # Only links to reports this user may see: a count would tell of the others.
-            candidate_links=Count(
-                "links", filter=Q(links__status=CandidateLink.Status.CANDIDATE, links__other__in=visible.values("pk"))
-            ),
-        )
+        return access.reports_visible_to(request.user).select_related("assigned_to", "intake_key")
+
+    def get_changelist(self, request, **kwargs):
+        return ReportChangeList
 
     def get_ordering(self, request):
-        # Most urgent first: severity, then the acknowledgement deadline.
-        return ("severity_rank", "sla_due_at", "created_at")
+        # Open work first, most urgent first (reports.models.QUEUE_ORDER, which an index serves).
+        return QUEUE_ORDER
+
+    def get_search_results(self, request, queryset, search_term):
+        """A reference is the start of the report id: a range on the primary key, never a scan."""
+        term = search_term.strip().replace("-", "").lower()
+        if not term:
+            return queryset, False
+        if not _REFERENCE.match(search_term.strip()) or len(term) > 32:
+            return queryset.none(), False
+        low, high = term.ljust(32, "0"), term.ljust(32, "f")
+        return queryset.filter(pk__gte=uuid.UUID(low), pk__lte=uuid.UUID(high)), False
 
     def has_view_permission(self, request, obj=None):
-        if not (workspace.is_lead(request.user) or workspace.is_caseworker(request.user)):
+        if not (access.is_lead(request.user) or access.is_caseworker(request.user)):
             return False
         return super().has_view_permission(request, obj)
 
@@ -134,7 +235,11 @@ class ReportAdmin(ReadOnlyModelAdmin):
     def reference_link(self, obj):
         return format_html('<a href="{}">{}</a>', reverse("admin:reports_report_change", args=[obj.pk]), obj.reference)
 
-    @admin.display(description="candidate links", ordering="candidate_links")
+    @admin.display(description="governorate", ordering="governorate")
+    def place(self, obj):
+        return place_name(obj.governorate)
+
+    @admin.display(description="candidate links")
     def links(self, obj):
         return obj.candidate_links or ""
 
@@ -155,20 +260,15 @@ class ReportAdmin(ReadOnlyModelAdmin):
     def change_view(self, request, object_id, form_url="", extra_context=None):
         report = self.get_in_scope_or_404(request, object_id)
         user = request.user
-        opened, decrypt_error = None, None
-        if workspace.may_read(user, report):
+        actions = access.actions_for(user, report)
+        opened, decrypt_error = None, access.refusal(user, report, CaseAction.READ)
+        if CaseAction.READ in actions:
             try:
-                opened = workspace.report_open(user=user, report=report, personal_key=session_keys.unlock(request))
-            except workspace.CannotDecrypt as exc:
+                opened = access.report_open(user=user, report=report, personal_key=session_keys.unlock(request))
+            except access.CannotDecrypt as exc:
                 decrypt_error = str(exc)
-        else:
-            decrypt_error = (
-                "You may read a report once it is assigned to you."
-                if report.state != ReportState.WITHDRAWN
-                else "The reporter withdrew this report: its content is deleted."
-            )
         links = (
-            report.links.filter(other__in=workspace.reports_visible_to(user))
+            report.links.filter(access.visible_q(user, prefix="other__"))
             .select_related("other")
             .order_by("status", "-created_at")
         )
@@ -177,18 +277,20 @@ class ReportAdmin(ReadOnlyModelAdmin):
             "opts": self.opts,
             "title": f"Report {report.reference}",
             "report": report,
+            "place": place_name(report.governorate),
             "opened": opened,
             "decrypt_error": decrypt_error,
             "links": links,
-            "may_work": workspace.may_work(user, report),
-            "is_lead": workspace.is_lead(user),
-            "can_claim": report.state == ReportState.TRIAGED and report.assigned_to_id is None,
-            "assignees": workspace.eligible_assignees(report) if workspace.is_lead(user) else [],
+            "actions": {str(action) for action in actions},
+            "withdrawn": report.state == ReportState.WITHDRAWN,
+            "is_lead": access.is_lead(user),
+            "assignees": access.eligible_assignees(report).exclude(pk=report.assigned_to_id)
+            if CaseAction.REASSIGN in actions
+            else [],
             "outcomes": Outcome.choices,
-            "reply_max": workspace.MAX_REPLY_CHARS,
+            "reply_max": casework.MAX_REPLY_CHARS,
             "replies": report.replies.select_related("author").order_by("created_at"),
             "transitions": report.transitions.select_related("actor"),
-            "S": ReportState,
         }
         response = TemplateResponse(request, self.change_form_template, context)
         response["Cache-Control"] = "no-store"
@@ -198,50 +300,16 @@ class ReportAdmin(ReadOnlyModelAdmin):
         if request.method != "POST":
             return HttpResponseNotAllowed(["POST"])
         report = self.get_in_scope_or_404(request, object_id)
-        user = request.user
+        if action not in ACT:
+            raise Http404("Not found.")
+        handler, done = ACT[action]
         try:
-            if action == "claim":
-                workspace.report_claim(user=user, report=report)
-                messages.success(request, "The report is yours now.")
-            elif action == "acknowledge":
-                workspace.report_acknowledge(user=user, report=report)
-                messages.success(request, "Acknowledged: the SLA clock has stopped.")
-            elif action == "start":
-                workspace.report_start(user=user, report=report)
-            elif action == "close":
-                workspace.report_close(user=user, report=report, outcome=request.POST.get("outcome", ""))
-                messages.success(request, "Closed.")
-            elif action == "reassign":
-                assignee = StaffUser.objects.filter(pk=_uuid_or_none(request.POST.get("assignee"))).first()
-                if assignee is None:
-                    raise workspace.WorkspaceError("Choose a caseworker.")
-                send_notifications(workspace.report_reassign(user=user, report=report, assignee=assignee))
-                messages.success(request, f"Reassigned to {assignee.username}.")
-            elif action == "unpark":
-                workspace.report_unpark(user=user, report=report)
-                messages.success(request, "Sent back to triage.")
-            elif action in ("confirm_link", "reject_link"):
-                link = (
-                    report.links.filter(
-                        pk=_int_or_none(request.POST.get("link")),
-                        other__in=workspace.reports_visible_to(user).values("pk"),
-                    )
-                    .select_related("report")
-                    .first()
-                )
-                if link is None:
-                    raise Http404("Not found.")
-                workspace.link_mark(user=user, link=link, confirmed=action == "confirm_link")
-            elif action == "reply":
-                workspace.reply_send(user=user, report=report, body=request.POST.get("body", ""))
-                messages.success(
-                    request, "Reply encrypted to the reporter's key. They see it when they check their status."
-                )
-            else:
-                raise Http404("Not found.")
-        except workspace.WorkspaceError as exc:
+            said = handler(request, report)
+        except CaseworkError as exc:
             messages.error(request, str(exc))
-        if not workspace.reports_visible_to(user).filter(pk=report.pk).exists():
+        else:
+            messages.success(request, said if isinstance(said, str) else done)
+        if not access.reports_visible_to(request.user).filter(pk=report.pk).exists():
             return redirect("admin:reports_report_changelist")
         return redirect("admin:reports_report_change", report.pk)
 
@@ -251,10 +319,10 @@ class ReportAdmin(ReadOnlyModelAdmin):
         if evidence is None:
             raise Http404("Not found.")
         try:
-            meta, body = workspace.evidence_open(
+            meta, body = access.evidence_open(
                 user=request.user, evidence=evidence, personal_key=session_keys.unlock(request)
             )
-        except workspace.CannotDecrypt as exc:
+        except access.CannotDecrypt as exc:
             messages.error(request, str(exc))
             return redirect("admin:reports_report_change", report.pk)
         name = _SAFE_FILENAME.sub("_", str(meta.get("filename") or "evidence"))[:100].strip("._") or "evidence"

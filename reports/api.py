@@ -13,18 +13,35 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.selectors import intake_keys_offered
+from backend import budgets
 from backend.crypto.encoding import b64url_encode
 from backend.crypto.hpke import AEAD_NAME, KDF_NAME, Suite
-from backend.pow import PowError, Proof, count_event, pow_challenge_issue, pow_required, pow_verify, recent_count
+from backend.pow import PowError, Proof, pow_challenge_issue, pow_required, pow_verify
 from reports.envelope import Envelope, parse_content, parse_report_envelope
+from reports.intake import (
+    IntakeError,
+    evidence_add,
+    followup_add,
+    report_for_receipt,
+    report_submit,
+    report_withdraw,
+    reporter_status,
+)
 from reports.models import Report
 from reports.parsers import BoundedJSONParser
-from reports.selectors import report_for_receipt, reporter_status
-from reports.services import IntakeError, evidence_add, followup_add, report_submit, report_withdraw
 
 
 def _b64_len(raw_bytes: int) -> int:
     return (raw_bytes + 2) // 3 * 4
+
+
+def _header_text(raw: str) -> str:
+    """A request header as the client meant it. WSGI hands a header's bytes over decoded as Latin-1; a client
+    that sends UTF-8 (a receipt typed in Arabic-Indic or Persian digits) is read as UTF-8."""
+    try:
+        return raw.encode("latin-1").decode("utf-8")
+    except UnicodeError:
+        return raw
 
 
 class UnknownReceipt(APIException):
@@ -63,10 +80,10 @@ class ReceiptView(PublicView):
     failures can only turn further failures into 429, never lock a reporter out."""
 
     def report(self, request: Request) -> Report:
-        scheme, _, value = request.META.get("HTTP_AUTHORIZATION", "").partition(" ")
+        scheme, _, value = _header_text(request.META.get("HTTP_AUTHORIZATION", "")).partition(" ")
         report = report_for_receipt(value.strip() if scheme.lower() == "receipt" else "")
         if report is None:
-            if count_event("receipt-failure") > settings.SANAD_RECEIPT_FAILURES_PER_MINUTE:
+            if budgets.RECEIPT_FAILURES.spend() > budgets.RECEIPT_FAILURES.cap:
                 raise Throttled(wait=60)
             raise UnknownReceipt()
         return report
@@ -238,7 +255,7 @@ class ReportsView(ReceiptView):
         """The validated envelope and its verified (not yet spent) proof, or the 4xx to answer instead."""
         proof = self.proof(data)  # first: everything after costs the server more than this
         # A backstop counted only in paid reports: a flood must pay to reach it.
-        if recent_count("report") >= settings.SANAD_INTAKE_MAX_PER_MINUTE:
+        if budgets.REPORTS.exceeded():
             raise Throttled(wait=60)
         return parse_report_envelope(data, max_bytes=settings.SANAD_MAX_REPORT_BYTES), proof
 
@@ -301,13 +318,13 @@ class _EncryptedContentView(ReceiptView):
         proof = self.proof(request.data)
         content = parse_content(request.data, max_bytes=getattr(settings, self.max_raw_bytes_setting))
         size = len(content.ciphertext)
-        if recent_count("upload-bytes") + size > settings.SANAD_UPLOAD_BYTES_PER_MINUTE:
+        if budgets.UPLOAD_BYTES.exceeded(adding=size):
             raise Throttled(wait=60)
         try:
             type(self).add(report=report, content=content, proof=proof)
         except IntakeError as exc:
             raise IntakeRefused(exc) from None
-        count_event("upload-bytes", size)
+        budgets.UPLOAD_BYTES.spend(size)
         return Response({"status": "stored"}, status=status.HTTP_201_CREATED)
 
 

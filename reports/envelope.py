@@ -19,7 +19,8 @@ from backend.crypto import hpke
 from backend.crypto.blind_index import BlindIndexer
 from backend.crypto.encoding import b64url_decode
 from backend.crypto.errors import CryptoError, InvalidIndicator
-from reports.vocabulary import FLAGS, LANGUAGES, PLACES, Category
+from backend.places import LANGUAGES, PLACES
+from reports.vocabulary import FLAGS, Category
 
 ENVELOPE_FIELDS = {"version", "key_id", "ciphertext", "triage", "reply_public_key", "pow"}
 CONTENT_FIELDS = {"key_id", "ciphertext", "pow"}  # pow: when the server asks for it, as for reports

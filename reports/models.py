@@ -35,6 +35,28 @@ class Severity(models.TextChoices):
     LOW = "low"
 
 
+def _queue_rank() -> models.Expression:
+    """Where a report stands in the caseworkers' queue: open work first, most severe first; closed and
+    withdrawn reports last. Parked reports (triage kept failing, severity unknown) rank with the critical."""
+    severity = models.Case(
+        models.When(state=ReportState.PARKED, then=models.Value(0)),
+        models.When(severity=Severity.CRITICAL, then=models.Value(0)),
+        models.When(severity=Severity.HIGH, then=models.Value(1)),
+        models.When(severity=Severity.MEDIUM, then=models.Value(2)),
+        models.When(severity=Severity.LOW, then=models.Value(3)),
+        default=models.Value(4),
+    )
+    done = models.Case(
+        models.When(state__in=(ReportState.CLOSED, ReportState.WITHDRAWN), then=models.Value(10)),
+        default=models.Value(0),
+    )
+    return done + severity
+
+
+# The queue's order, total (the id breaks ties), and the index that serves it.
+QUEUE_ORDER = ("queue_rank", "sla_due_at", "created_at", "id")
+
+
 class Report(models.Model):
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     intake_key = models.ForeignKey(SharedKey, on_delete=models.PROTECT, related_name="+")
@@ -74,12 +96,25 @@ class Report(models.Model):
     escalated_at = models.DateTimeField(null=True, blank=True)
     # How the case ended, set when a caseworker closes it.
     outcome = models.CharField(max_length=32, choices=Outcome.choices, blank=True)
+    # Derived by the database from state and severity (never written), so the queue's order has an index.
+    queue_rank = models.GeneratedField(
+        expression=_queue_rank(), output_field=models.PositiveSmallIntegerField(), db_persist=True
+    )
 
     class Meta:
         indexes = [
             models.Index(fields=["state", "created_at"]),
             models.Index(fields=["state", "sla_due_at"]),
             models.Index(fields=["assigned_to", "state"]),
+            # A lead's queue, and each caseworker's assigned reports, read in queue order.
+            models.Index(fields=list(QUEUE_ORDER), name="report_queue_order"),
+            models.Index(fields=["assigned_to", *QUEUE_ORDER], name="report_assignee_queue"),
+            # The unassigned queue of the places a caseworker covers.
+            models.Index(
+                fields=["governorate", *QUEUE_ORDER],
+                condition=models.Q(state=ReportState.TRIAGED, assigned_to__isnull=True),
+                name="report_unassigned_queue",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -1,7 +1,8 @@
 """Sending staff notifications: severity and reference only, never content, category, place or assignee.
 
 A notification row is created in the same transaction as the change it
-announces. Sending is at least once: a sender takes a short lease on the row,
+announces (notify), and its sending is queued to run once that transaction
+commits: no caller has to remember to send it. Sending is at least once: a sender takes a short lease on the row,
 sends, and only then marks it sent; a failed or crashed send leaves it for
 the sweeper. Two tasks for one row cannot both hold the lease, so a duplicate
 needs a crash between sending and marking (a duplicate e-mail costs less than
@@ -12,17 +13,22 @@ from __future__ import annotations
 
 import json
 import logging
+import time
 import urllib.error
 import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import timedelta
 
 from django.conf import settings
 from django.core.mail import send_mail
+from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
 from accounts.services import staff_contact
-from reports.models import Notification
+from reports.models import Notification, Report
 
 logger = logging.getLogger(__name__)
 
@@ -32,6 +38,75 @@ SUBJECTS = {
     Notification.Kind.SLA_BREACH: "A {severity} report has not been acknowledged in time",
     Notification.Kind.PARKED: "A report could not be triaged and waits for a triage lead",
 }
+
+
+def notify(report: Report, kind: str, recipients) -> None:
+    """Queue a notification to each recipient in the caller's transaction, sent after it commits.
+
+    One statement for all recipients; one announced again (a report parked a
+    second time) is sent again rather than refused by the uniqueness rule.
+    """
+    notes = Notification.objects.bulk_create(
+        [
+            Notification(report=report, kind=kind, recipient=recipient, created_at=timezone.now())
+            for recipient in recipients
+        ],
+        update_conflicts=True,
+        unique_fields=["report", "kind", "recipient"],
+        update_fields=["sent_at", "sending_until", "attempts", "created_at"],
+    )
+    ids = [note.pk for note in notes]
+    if ids:
+        # robust: a broker that is down must not fail the committed change (the sweeper sends later).
+        transaction.on_commit(lambda: _committed(ids), robust=True)
+
+
+class Outbox:
+    """Notifications committed while a batch task runs, sent in few messages rather than one each."""
+
+    def __init__(self) -> None:
+        self.ids: list[int] = []
+        self.last_sent = float("-inf")  # the first ones go at once
+
+    def send(self) -> None:
+        if self.ids:
+            ids, self.ids = self.ids, []
+            _publish(ids)
+        self.last_sent = time.monotonic()
+
+    def send_if_older_than(self, seconds: float) -> None:
+        if self.ids and time.monotonic() - self.last_sent >= seconds:
+            self.send()
+
+
+_outbox: ContextVar[Outbox | None] = ContextVar("sanad_notification_outbox", default=None)
+
+
+@contextmanager
+def gathered() -> Iterator[Outbox]:
+    """Within this block, committed notifications wait in the outbox for its owner to send; whatever is
+    left goes when the block ends, also when it ends with an error (it was committed)."""
+    outbox = Outbox()
+    token = _outbox.set(outbox)
+    try:
+        yield outbox
+    finally:
+        _outbox.reset(token)
+        outbox.send()
+
+
+def _committed(ids: list[int]) -> None:
+    outbox = _outbox.get()
+    if outbox is not None:
+        outbox.ids.extend(ids)
+    else:
+        _publish(ids)
+
+
+def _publish(ids: list[int]) -> None:
+    from reports.tasks import send_notifications  # the tasks module imports this one
+
+    send_notifications(ids)
 
 
 def notification_text(note: Notification) -> tuple[str, str]:

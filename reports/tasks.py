@@ -82,6 +82,7 @@ def enqueue_triage(report_id) -> None:
 
 
 def send_notifications(ids: list[int]) -> None:
+    """Queue sending of these notifications now (services queue theirs on commit: reports.notifications.notify)."""
     _publish(send_notification_batch, "notification_ids", ids, "notification(s)")
 
 
@@ -90,26 +91,21 @@ def triage_reports(report_ids: list[str]) -> None:
     """Triage each report in turn. A report that fails is recorded in its own row (and swept
     later) and does not stop the rest; notifications go out as the batch goes, not only at its end."""
     ids = _ids(report_ids, str)
-    started, last_sent = time.monotonic(), float("-inf")  # the first notifications go at once
-    notes: list[int] = []
-    try:
+    started = time.monotonic()
+    with notifications.gathered() as outbox:
         for index, report_id in enumerate(ids):
             if index and time.monotonic() - started > BATCH_SECONDS:  # (always at least one: progress)
                 triage_publish(ids[index:])  # hand the rest on rather than run into the time limit
                 return
             try:
-                notes += triage.report_triage(report_id=report_id)
+                triage.report_triage(report_id=report_id)
             except SoftTimeLimitExceeded:
                 raise
             except Exception:
                 logger.exception("triage of report %s failed outside its own recovery; it will be swept", report_id[:8])
                 if not connection.in_atomic_block:
                     close_old_connections()  # a connection that died is dropped, so the next report reconnects
-            if notes and time.monotonic() - last_sent >= NOTIFY_EVERY_SECONDS:
-                send_notifications(notes)
-                notes, last_sent = [], time.monotonic()
-    finally:
-        send_notifications(notes)  # whatever was committed is announced, even if the task is being stopped
+            outbox.send_if_older_than(NOTIFY_EVERY_SECONDS)
 
 
 @shared_task(name="reports.tasks.triage_report", acks_late=True)
@@ -154,4 +150,4 @@ def sweep() -> None:
 @shared_task(name="reports.tasks.escalate_sla")
 def escalate_sla() -> None:
     """Beat: escalate reports past their acknowledgement deadline to triage leads."""
-    send_notifications(triage.sla_breaches_escalate())
+    triage.sla_breaches_escalate()

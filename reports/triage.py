@@ -23,10 +23,10 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from accounts.models import Coverage, StaffUser
-from accounts.roles import Role
 from backend.sealed_fields import open_value
+from reports.access import eligible_assignees
 from reports.models import CandidateLink, Notification, Report, ReportIndicator, ReportState
-from reports.selectors import eligible_assignees
+from reports.notifications import notify
 from reports.severity import RULESET_VERSION, Facts, assess, sla_hours
 from reports.states import report_transition
 
@@ -85,26 +85,10 @@ def _link(report: Report) -> int:
 
 
 def _triage_leads() -> list[StaffUser]:
-    leads = list(StaffUser.objects.filter(is_active=True, groups__name=Role.TRIAGE_LEAD).distinct())
+    leads = list(StaffUser.objects.triage_leads())
     if not leads:
         logger.error("there is no active triage lead to tell: reports needing a lead go unseen")
     return leads
-
-
-def _notify(report: Report, kind: str, recipients) -> list[int]:
-    """Queue notifications in the caller's transaction, one statement for all recipients; one
-    announced again (a report parked a second time) is sent again rather than refused by the
-    uniqueness rule."""
-    notes = Notification.objects.bulk_create(
-        [
-            Notification(report=report, kind=kind, recipient=recipient, created_at=timezone.now())
-            for recipient in recipients
-        ],
-        update_conflicts=True,
-        unique_fields=["report", "kind", "recipient"],
-        update_fields=["sent_at", "sending_until", "attempts", "created_at"],
-    )
-    return [note.pk for note in notes]
 
 
 def _loads(user_ids) -> dict:
@@ -151,28 +135,29 @@ def pick_caseworker(report: Report, language: str) -> StaffUser | None:
     return None
 
 
-def report_triage(*, report_id) -> list[int]:
-    """Triage one report if it is pending and unclaimed; returns the ids of notifications to send."""
+def report_triage(*, report_id) -> None:
+    """Triage one report if it is pending and unclaimed; whoever must hear of it is told after commit."""
     if not _claim(report_id):
-        return []
+        return
     try:
-        return _triage_claimed(report_id)
+        _triage_claimed(report_id)
     except SoftTimeLimitExceeded:
         raise  # the task is being stopped: not this report's failure, and not an attempt to count against it
     except Exception:
         logger.exception("triage of report %s failed", str(report_id)[:8])
-        return _after_failure(report_id)
+        _after_failure(report_id)
 
 
-def _triage_claimed(report_id) -> list[int]:
+def _triage_claimed(report_id) -> None:
     with transaction.atomic():
         report = Report.objects.select_for_update().get(pk=report_id)
         if report.state != ReportState.PENDING:
-            return []
+            return
         if report.triage_attempts > settings.SANAD_TRIAGE_MAX_ATTEMPTS:
             # Earlier attempts died with their worker (no exception to catch): the
             # count committed at each claim is what stops a poison report looping.
-            return _park_locked(report)
+            _park_locked(report)
+            return
         if settings.SANAD_FAULT_TRIAGE_DELAY_MS:  # dev-mode fault injection (reliability tests)
             time.sleep(settings.SANAD_FAULT_TRIAGE_DELAY_MS / 1000)
         details = json.loads(open_value(report, "triage_sealed"))
@@ -208,42 +193,42 @@ def _triage_claimed(report_id) -> list[int]:
             logger.info(
                 "report %s triaged: %s; waiting for a triage lead (no eligible caseworker)", report.reference, severity
             )
-            return _notify(report, Notification.Kind.NEEDS_ASSIGNMENT, _triage_leads())
+            notify(report, Notification.Kind.NEEDS_ASSIGNMENT, _triage_leads())
+            return
         report_transition(report=report, to_state=ReportState.ASSIGNED, assigned_to=caseworker)
         logger.info("report %s triaged: %s; assigned to %s", report.reference, severity, caseworker.username)
-        return _notify(report, Notification.Kind.ASSIGNED, [caseworker])
+        notify(report, Notification.Kind.ASSIGNED, [caseworker])
 
 
-def _park(report_id) -> list[int]:
+def _park(report_id) -> None:
     """Park a report triage keeps failing on, and raise it to the triage leads."""
     with transaction.atomic():
         report = Report.objects.select_for_update().get(pk=report_id)
-        if report.state != ReportState.PENDING:
-            return []
-        return _park_locked(report)
+        if report.state == ReportState.PENDING:
+            _park_locked(report)
 
 
-def _park_locked(report: Report) -> list[int]:
-    """Park a pending report the caller holds locked; returns the leads' notification ids."""
+def _park_locked(report: Report) -> None:
+    """Park a pending report the caller holds locked, and tell the leads after commit."""
     report_transition(
         report=report, to_state=ReportState.PARKED, claimed_until=None, waiting_reason="triage_failed_repeatedly"
     )
     logger.warning("report %s parked after %d triage attempts", report.reference, report.triage_attempts)
-    return _notify(report, Notification.Kind.PARKED, _triage_leads())
+    notify(report, Notification.Kind.PARKED, _triage_leads())
 
 
-def _after_failure(report_id) -> list[int]:
+def _after_failure(report_id) -> None:
     """Park after too many attempts (and tell the leads); otherwise back off and let the sweeper retry."""
     report = Report.objects.filter(pk=report_id, state=ReportState.PENDING).first()
     if report is None:
-        return []
+        return
     if report.triage_attempts >= settings.SANAD_TRIAGE_MAX_ATTEMPTS:
-        return _park(report_id)
+        _park(report_id)
+        return
     backoff = settings.SANAD_TRIAGE_RETRY_SECONDS * 2 ** (report.triage_attempts - 1)
     Report.objects.filter(pk=report.pk, state=ReportState.PENDING).update(
         claimed_until=timezone.now() + timedelta(seconds=backoff)
     )
-    return []
 
 
 def reports_to_sweep(*, limit: int = 500) -> list:
@@ -267,10 +252,9 @@ def reports_to_sweep(*, limit: int = 500) -> list:
         return ids
 
 
-def sla_breaches_escalate() -> list[int]:
-    """Mark every report past its acknowledgement deadline as escalated (once) and notify the leads."""
+def sla_breaches_escalate() -> int:
+    """Mark every report past its acknowledgement deadline as escalated (once) and tell the leads; how many."""
     now = timezone.now()
-    ids: list[int] = []
     leads = _triage_leads()
     with transaction.atomic():
         due = list(
@@ -283,8 +267,8 @@ def sla_breaches_escalate() -> list[int]:
         )
         for report in due:
             Report.objects.filter(pk=report.pk, escalated_at__isnull=True).update(escalated_at=now)
-            ids += _notify(report, Notification.Kind.SLA_BREACH, leads)
-    return ids
+            notify(report, Notification.Kind.SLA_BREACH, leads)
+    return len(due)
 
 
 def links_to_withdrawn_purge() -> int:

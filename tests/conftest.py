@@ -14,7 +14,13 @@ OTHER_PASSWORD = "a different long passphrase 7"
 
 
 def pytest_collection_modifyitems(config, items):
-    """`services` tests need DATABASE_URL and REDIS_URL; SANAD_REQUIRE_SERVICES=1 makes their absence a failure."""
+    """`services` tests need DATABASE_URL and REDIS_URL; SANAD_REQUIRE_SERVICES=1 makes their absence a failure.
+
+    Tests that start a production-mode process (the `prod_env` fixture) take a second or more each: they
+    are `slow`, so `-m 'not slow'` gives a quick inner loop (make test still runs them all)."""
+    for item in items:
+        if "prod_env" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.slow)
     if os.environ.get("SANAD_REQUIRE_SERVICES") == "1":
         return
     have_services = bool(os.environ.get("DATABASE_URL") and os.environ.get("REDIS_URL"))
@@ -51,7 +57,7 @@ def _fresh_process_caches():
     """/readyz, the offered intake keys and the rate counters are kept briefly per process; each test starts without them."""
     from accounts.selectors import forget_offered_keys
     from backend import health
-    from backend.pow import forget_counts
+    from backend.budgets import forget_counts
 
     health._ready_cache.clear()
     forget_offered_keys()

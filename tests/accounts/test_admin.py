@@ -121,8 +121,8 @@ def test_coverage_is_validated(personas, staff_login):
         "/admin/accounts/coverage/add/",
         {
             "user": str(personas["alice"].pk),
-            "governorates": '["IQ-XX"]',
-            "languages": '["ar"]',
+            "governorates": ["IQ-XX"],
+            "languages": ["ar"],
             "capacity": 5,
             "accepting": "on",
         },
@@ -132,8 +132,8 @@ def test_coverage_is_validated(personas, staff_login):
         "/admin/accounts/coverage/add/",
         {
             "user": str(personas["alice"].pk),
-            "governorates": '["IQ-BG", "TR"]',
-            "languages": '["ar"]',
+            "governorates": ["IQ-BG", "TR"],
+            "languages": ["ar"],
             "capacity": 5,
             "accepting": "on",
         },

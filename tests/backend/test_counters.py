@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from django.core.cache import cache
 
-from backend import pow as counters
+from backend import budgets as counters
 
 
 @pytest.fixture

@@ -1,4 +1,4 @@
-"""`make run` on a fresh var/ serves /healthz and one intake key; run again, it reuses everything."""
+"""`make run` on a fresh var/ serves /healthz, a page at / and an intake key of each suite; run again, it reuses everything."""
 
 from __future__ import annotations
 
@@ -74,7 +74,10 @@ def test_make_run_serves_and_is_idempotent(tmp_path):
         try:
             assert wait_until_serving(port, process, log_path) == (200, {"status": "ok"})
             status, keys = get(f"http://127.0.0.1:{port}/api/v1/intake-keys/")
-            assert status == 200 and len(keys) == 1 and keys[0]["kem"] == "MLKEM768-X25519"
+            # Both suites: a client that speaks only the mandatory X25519 can submit to the demo too.
+            assert status == 200 and sorted(key["kem"] for key in keys) == ["MLKEM768-X25519", "X25519"]
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=5) as home:
+                assert home.status == 200 and b"/admin/login/" in home.read()
             status, ready = get(f"http://127.0.0.1:{port}/readyz")
             assert (status, ready) == (200, {"status": "ok"})
             # The worker boots beside the web server, and the sample report (with its
@@ -95,10 +98,10 @@ def test_make_run_serves_and_is_idempotent(tmp_path):
             assert "Created intake key" in output
             assert re.search(r"Receipt: \d{4}(-\d{4}){4}", output), "a sample report went through the client"
             assert "Reply key" not in output  # the reply key stays in the vault
-            first_key = keys[0]["key_id"]
+            first_keys = sorted(key["key_id"] for key in keys)
         else:
             assert "Created" not in output and "Granted" not in output and "Receipt:" not in output
-            assert keys[0]["key_id"] == first_key
+            assert sorted(key["key_id"] for key in keys) == first_keys
     check = subprocess.run(
         [str(ROOT / ".venv/bin/python"), "-c", WHO_READS],
         cwd=ROOT,
@@ -110,7 +113,7 @@ def test_make_run_serves_and_is_idempotent(tmp_path):
     assert check.returncode == 0, check.stderr[-3000:]
     readers = json.loads(check.stdout.strip().splitlines()[-1])
     # The caseworker it is assigned to reads it; so does the triage lead (the role reads every report,
-    # DESIGN.md's Roles table); nobody else does, whatever their password.
+    # docs/threat-model.md, Roles); nobody else does, whatever their password.
     assert readers == {
         "demo-caseworker": True,
         "demo-lead": True,
@@ -127,7 +130,7 @@ django.setup()
 from django.conf import settings
 from accounts.models import StaffUser
 from accounts.services import AccountError, personal_key_unlock
-from reports import workspace
+from reports import access
 from reports.models import Report
 passwords = json.loads((settings.VAR_DIR / "dev-demo-passwords.json").read_text())
 report = Report.objects.get()
@@ -140,9 +143,9 @@ for name, password in passwords.items():
     except AccountError:
         key = None
     try:
-        opened = workspace.report_open(user=user, report=report, personal_key=key)
+        opened = access.report_open(user=user, report=report, personal_key=key)
         readers[name] = text in opened.content["narrative"]
-    except workspace.CannotDecrypt:
+    except access.CannotDecrypt:
         readers[name] = False
 print(json.dumps(readers))
 """

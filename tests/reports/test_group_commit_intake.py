@@ -13,7 +13,7 @@ from django.db import connections
 from django.test import Client
 from django.utils import timezone
 
-from reports import services
+from reports import intake_writes as services
 from reports.envelope import parse_report_envelope
 from reports.models import Report, ReportIndicator, SpentChallenge
 from tests.reports.conftest import GOOD_TRIAGE, fresh_proof
@@ -23,7 +23,7 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 def test_reports_submitted_together_are_written_together_and_answered_one_by_one(personas, envelope, monkeypatch):
     writes, first_started, release = [], threading.Event(), threading.Event()
-    real_write = services._intake_writes._write
+    real_write = services.intake_writes._write
 
     def write(batch):
         writes.append(len(batch))
@@ -32,7 +32,7 @@ def test_reports_submitted_together_are_written_together_and_answered_one_by_one
             release.wait(10)
         return real_write(batch)
 
-    monkeypatch.setattr(services._intake_writes, "_write", write)
+    monkeypatch.setattr(services.intake_writes, "_write", write)
     bodies = [envelope() for _ in range(4)]
     replay = dict(bodies[1])  # the same ciphertext again: HPKE has no replay protection of its own
     answers: dict[int, object] = {}
@@ -55,7 +55,7 @@ def test_reports_submitted_together_are_written_together_and_answered_one_by_one
     for thread in others:
         thread.start()
     deadline = time.monotonic() + 10
-    while len(services._intake_writes._pending) < 4 and time.monotonic() < deadline:
+    while len(services.intake_writes._pending) < 4 and time.monotonic() < deadline:
         time.sleep(0.005)
     release.set()
     for thread in [leader, *others]:
@@ -96,7 +96,7 @@ def test_a_batch_the_database_refuses_is_written_report_by_report(personas, enve
     monkeypatch.setattr(ReportModel.objects, "bulk_create", bulk_create)
     good, bad = envelope(), envelope()
     bad["triage"]["governorate"] = "IQ-NI"
-    batch = [services._submission(parse_report_envelope(body, max_bytes=10**6), None) for body in (good, bad)]
+    batch = [services.build_submission(parse_report_envelope(body, max_bytes=10**6), None) for body in (good, bad)]
     results = services._submissions_write(batch)
     assert poisoned == [2, 1]  # the batch, then the bad report alone
     assert isinstance(results[0], ReportModel) and isinstance(results[1], DataError)
@@ -133,7 +133,7 @@ def _batch(envelope, *bodies_and_proofs):
             if proof_seed
             else None
         )
-        items.append(services._submission(parse_report_envelope(body, max_bytes=10**6), proof))
+        items.append(services.build_submission(parse_report_envelope(body, max_bytes=10**6), proof))
     return items
 
 

@@ -20,8 +20,8 @@ import pytest
 from django.conf import settings
 
 from accounts.models import Coverage
+from backend.places import IRAQ_SUBDIVISIONS
 from reports.models import Notification, Report, ReportState, ReportTransition
-from reports.vocabulary import IRAQ_SUBDIVISIONS
 
 ROOT = Path(__file__).resolve().parents[2]
 CELERY = str(Path(sys.executable).with_name("celery"))

@@ -143,6 +143,14 @@ BAD_INPUTS = {
         {"triage": _triage(indicators=[{"type": "phone", "value": "12"}])},
         "triage.indicators[0].value",
     ),
+    "telegram link with an unmatched bracket": (
+        {"triage": _triage(indicators=[{"type": "telegram", "value": "[a/b"}])},
+        "triage.indicators[0].value",
+    ),
+    "telegram host with a stray bracket": (
+        {"triage": _triage(indicators=[{"type": "telegram", "value": "https://t.me]/x"}])},
+        "triage.indicators[0].value",
+    ),
     "unknown indicator type": (
         {"triage": _triage(indicators=[{"type": "email", "value": "a@b.c"}])},
         "triage.indicators[0].type",
@@ -263,13 +271,13 @@ def test_an_expired_challenge_is_refused(personas, envelope, submit, client, set
 
 
 def test_challenges_stockpiled_while_calm_do_not_pay_during_a_flood(personas, envelope, submit, client, settings):
-    from backend.pow import count_event
+    from backend.budgets import REPORTS
     from client.pow import solve
 
     settings.SANAD_POW_BASE_BITS, settings.SANAD_POW_RATE_THRESHOLD = 4, 2
     cheap = client.get("/api/v1/pow/").json()
     proof = {"challenge": cheap["challenge"], "nonce": solve(cheap["challenge"], cheap["difficulty"])}
-    count_event("report", 16)  # 8x the threshold: 3 bits harder now
+    REPORTS.spend(16)  # 8x the threshold: 3 bits harder now
     response = submit(envelope(pow=proof), pow=False)
     assert response.status_code == 400 and "busier" in response.json()["detail"]["pow"]
     assert submit(envelope()).status_code == 201  # a fresh challenge at today's difficulty is fine
@@ -306,15 +314,15 @@ def test_intake_goes_on_when_redis_is_down(personas, envelope, submit, monkeypat
 
 
 def test_difficulty_rises_with_the_intake_rate(personas, client, settings):
-    from backend.pow import count_event
+    from backend.budgets import REPORTS
 
     settings.SANAD_POW_BASE_BITS, settings.SANAD_POW_RATE_THRESHOLD, settings.SANAD_POW_MAX_BITS = 10, 4, 13
     assert client.get("/api/v1/pow/").json()["difficulty"] == 10
     for _ in range(8):
-        count_event("report")
+        REPORTS.spend()
     assert client.get("/api/v1/pow/").json()["difficulty"] == 11  # 2x the threshold: one more bit
     for _ in range(100):
-        count_event("report")
+        REPORTS.spend()
     assert client.get("/api/v1/pow/").json()["difficulty"] == 13  # capped
 
 

@@ -10,13 +10,14 @@ from django.core import mail
 from django.db.models import F
 from django.utils import timezone
 
-from accounts.models import Coverage
+from accounts.models import Coverage, StaffUser
 from accounts.roles import Role
 from accounts.services import staff_create
+from audit.models import AuditEntry
+from backend.places import IRAQ_SUBDIVISIONS
 from reports import triage
 from reports.models import CandidateLink, Notification, Report, ReportState, ReportTransition
 from reports.notifications import notification_send
-from reports.vocabulary import IRAQ_SUBDIVISIONS
 from tests.conftest import PASSWORD
 from tests.reports.conftest import GOOD_TRIAGE
 
@@ -34,6 +35,26 @@ def covered(personas):
 
 
 @pytest.fixture
+def queued(django_capture_on_commit_callbacks, monkeypatch):
+    """Run a service; the ids of the notifications it queued to be sent once its transaction commits."""
+    from reports import tasks
+
+    def run(service, **kwargs) -> list[int]:
+        sent: list[int] = []
+        with monkeypatch.context() as patch:
+            patch.setattr(
+                tasks.send_notification_batch,
+                "apply_async",
+                lambda **message: sent.extend(message["kwargs"]["notification_ids"]),
+            )
+            with django_capture_on_commit_callbacks(execute=True):
+                service(**kwargs)
+        return sent
+
+    return run
+
+
+@pytest.fixture
 def file_report(envelope, submit):
     def make(**triage_changes) -> Report:
         body = envelope()
@@ -44,9 +65,9 @@ def file_report(envelope, submit):
     return make
 
 
-def test_a_report_is_scored_linked_assigned_and_clocked(covered, file_report, settings):
+def test_a_report_is_scored_linked_assigned_and_clocked(queued, covered, file_report, settings):
     report = file_report()
-    note_ids = triage.report_triage(report_id=report.pk)
+    note_ids = queued(triage.report_triage, report_id=report.pk)
     report.refresh_from_db()
     assert report.state == ReportState.ASSIGNED
     assert report.assigned_to == covered["alice"]  # bob covers the place but cannot read the report
@@ -60,17 +81,17 @@ def test_a_report_is_scored_linked_assigned_and_clocked(covered, file_report, se
     assert [(n.kind, n.recipient) for n in notes] == [("assigned", covered["alice"])]
 
 
-def test_running_triage_twice_gives_one_result(covered, file_report):
+def test_running_triage_twice_gives_one_result(queued, covered, file_report):
     report = file_report()
-    first = triage.report_triage(report_id=report.pk)
-    assert triage.report_triage(report_id=report.pk) == []
+    first = queued(triage.report_triage, report_id=report.pk)
+    assert queued(triage.report_triage, report_id=report.pk) == []
     assert ReportTransition.objects.count() == 2 and Notification.objects.count() == len(first) == 1
 
 
-def test_a_claimed_report_is_left_to_its_claimant(covered, file_report):
+def test_a_claimed_report_is_left_to_its_claimant(queued, covered, file_report):
     report = file_report()
     Report.objects.filter(pk=report.pk).update(claimed_until=timezone.now() + timedelta(minutes=1))
-    assert triage.report_triage(report_id=report.pk) == []
+    assert queued(triage.report_triage, report_id=report.pk) == []
     assert Report.objects.get(pk=report.pk).state == ReportState.PENDING
 
 
@@ -113,11 +134,11 @@ def test_the_least_loaded_eligible_caseworker_gets_the_report(covered, file_repo
     ids=["other governorate", "other language", "not accepting", "no capacity"],
 )
 def test_without_an_eligible_caseworker_the_report_waits_for_the_leads_with_the_reason(
-    covered, file_report, coverage_change
+    queued, covered, file_report, coverage_change
 ):
     Coverage.objects.filter(user=covered["alice"]).update(**coverage_change)
     report = file_report()
-    note_ids = triage.report_triage(report_id=report.pk)
+    note_ids = queued(triage.report_triage, report_id=report.pk)
     report.refresh_from_db()
     assert report.state == ReportState.TRIAGED and report.assigned_to is None
     assert report.waiting_reason == "no_eligible_caseworker"
@@ -127,7 +148,7 @@ def test_without_an_eligible_caseworker_the_report_waits_for_the_leads_with_the_
 
 
 def test_failures_are_counted_backed_off_then_parked_and_raised_never_dropped(
-    covered, file_report, monkeypatch, settings
+    queued, covered, file_report, monkeypatch, settings
 ):
     settings.SANAD_TRIAGE_MAX_ATTEMPTS = 3
     report = file_report()
@@ -137,12 +158,12 @@ def test_failures_are_counted_backed_off_then_parked_and_raised_never_dropped(
 
     monkeypatch.setattr(triage, "assess", broken)
     for attempt in (1, 2):
-        assert triage.report_triage(report_id=report.pk) == []
+        assert queued(triage.report_triage, report_id=report.pk) == []
         report.refresh_from_db()
         assert report.state == ReportState.PENDING and report.triage_attempts == attempt
         assert report.claimed_until > timezone.now()  # backing off
         Report.objects.filter(pk=report.pk).update(claimed_until=timezone.now() - timedelta(seconds=1))
-    note_ids = triage.report_triage(report_id=report.pk)
+    note_ids = queued(triage.report_triage, report_id=report.pk)
     report.refresh_from_db()
     assert report.state == ReportState.PARKED and report.waiting_reason == "triage_failed_repeatedly"
     assert {n.kind for n in Notification.objects.filter(pk__in=note_ids)} == {"parked"}
@@ -158,22 +179,22 @@ def test_the_sweeper_finds_left_behind_and_expired_lease_reports_only(covered, f
     assert set(triage.reports_to_sweep()) == {old.pk, leased.pk}
 
 
-def test_sla_breaches_are_escalated_once_to_the_leads(covered, file_report):
+def test_sla_breaches_are_escalated_once_to_the_leads(queued, covered, file_report):
     report = file_report()
     triage.report_triage(report_id=report.pk)
     Report.objects.filter(pk=report.pk).update(sla_due_at=timezone.now() - timedelta(minutes=1))
-    ids = triage.sla_breaches_escalate()
+    ids = queued(triage.sla_breaches_escalate)
     assert [(n.kind, n.recipient.username) for n in Notification.objects.filter(pk__in=ids)] == [("sla_breach", "lead")]
     assert Report.objects.get(pk=report.pk).escalated_at is not None
-    assert triage.sla_breaches_escalate() == []
+    assert queued(triage.sla_breaches_escalate) == []
     Report.objects.filter(pk=report.pk).update(escalated_at=None, acknowledged_at=timezone.now())
-    assert triage.sla_breaches_escalate() == []  # acknowledged: the clock stopped
+    assert queued(triage.sla_breaches_escalate) == []  # acknowledged: the clock stopped
 
 
-def test_notifications_are_sent_once_and_say_nothing_but_severity_and_reference(covered, file_report, settings):
+def test_notifications_are_sent_once_and_say_nothing_but_severity_and_reference(queued, covered, file_report, settings):
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
     report = file_report(category="kidnapping_attempt", governorate="IQ-BA")
-    (note_id,) = triage.report_triage(report_id=report.pk)
+    (note_id,) = queued(triage.report_triage, report_id=report.pk)
     assert notification_send(notification_id=note_id) is True
     assert notification_send(notification_id=note_id) is False
     (message,) = mail.outbox
@@ -210,7 +231,7 @@ def test_a_broker_down_at_submission_still_gives_a_receipt(
     assert Report.objects.get().state == ReportState.PENDING  # the sweeper will find it
 
 
-def test_a_report_whose_triage_kills_the_worker_is_parked_not_retried_forever(covered, file_report, settings):
+def test_a_report_whose_triage_kills_the_worker_is_parked_not_retried_forever(queued, covered, file_report, settings):
     """No exception to catch when the worker dies: the attempt count committed at claim time parks it."""
     settings.SANAD_TRIAGE_MAX_ATTEMPTS = 2
     report = file_report()
@@ -218,14 +239,14 @@ def test_a_report_whose_triage_kills_the_worker_is_parked_not_retried_forever(co
         Report.objects.filter(pk=report.pk).update(
             triage_attempts=F("triage_attempts") + 1, claimed_until=timezone.now() - timedelta(seconds=1)
         )
-    note_ids = triage.report_triage(report_id=report.pk)
+    note_ids = queued(triage.report_triage, report_id=report.pk)
     report.refresh_from_db()
     assert report.state == ReportState.PARKED and report.triage_attempts == 3
     assert {n.kind for n in Notification.objects.filter(pk__in=note_ids)} == {"parked"}
 
 
 def test_a_parked_report_still_reads_received_to_the_reporter(covered, file_report):
-    from reports.selectors import reporter_status
+    from reports.intake import reporter_status
 
     report = file_report()
     Report.objects.filter(pk=report.pk).update(state=ReportState.PARKED)
@@ -233,7 +254,7 @@ def test_a_parked_report_still_reads_received_to_the_reporter(covered, file_repo
     assert reporter_status(report) == "received"
 
 
-def test_the_webhook_gets_severity_and_reference_only(covered, file_report, settings, monkeypatch):
+def test_the_webhook_gets_severity_and_reference_only(queued, covered, file_report, settings, monkeypatch):
     import json as _json
 
     from reports import notifications
@@ -251,7 +272,7 @@ def test_the_webhook_gets_severity_and_reference_only(covered, file_report, sett
 
     monkeypatch.setattr(notifications._opener, "open", lambda request, timeout: posted.append(request) or Response())
     report = file_report(category="attempted_attack", governorate="IQ-NA")
-    (note_id,) = triage.report_triage(report_id=report.pk)
+    (note_id,) = queued(triage.report_triage, report_id=report.pk)
     notification_send(notification_id=note_id)
     (request,) = posted
     assert request.full_url == "https://hooks.example.org/sanad"
@@ -278,8 +299,48 @@ def test_set_coverage_command(covered, capsys):
     for bad in ({"governorates": "IQ-XX", "languages": "ar"}, {"governorates": "IQ-BG", "languages": "fr"}):
         with pytest.raises(CommandError):
             call_command("set_coverage", "alice", **bad)
-    with pytest.raises(CommandError, match="not a caseworker"):
+    with pytest.raises(CommandError, match="not an active caseworker"):
         call_command("set_coverage", "lead", governorates="IQ-BG", languages="ar")
+    # The command is on the audit chain like the admin (acting from a server shell: the system).
+    entry = AuditEntry.objects.filter(action="coverage_changed").get()
+    assert entry.object_id == str(covered["alice"].pk) and entry.actor_name == "system"
+    assert entry.details["governorates"] == ["IQ-BA", "IQ-BG"] and entry.details["capacity"] == 3
+    # A deactivated caseworker is not an acting one.
+    StaffUser.objects.filter(pk=covered["bob"].pk).update(is_active=False)
+    with pytest.raises(CommandError, match="not an active caseworker"):
+        call_command("set_coverage", "bob", governorates="IQ-BG", languages="ar")
+    assert Coverage.objects.get(user=covered["bob"]).governorates == sorted(IRAQ_SUBDIVISIONS)
+
+
+def test_the_admin_and_the_command_check_coverage_alike(covered, staff_login):
+    """One rule (accounts.services.coverage_clean) for both: the admin refuses what the command refuses."""
+    from django.test import Client
+
+    lead = staff_login(Client(), covered["lead"])
+    coverage = Coverage.objects.get(user=covered["alice"])
+    url = f"/admin/accounts/coverage/{coverage.pk}/change/"
+    for bad in (
+        {"governorates": ["IQ-XX"], "languages": ["ar"], "capacity": 3},
+        {"governorates": ["IQ-BG"], "languages": [], "capacity": 3},
+        {"governorates": ["IQ-BG"], "languages": ["ar"], "capacity": 0},
+        {"governorates": ["IQ-BG"], "languages": ["ar"], "capacity": 1001},
+    ):
+        response = lead.post(url, {"user": str(covered["alice"].pk), "accepting": "on", **bad})
+        assert response.status_code == 200, bad  # the form again, with its error
+    assert Coverage.objects.get(pk=coverage.pk).governorates == sorted(IRAQ_SUBDIVISIONS)
+    response = lead.post(
+        url, {"user": str(covered["alice"].pk), "governorates": ["IQ-BG", "TR"], "languages": ["ar"], "capacity": 4}
+    )
+    assert response.status_code == 302
+    coverage.refresh_from_db()
+    assert (coverage.governorates, coverage.languages, coverage.capacity, coverage.accepting) == (
+        ["IQ-BG", "TR"],
+        ["ar"],
+        4,
+        False,
+    )
+    entry = AuditEntry.objects.filter(action="coverage_changed").get()
+    assert entry.actor_name == "lead" and entry.details["governorates"] == ["IQ-BG", "TR"]
 
 
 def test_a_flooded_indicator_keeps_triage_bounded(covered, file_report, settings, django_assert_max_num_queries):
@@ -305,12 +366,12 @@ def test_the_same_indicator_twice_in_a_report_counts_once(covered, file_report):
     assert ReportIndicator.objects.filter(report=report).count() == 1
 
 
-def test_a_failed_send_is_retried_not_lost(covered, file_report, settings, monkeypatch):
+def test_a_failed_send_is_retried_not_lost(queued, covered, file_report, settings, monkeypatch):
     from reports import notifications
 
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
     report = file_report()
-    (note_id,) = triage.report_triage(report_id=report.pk)
+    (note_id,) = queued(triage.report_triage, report_id=report.pk)
 
     def smtp_down(*args, **kwargs):
         raise ConnectionError("smtp unreachable")
@@ -329,17 +390,17 @@ def test_a_failed_send_is_retried_not_lost(covered, file_report, settings, monke
     assert len(mail.outbox) == 1 and notifications.notifications_unsent() == []
 
 
-def test_a_report_parked_twice_is_announced_twice(covered, file_report, monkeypatch, settings):
+def test_a_report_parked_twice_is_announced_twice(queued, covered, file_report, monkeypatch, settings):
     from reports.states import report_transition
 
     settings.SANAD_TRIAGE_MAX_ATTEMPTS = 1
     report = file_report()
     monkeypatch.setattr(triage, "assess", lambda facts: (_ for _ in ()).throw(RuntimeError("boom")))
-    (first,) = triage.report_triage(report_id=report.pk)
+    (first,) = queued(triage.report_triage, report_id=report.pk)
     Notification.objects.filter(pk=first).update(sent_at=timezone.now())
     report.refresh_from_db()
     report_transition(report=report, to_state=ReportState.PENDING, actor=covered["lead"], triage_attempts=0)
-    (second,) = triage.report_triage(report_id=report.pk)
+    (second,) = queued(triage.report_triage, report_id=report.pk)
     assert second == first and Notification.objects.get(pk=first).sent_at is None  # to be sent again
     assert Report.objects.get(pk=report.pk).state == ReportState.PARKED
 
@@ -387,6 +448,7 @@ def test_withdrawal_wipes_what_triage_learned(covered, file_report, receipt_call
         assert (moment.hour, moment.minute, moment.second) == (0, 0, 0)
 
 
+@pytest.mark.django_db(transaction=True)  # notifications are queued on real commits
 def test_a_batch_message_triages_each_report_once_even_when_delivered_twice(covered, file_report, monkeypatch):
     from reports import tasks
 
@@ -469,11 +531,13 @@ def test_the_sweeper_queues_a_backlog_in_messages_of_fifty(covered, file_report,
     )
 
 
-def test_a_notification_batch_goes_on_past_a_failed_send(covered, file_report, monkeypatch, settings):
+def test_a_notification_batch_goes_on_past_a_failed_send(queued, covered, file_report, monkeypatch, settings):
     from reports import notifications, tasks
 
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
-    notes = triage.report_triage(report_id=file_report().pk) + triage.report_triage(report_id=file_report().pk)
+    notes = queued(triage.report_triage, report_id=file_report().pk) + queued(
+        triage.report_triage, report_id=file_report().pk
+    )
     real = notifications.send_mail
     calls = []
 
@@ -507,7 +571,8 @@ def test_a_report_failing_outside_its_own_recovery_does_not_stop_the_batch(cover
     assert Report.objects.get(pk=second.pk).state == ReportState.ASSIGNED
 
 
-def test_a_long_batch_hands_the_rest_on_inside_the_time_limit(covered, file_report, monkeypatch):
+@pytest.mark.django_db(transaction=True)  # notifications are queued on real commits
+def test_a_long_batch_hands_the_rest_on_inside_the_time_limit(queued, covered, file_report, monkeypatch):
     from reports import tasks
 
     published, sent = [], []
@@ -519,10 +584,11 @@ def test_a_long_batch_hands_the_rest_on_inside_the_time_limit(covered, file_repo
     )
     monkeypatch.setattr(tasks, "BATCH_SECONDS", -1)  # every report is "past the budget"
     ids = [str(file_report().pk) for _ in range(3)]
+    published.clear()  # intake queued each report on its commit; only the batch's own hand-on counts here
     tasks.triage_reports(ids)
     assert published == [ids[1:]]  # one report triaged (progress), the rest handed on
     assert Report.objects.filter(state=ReportState.ASSIGNED).count() == 1 and [len(batch) for batch in sent] == [1]
-    notes = triage.report_triage(report_id=ids[1]) + triage.report_triage(report_id=ids[2])
+    notes = queued(triage.report_triage, report_id=ids[1]) + queued(triage.report_triage, report_id=ids[2])
     sent.clear()
     monkeypatch.setattr(tasks.notifications, "notification_send", lambda **kwargs: True)
     tasks.send_notification_batch(notes)

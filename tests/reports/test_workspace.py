@@ -363,8 +363,8 @@ def test_coverage_changes_are_audited(world, staff_login):
         f"/admin/accounts/coverage/{coverage.pk}/change/",
         {
             "user": str(world["bob"].pk),
-            "governorates": '["IQ-BA", "IQ-DQ"]',
-            "languages": '["ar"]',
+            "governorates": ["IQ-BA", "IQ-DQ"],
+            "languages": ["ar"],
             "capacity": 3,
             "accepting": "on",
         },
@@ -385,3 +385,48 @@ def test_history_pages_tell_nothing_outside_scope(world, staff_login):
         f"/admin/accounts/coverage/{Coverage.objects.first().pk}/delete/",
     ):
         assert alice.get(url).status_code == 404, url
+
+
+def test_a_withdrawn_report_says_so_and_leaves_the_working_queue(world, staff_login, receipt_call):
+    report = world["r_alice"]
+    Report.objects.filter(pk=world["r_carol"].pk).update(severity="low")
+    Report.objects.filter(pk=report.pk).update(severity="critical")
+    assert receipt_call("delete", "/api/v1/reports/", world["r_alice_receipt"]).status_code == 200
+    alice = staff_login(Client(), world["alice"])
+    page = alice.get(change_url(report)).content.decode()
+    assert "The reporter withdrew this report" in page
+    # Not the misleading lines of a report whose reporter never gave a key or contact.
+    assert "gave no reply key" not in page and "Use the contact" not in page
+    assert 'name="body"' not in page and "/act/" not in page  # no reply box, no action
+    # Critical before, it now sorts after every open report, below a low one.
+    lead = staff_login(Client(), world["lead"])
+    listing = lead.get("/admin/reports/report/").content.decode()
+    assert listing.index(ref(world["r_queue"])) < listing.index(ref(report))
+    assert listing.index(ref(world["r_carol"])) < listing.index(ref(report))
+
+
+def test_search_by_reference_finds_by_the_start_of_the_id_only(world, staff_login):
+    lead = staff_login(Client(), world["lead"])
+    report = world["r_carol"]
+    for term in (ref(report), ref(report)[:3], str(report.pk), str(report.pk).upper()):
+        page = lead.get("/admin/reports/report/", {"q": term}).content.decode()
+        assert change_url(report) in page, term
+    for term in (str(report.pk)[2:10], "zz", "' or 1=1 --", "%", "0" * 40):
+        page = lead.get("/admin/reports/report/", {"q": term})
+        assert page.status_code == 200 and change_url(report) not in page.content.decode(), term
+
+
+def test_the_queue_counts_links_only_to_reports_in_scope_and_never_counts_past_its_bound(world, staff_login):
+    from reports.admin import BoundedPaginator
+
+    lead = staff_login(Client(), world["lead"])
+    page = lead.get("/admin/reports/report/")
+    changelist = page.context["cl"]
+    assert changelist.result_count == 3
+    counts = {row.pk: row.candidate_links for row in changelist.result_list}
+    assert counts[world["r_alice"].pk] == 2  # links to both other reports
+    alice = staff_login(Client(), world["alice"])
+    assert {row.candidate_links for row in alice.get("/admin/reports/report/").context["cl"].result_list} == {0}
+    paginator = BoundedPaginator(Report.objects.order_by("pk"), 1)
+    paginator.LIMIT = 1
+    assert paginator.count == 2  # three reports, but at most LIMIT + 1 rows are counted

@@ -11,8 +11,9 @@ from django.core.management.base import BaseCommand, CommandError
 from accounts import totp
 from accounts.models import Coverage, SharedKey, StaffUser, TOTPDevice
 from accounts.roles import KeyPurpose, Role
-from accounts.services import key_grant_create, shared_key_create, staff_create
-from reports.vocabulary import PLACES
+from accounts.services import coverage_set, key_grant_create, shared_key_create, staff_create
+from backend.crypto import hpke
+from backend.places import LANGUAGES, PLACES
 
 DEMO_USERS = [
     ("demo-lead", Role.TRIAGE_LEAD),
@@ -61,26 +62,14 @@ class Command(BaseCommand):
             if totp.confirmed_device(user) is None:
                 device = totp.device_new(user)
                 TOTPDevice.objects.filter(pk=device.pk).update(confirmed=True)
-        Coverage.objects.get_or_create(
-            user=users["demo-caseworker"],
-            defaults={"governorates": sorted(PLACES), "languages": ["ar", "ckb", "en"], "capacity": 50},
-        )
-        key = SharedKey.objects.filter(
-            purpose=KeyPurpose.INTAKE, active=True, grants__holder=users["demo-lead"]
-        ).first()
-        if key is None:
-            key = shared_key_create(
-                purpose=KeyPurpose.INTAKE, holder=users["demo-lead"], holder_password=passwords["demo-lead"]
+        if not Coverage.objects.filter(user=users["demo-caseworker"]).exists():
+            coverage_set(
+                user=users["demo-caseworker"], governorates=sorted(PLACES), languages=sorted(LANGUAGES), capacity=50
             )
-            self.stdout.write(f"Created intake key {key.key_id} ({key.suite}), held by demo-lead.")
-        if not key.grants.filter(holder=users["demo-caseworker"]).exists():
-            key_grant_create(
-                shared_key=key,
-                grantor=users["demo-lead"],
-                grantor_password=passwords["demo-lead"],
-                grantee=users["demo-caseworker"],
-            )
-            self.stdout.write(f"Granted {key.key_id} to demo-caseworker.")
+        # Both suites, as operators are told to offer them: the post-quantum hybrid for clients that
+        # speak it, and X25519, the one every client must speak.
+        for suite in (hpke.Suite.MLKEM768_X25519, hpke.Suite.X25519):
+            self._intake_key(suite, users, passwords)
         phrase = settings.VAR_DIR / "dev-sample-passphrase"
         if not phrase.exists():
             fd = os.open(phrase, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
@@ -95,3 +84,17 @@ class Command(BaseCommand):
         self.stdout.write(f"  Other demo staff and passwords: {settings.VAR_DIR / 'dev-demo-passwords.json'}")
         self.stdout.write(f"  Intake keys: {base}/api/v1/intake-keys/   Health: {base}/healthz  {base}/readyz")
         self.stdout.write("")
+
+    def _intake_key(self, suite, users, passwords) -> None:
+        lead, caseworker = users["demo-lead"], users["demo-caseworker"]
+        key = SharedKey.objects.filter(
+            purpose=KeyPurpose.INTAKE, suite=suite.value, active=True, grants__holder=lead
+        ).first()
+        if key is None:
+            key = shared_key_create(
+                purpose=KeyPurpose.INTAKE, holder=lead, holder_password=passwords["demo-lead"], suite=suite
+            )
+            self.stdout.write(f"Created intake key {key.key_id} ({key.suite}), held by demo-lead.")
+        if not key.grants.filter(holder=caseworker).exists():
+            key_grant_create(shared_key=key, grantor=lead, grantor_password=passwords["demo-lead"], grantee=caseworker)
+            self.stdout.write(f"Granted {key.key_id} to demo-caseworker.")
