@@ -382,16 +382,21 @@ class CoverageAdmin(ScopedAdminMixin, admin.ModelAdmin):
     def places(self, obj):
         return ", ".join(name for _, name in place_choices(obj.governorates))
 
+    def get_readonly_fields(self, request, obj=None):
+        # A row belongs to one caseworker: handing places over is a change of the new caseworker's row
+        # (and of the old one's), never a move of the row, which would leave the old one covering them.
+        return ("user",) if obj is not None else ()
+
     def save_model(self, request, obj, form, change):
         try:
-            services.coverage_set(
+            obj.pk = services.coverage_set(
                 user=obj.user,
                 governorates=obj.governorates,
                 languages=obj.languages,
                 capacity=obj.capacity,
                 accepting=obj.accepting,
                 acting_user=request.user,
-            )
+            ).pk
         except services.AccountError as exc:  # the caseworker lost the role between form and save
             messages.error(request, str(exc))
 

@@ -612,6 +612,7 @@ def coverage_set(
     """
     places, langs, capacity = coverage_clean(governorates=governorates, languages=languages, capacity=capacity)
     with transaction.atomic():
+        _lock_user(user)  # a role change waits for this one, and this one sees it if it came first
         if not StaffUser.objects.caseworkers().filter(pk=user.pk).exists():
             raise RoleNotAllowed(f"{user.username} is not an active caseworker.")
         coverage, _ = Coverage.objects.update_or_create(

@@ -28,7 +28,8 @@ KEPT_HEADERS = frozenset(
 KEPT_HEADERS_STAFF = KEPT_HEADERS | {"HTTP_REFERER", "HTTP_ACCEPT_LANGUAGE"}
 # Non-header WSGI keys that identify the peer.
 DROPPED_KEYS = ("REMOTE_ADDR", "REMOTE_HOST", "REMOTE_PORT", "PROXY_ADDR", "PROXY_PORT", "gunicorn.socket")
-REPORTER_PATH_PREFIX = "/api/"
+REPORTER_PATHS = ("/api/",)
+REPORTER_PAGES = frozenset({"/"})
 
 
 class ScrubClientIdentityMiddleware:
@@ -39,7 +40,9 @@ class ScrubClientIdentityMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        kept = KEPT_HEADERS if request.path_info.startswith(REPORTER_PATH_PREFIX) else KEPT_HEADERS_STAFF
+        path = request.path_info
+        reporter = path.startswith(REPORTER_PATHS) or path in REPORTER_PAGES
+        kept = KEPT_HEADERS if reporter else KEPT_HEADERS_STAFF
         meta = request.META
         for key in [key for key in meta if key.startswith("HTTP_") and key not in kept]:
             del meta[key]

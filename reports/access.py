@@ -82,6 +82,17 @@ def reports_visible_to(user: StaffUser) -> QuerySet[Report]:
     return Report.objects.filter(visible_q(user))
 
 
+def severity_reasons_for(user: StaffUser, report: Report) -> list[str]:
+    """The report's severity reasons as `user` may read them: how many reports share an indicator counts
+    reports outside a caseworker's scope, so only a lead reads the number."""
+    if is_lead(user):
+        return list(report.severity_reasons)
+    return [
+        "indicator_shared_with_other_reports" if reason.startswith("indicator_shared_with_") else reason
+        for reason in report.severity_reasons
+    ]
+
+
 # --- What may be done ----------------------------------------------------------------
 
 
@@ -112,7 +123,9 @@ class Rule:
     needs: Callable[[StaffUser, Report], str | None] = field(default=lambda user, report: None)
 
 
-def _holds_grant(user: StaffUser, report: Report) -> str | None:
+def _unassigned_and_readable(user: StaffUser, report: Report) -> str | None:
+    if report.assigned_to_id is not None:
+        return "This report is not in your queue any more."
     if user.key_grants.filter(shared_key_id=report.intake_key_id).exists():
         return None
     return "You hold no grant of this report's intake key, so you could not read it."
@@ -132,7 +145,9 @@ def _someone_to_assign(user: StaffUser, report: Report) -> str | None:
 
 CASE_ACTIONS: dict[str, Rule] = {
     CaseAction.READ: Rule(NOT_WITHDRAWN, WORKER, "You may read a report once it is assigned to you."),
-    CaseAction.CLAIM: Rule(frozenset({S.TRIAGED}), QUEUE, "This report is not in your queue any more.", _holds_grant),
+    CaseAction.CLAIM: Rule(
+        frozenset({S.TRIAGED}), QUEUE, "This report is not in your queue any more.", _unassigned_and_readable
+    ),
     CaseAction.ACKNOWLEDGE: Rule(
         frozenset({S.ASSIGNED}), WORKER, "Only an assigned report can be acknowledged, by its caseworker or a lead."
     ),

@@ -9,7 +9,7 @@ locked row. Content is decrypted only on the change page, for someone who
 may read it and holds a grant, and each decryption is on the audit chain.
 
 The queue is built to stay fast with a million reports: rows are read in the
-order of an index (queue_rank, deadline, time), without the ciphertexts;
+order of an index on (queue rank, deadline, time, id), without the ciphertexts;
 candidate links are counted for the rows of the page only; filter choices
 come from staff and vocabulary rows, not from the reports table; a search by
 reference is a range on the primary key; and the count stops at
@@ -55,7 +55,6 @@ LIST_COLUMNS = (
     "governorate",
     "assigned_to",
     "created_at",
-    "queue_rank",
     "intake_key_id",
 )
 
@@ -278,6 +277,7 @@ class ReportAdmin(ReadOnlyModelAdmin):
             "title": f"Report {report.reference}",
             "report": report,
             "place": place_name(report.governorate),
+            "severity_reasons": access.severity_reasons_for(user, report),
             "opened": opened,
             "decrypt_error": decrypt_error,
             "links": links,

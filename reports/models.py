@@ -53,8 +53,17 @@ def _queue_rank() -> models.Expression:
     return done + severity
 
 
-# The queue's order, total (the id breaks ties), and the index that serves it.
-QUEUE_ORDER = ("queue_rank", "sla_due_at", "created_at", "id")
+# The queue's order, total (the id breaks ties). The rank is an expression, not a column, and the
+# indexes below are built on the same expression, so the database reads the queue in index order.
+# Reports without a deadline come after those with one, on PostgreSQL and SQLite alike.
+QUEUE_RANK = _queue_rank()
+QUEUE_ORDER = (
+    QUEUE_RANK.asc(),
+    models.F("sla_due_at").asc(nulls_last=True),
+    models.F("created_at").asc(),
+    models.F("id").asc(),
+)
+_QUEUE_INDEX = (QUEUE_RANK, "sla_due_at", "created_at", "id")
 
 
 class Report(models.Model):
@@ -96,10 +105,6 @@ class Report(models.Model):
     escalated_at = models.DateTimeField(null=True, blank=True)
     # How the case ended, set when a caseworker closes it.
     outcome = models.CharField(max_length=32, choices=Outcome.choices, blank=True)
-    # Derived by the database from state and severity (never written), so the queue's order has an index.
-    queue_rank = models.GeneratedField(
-        expression=_queue_rank(), output_field=models.PositiveSmallIntegerField(), db_persist=True
-    )
 
     class Meta:
         indexes = [
@@ -107,11 +112,12 @@ class Report(models.Model):
             models.Index(fields=["state", "sla_due_at"]),
             models.Index(fields=["assigned_to", "state"]),
             # A lead's queue, and each caseworker's assigned reports, read in queue order.
-            models.Index(fields=list(QUEUE_ORDER), name="report_queue_order"),
-            models.Index(fields=["assigned_to", *QUEUE_ORDER], name="report_assignee_queue"),
+            models.Index(*_QUEUE_INDEX, name="report_queue_order"),
+            models.Index("assigned_to", *_QUEUE_INDEX, name="report_assignee_queue"),
             # The unassigned queue of the places a caseworker covers.
             models.Index(
-                fields=["governorate", *QUEUE_ORDER],
+                "governorate",
+                *_QUEUE_INDEX,
                 condition=models.Q(state=ReportState.TRIAGED, assigned_to__isnull=True),
                 name="report_unassigned_queue",
             ),

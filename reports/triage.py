@@ -24,9 +24,9 @@ from django.utils import timezone
 
 from accounts.models import Coverage, StaffUser
 from backend.sealed_fields import open_value
+from reports import notifications
 from reports.access import eligible_assignees
 from reports.models import CandidateLink, Notification, Report, ReportIndicator, ReportState
-from reports.notifications import notify
 from reports.severity import RULESET_VERSION, Facts, assess, sla_hours
 from reports.states import report_transition
 
@@ -193,11 +193,11 @@ def _triage_claimed(report_id) -> None:
             logger.info(
                 "report %s triaged: %s; waiting for a triage lead (no eligible caseworker)", report.reference, severity
             )
-            notify(report, Notification.Kind.NEEDS_ASSIGNMENT, _triage_leads())
+            notifications.notify(report, Notification.Kind.NEEDS_ASSIGNMENT, _triage_leads())
             return
         report_transition(report=report, to_state=ReportState.ASSIGNED, assigned_to=caseworker)
         logger.info("report %s triaged: %s; assigned to %s", report.reference, severity, caseworker.username)
-        notify(report, Notification.Kind.ASSIGNED, [caseworker])
+        notifications.notify(report, Notification.Kind.ASSIGNED, [caseworker])
 
 
 def _park(report_id) -> None:
@@ -214,7 +214,7 @@ def _park_locked(report: Report) -> None:
         report=report, to_state=ReportState.PARKED, claimed_until=None, waiting_reason="triage_failed_repeatedly"
     )
     logger.warning("report %s parked after %d triage attempts", report.reference, report.triage_attempts)
-    notify(report, Notification.Kind.PARKED, _triage_leads())
+    notifications.notify(report, Notification.Kind.PARKED, _triage_leads())
 
 
 def _after_failure(report_id) -> None:
@@ -256,7 +256,9 @@ def sla_breaches_escalate() -> int:
     """Mark every report past its acknowledgement deadline as escalated (once) and tell the leads; how many."""
     now = timezone.now()
     leads = _triage_leads()
-    with transaction.atomic():
+    # One message for every 50 notifications, not one per report: a backlog of breaches after an
+    # outage must not cost a broker round trip (or, with the broker down, a timeout) per report.
+    with notifications.gathered(), transaction.atomic():
         due = list(
             Report.objects.select_for_update(skip_locked=True).filter(
                 state__in=(ReportState.TRIAGED, ReportState.ASSIGNED),
@@ -267,7 +269,7 @@ def sla_breaches_escalate() -> int:
         )
         for report in due:
             Report.objects.filter(pk=report.pk, escalated_at__isnull=True).update(escalated_at=now)
-            notify(report, Notification.Kind.SLA_BREACH, leads)
+            notifications.notify(report, Notification.Kind.SLA_BREACH, leads)
     return len(due)
 
 

@@ -177,6 +177,10 @@ def test_each_role_gets_what_the_roles_table_says(cast):
     queued = put_in(cast["report"], S.TRIAGED, None)
     assert access.actions_for(cast["carol"], queued) >= {CaseAction.CLAIM}
     assert CaseAction.CLAIM not in access.actions_for(cast["bob"], queued)  # covers it, but could not read it
+    # A report with someone is claimed by nobody, a lead included.
+    taken = put_in(cast["report"], S.TRIAGED, cast["alice"])
+    assert not any(CaseAction.CLAIM in access.actions_for(cast[who], taken) for who in PERSONAS)
+    queued = put_in(cast["report"], S.TRIAGED, None)
     assert access.refusal(cast["bob"], queued, CaseAction.CLAIM) == (
         "You hold no grant of this report's intake key, so you could not read it."
     )

@@ -614,3 +614,23 @@ def test_a_task_being_stopped_is_not_counted_against_the_report(covered, file_re
     # Still under its 360 s claim lease, not backed off 30 s as a failure; the sweeper takes it once the lease ends.
     assert report.state == ReportState.PENDING
     assert report.claimed_until > timezone.now() + timedelta(seconds=300)
+
+
+@pytest.mark.django_db(transaction=True)  # notifications are queued on real commits
+def test_sla_breaches_are_announced_in_one_message_not_one_per_report(covered, file_report, monkeypatch):
+    from reports import tasks
+
+    reports = [file_report() for _ in range(3)]
+    monkeypatch.setattr(tasks.send_notification_batch, "apply_async", lambda **kwargs: None)
+    for report in reports:
+        triage.report_triage(report_id=report.pk)
+    Report.objects.update(sla_due_at=timezone.now() - timedelta(minutes=1))
+    messages = []
+    monkeypatch.setattr(
+        tasks.send_notification_batch, "apply_async", lambda **kwargs: messages.append(kwargs["kwargs"])
+    )
+    assert triage.sla_breaches_escalate() == 3
+    assert len(messages) == 1 and len(messages[0]["notification_ids"]) == 3
+    assert set(messages[0]["notification_ids"]) == set(
+        Notification.objects.filter(kind="sla_breach").values_list("pk", flat=True)
+    )

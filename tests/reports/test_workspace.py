@@ -430,3 +430,29 @@ def test_the_queue_counts_links_only_to_reports_in_scope_and_never_counts_past_i
     paginator = BoundedPaginator(Report.objects.order_by("pk"), 1)
     paginator.LIMIT = 1
     assert paginator.count == 2  # three reports, but at most LIMIT + 1 rows are counted
+
+
+def test_only_a_lead_reads_how_many_reports_share_an_indicator(world, staff_login):
+    """The count takes in reports outside a caseworker's scope (carol's, the queue's)."""
+    report = world["r_alice"]
+    Report.objects.filter(pk=report.pk).update(
+        severity_reasons=["flag_death_threat", "indicator_shared_with_2_reports"]
+    )
+    alice_page = staff_login(Client(), world["alice"]).get(change_url(report)).content.decode()
+    assert "indicator_shared_with_2_reports" not in alice_page
+    assert "indicator_shared_with_other_reports" in alice_page and "flag_death_threat" in alice_page
+    lead_page = staff_login(Client(), world["lead"]).get(change_url(report)).content.decode()
+    assert "indicator_shared_with_2_reports" in lead_page
+
+
+def test_coverage_cannot_be_moved_to_another_caseworker(world, staff_login):
+    """Handing places over must not leave the old caseworker covering them."""
+    lead = staff_login(Client(), world["lead"])
+    coverage = Coverage.objects.get(user=world["alice"])
+    lead.post(
+        f"/admin/accounts/coverage/{coverage.pk}/change/",
+        {"user": str(world["carol"].pk), "governorates": ["IQ-BA"], "languages": ["ar"], "capacity": 3},
+    )
+    assert Coverage.objects.get(pk=coverage.pk).user == world["alice"]
+    assert Coverage.objects.get(user=world["alice"]).governorates == ["IQ-BA"]
+    assert Coverage.objects.get(user=world["carol"]).governorates == ["IQ-NA"]
