@@ -5,6 +5,9 @@ from __future__ import annotations
 import json
 import stat
 from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+
+import pytest
 
 from config.env import DEV_SECRET_MAKERS, dev_secrets
 
@@ -35,3 +38,12 @@ def test_processes_completing_the_file_at_once_agree(tmp_path):
         results = list(pool.map(dev_secrets, [path] * 12))
     assert len({result["SANAD_AUDIT_KEY"] for result in results}) == 1
     assert json.loads(path.read_text()) == results[0]
+
+
+def test_the_embedded_broker_keeps_all_its_files_under_var(settings):
+    """kombu's filesystem transport puts its control (broadcast) files in ./control unless told otherwise."""
+    if not settings.CELERY_BROKER_URL.startswith("filesystem://"):
+        pytest.skip("the embedded broker is not in use (REDIS_URL is set)")
+    options = settings.CELERY_BROKER_TRANSPORT_OPTIONS
+    for name in ("data_folder_in", "data_folder_out", "processed_folder", "control_folder"):
+        assert Path(options[name]).resolve().is_relative_to(Path(settings.VAR_DIR).resolve()), name
