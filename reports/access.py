@@ -32,6 +32,7 @@ from audit.actions import Action
 from audit.services import audit_record
 from backend.crypto import hpke
 from backend.crypto.errors import CryptoError
+from backend.sealed_fields import open_value
 from reports.models import Evidence, Report, ReportState
 
 S = ReportState
@@ -82,14 +83,21 @@ def reports_visible_to(user: StaffUser) -> QuerySet[Report]:
     return Report.objects.filter(visible_q(user))
 
 
+def severity_reasons(report: Report) -> list[str]:
+    """The reason codes triage gave for the report's severity (sealed at rest); none before triage."""
+    sealed = open_value(report, "severity_reasons_sealed")
+    return json.loads(sealed) if sealed else []
+
+
 def severity_reasons_for(user: StaffUser, report: Report) -> list[str]:
     """The report's severity reasons as `user` may read them: how many reports share an indicator counts
     reports outside a caseworker's scope, so only a lead reads the number."""
+    reasons = severity_reasons(report)
     if is_lead(user):
-        return list(report.severity_reasons)
+        return reasons
     return [
         "indicator_shared_with_other_reports" if reason.startswith("indicator_shared_with_") else reason
-        for reason in report.severity_reasons
+        for reason in reasons
     ]
 
 

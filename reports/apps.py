@@ -9,3 +9,4 @@ class ReportsConfig(AppConfig):
         from backend.sealed_fields import register_sealed_field
 
         register_sealed_field("reports.Report", "triage_sealed")
+        register_sealed_field("reports.Report", "severity_reasons_sealed")

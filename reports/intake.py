@@ -125,7 +125,7 @@ def report_withdraw(*, report: Report) -> None:
             reply_public_key=None,
             triage_sealed=b"",
             # Reasons repeat what the sealed details said (e.g. family_targeted).
-            severity_reasons=[],
+            severity_reasons_sealed=None,
             created_at=locked.created_at.replace(hour=0, minute=0, second=0, microsecond=0),
             updated_at=day,
             triaged_at=None,

@@ -87,8 +87,10 @@ class Report(models.Model):
 
     # --- Triage (the row is its own outbox: see reports/tasks.py) ---
     severity = models.CharField(max_length=8, choices=Severity.choices, blank=True)
-    # Reason codes that produced the severity (never content), and the rule-set version.
-    severity_reasons = models.JSONField(default=list, blank=True)
+    # The reason codes that produced the severity (never content), as sealed JSON: they repeat the sealed
+    # triage details (flags, immediate danger, relocation), which a copy of the database must not show.
+    severity_reasons_sealed = models.BinaryField(null=True, blank=True, editable=False)
+    # The rule-set version the severity was computed with.
     ruleset_version = models.PositiveSmallIntegerField(null=True, blank=True)
     assigned_to = models.ForeignKey(
         "accounts.StaffUser", null=True, blank=True, on_delete=models.PROTECT, related_name="assigned_reports"

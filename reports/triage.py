@@ -23,7 +23,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from accounts.models import Coverage, StaffUser
-from backend.sealed_fields import open_value
+from backend.sealed_fields import open_value, seal_value
 from reports import notifications
 from reports.access import eligible_assignees
 from reports.models import CandidateLink, Notification, Report, ReportIndicator, ReportState
@@ -181,7 +181,7 @@ def _triage_claimed(report_id) -> None:
             report=report,
             to_state=ReportState.TRIAGED,
             severity=severity,
-            severity_reasons=reasons,
+            severity_reasons_sealed=seal_value(report, "severity_reasons_sealed", json.dumps(reasons).encode()),
             ruleset_version=RULESET_VERSION,
             triaged_at=now,
             claimed_until=None,

@@ -16,6 +16,7 @@ from accounts.services import staff_create
 from audit.models import AuditEntry
 from backend.places import IRAQ_SUBDIVISIONS
 from reports import triage
+from reports.access import severity_reasons
 from reports.models import CandidateLink, Notification, Report, ReportState, ReportTransition
 from reports.notifications import notification_send
 from tests.conftest import PASSWORD
@@ -71,7 +72,8 @@ def test_a_report_is_scored_linked_assigned_and_clocked(queued, covered, file_re
     report.refresh_from_db()
     assert report.state == ReportState.ASSIGNED
     assert report.assigned_to == covered["alice"]  # bob covers the place but cannot read the report
-    assert report.severity == "high" and report.severity_reasons == ["flag_death_threat"]
+    assert report.severity == "high" and severity_reasons(report) == ["flag_death_threat"]
+    assert b"death_threat" not in bytes(report.severity_reasons_sealed)  # sealed, like the details it repeats
     assert report.ruleset_version == 1
     assert abs((report.sla_due_at - report.triaged_at) - timedelta(hours=24)) < timedelta(seconds=1)
     assert report.claimed_until is None and report.triage_attempts == 1
@@ -102,7 +104,7 @@ def test_reports_sharing_an_indicator_are_candidate_links_and_raise_severity_as_
         reports.append(file_report(indicators=same_phone, flags=[]))
         triage.report_triage(report_id=reports[-1].pk)
     last = Report.objects.get(pk=reports[2].pk)
-    assert "indicator_shared_with_2_reports" in last.severity_reasons and last.severity == "high"
+    assert "indicator_shared_with_2_reports" in severity_reasons(last) and last.severity == "high"
     assert Report.objects.get(pk=reports[0].pk).severity == "low"  # it was alone when triaged
     assert CandidateLink.objects.filter(report=reports[2]).count() == 2
     assert CandidateLink.objects.filter(other=reports[2]).count() == 2  # both directions
@@ -439,7 +441,7 @@ def test_withdrawal_wipes_what_triage_learned(covered, file_report, receipt_call
     assert CandidateLink.objects.filter(report=mine).exists()
     assert receipt_call("delete", "/api/v1/reports/", receipt).status_code == 200
     mine.refresh_from_db()
-    assert mine.severity_reasons == [] and mine.triaged_at is None and mine.sla_due_at is None
+    assert mine.severity_reasons_sealed is None and mine.triaged_at is None and mine.sla_due_at is None
     assert (
         not CandidateLink.objects.filter(report=mine).exists() and not CandidateLink.objects.filter(other=mine).exists()
     )

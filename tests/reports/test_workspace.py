@@ -13,6 +13,7 @@ from accounts.models import Coverage
 from accounts.roles import Role
 from accounts.services import key_grant_create, staff_create
 from audit.models import AuditEntry
+from backend.sealed_fields import seal_value
 from client import hpke as client_hpke
 from client.api import b64d, b64e
 from reports.models import CandidateLink, Reply, Report, ReportState
@@ -435,8 +436,9 @@ def test_the_queue_counts_links_only_to_reports_in_scope_and_never_counts_past_i
 def test_only_a_lead_reads_how_many_reports_share_an_indicator(world, staff_login):
     """The count takes in reports outside a caseworker's scope (carol's, the queue's)."""
     report = world["r_alice"]
+    reasons = json.dumps(["flag_death_threat", "indicator_shared_with_2_reports"]).encode()
     Report.objects.filter(pk=report.pk).update(
-        severity_reasons=["flag_death_threat", "indicator_shared_with_2_reports"]
+        severity_reasons_sealed=seal_value(report, "severity_reasons_sealed", reasons)
     )
     alice_page = staff_login(Client(), world["alice"]).get(change_url(report)).content.decode()
     assert "indicator_shared_with_2_reports" not in alice_page
