@@ -63,17 +63,33 @@ def covered_places(user: StaffUser) -> list[str]:
     return list(coverage or [])
 
 
-def visible_q(user: StaffUser, *, prefix: str = "", places: list[str] | None = None) -> Q:
-    """The reports `user` may know exist, as a filter on the report reached through `prefix` (e.g. "other__")."""
+def visible_parts(user: StaffUser, *, prefix: str = "") -> list[Q]:
+    """The reports `user` may know exist, as filters that share no report (their union is the scope), on the
+    report reached through `prefix` (e.g. "other__"). A lead: everything; a caseworker: their own reports,
+    and the unassigned queue of the places they cover; anyone else: nothing."""
     if is_lead(user):
-        return Q()
+        return [Q()]
     if is_caseworker(user):
-        places = covered_places(user) if places is None else places
         queue = Q(
-            **{f"{prefix}state": S.TRIAGED, f"{prefix}assigned_to__isnull": True, f"{prefix}governorate__in": places}
+            **{
+                f"{prefix}state": S.TRIAGED,
+                f"{prefix}assigned_to__isnull": True,
+                f"{prefix}governorate__in": covered_places(user),
+            }
         )
-        return Q(**{f"{prefix}assigned_to": user}) | queue
-    return Q(**{f"{prefix}pk__in": []})
+        return [Q(**{f"{prefix}assigned_to": user}), queue]
+    return []
+
+
+def visible_q(user: StaffUser, *, prefix: str = "") -> Q:
+    """The reports `user` may know exist, as one filter (see visible_parts)."""
+    parts = visible_parts(user, prefix=prefix)
+    if not parts:
+        return Q(**{f"{prefix}pk__in": []})
+    scope = parts[0]
+    for part in parts[1:]:
+        scope |= part
+    return scope
 
 
 def reports_visible_to(user: StaffUser) -> QuerySet[Report]:

@@ -23,9 +23,12 @@ import uuid
 from collections.abc import Callable
 
 from django.contrib import admin, messages
-from django.contrib.admin.views.main import ChangeList
-from django.core.paginator import Paginator
-from django.db.models import Count, IntegerField, OuterRef, Subquery
+from django.contrib.admin.options import IncorrectLookupParameters
+from django.contrib.admin.views.main import ORDER_VAR, ChangeList
+from django.core.exceptions import EmptyResultSet
+from django.core.paginator import InvalidPage, Paginator
+from django.db import connections
+from django.db.models import Count, IntegerField, OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce
 from django.http import Http404, HttpResponse, HttpResponseNotAllowed
 from django.shortcuts import redirect
@@ -40,7 +43,7 @@ from backend.admin_base import ReadOnlyModelAdmin
 from backend.places import IRAQ_SUBDIVISIONS, place_choices, place_name
 from reports import access, casework
 from reports.access import CaseAction, CaseworkError
-from reports.models import QUEUE_ORDER, CandidateLink, Evidence, Report, ReportState
+from reports.models import QUEUE_ORDER, QUEUE_RANK, CandidateLink, Evidence, Report, ReportState
 from reports.vocabulary import Outcome
 
 _SAFE_FILENAME = re.compile(r"[^A-Za-z0-9._-]+")
@@ -59,6 +62,63 @@ LIST_COLUMNS = (
 )
 
 
+def _count_at_most(queryset, limit: int) -> int:
+    return queryset.order_by().values("pk")[:limit].count()
+
+
+class MergedQueue:
+    """A caseworker's queue read as the database reads it best: each part of their scope (their own
+    reports; the unassigned queue of their places) in queue order from its own index, then merged.
+
+    One query with `A OR B` can use neither index for the order (and the planner misjudges how many
+    rows it matches), so a deep page walked a lead-sized index and threw most of it away. The parts
+    share no report, so the first `stop` rows of the whole are among the first `stop` of each part:
+    one statement takes those from each part, each by its own index, and orders their union (at most
+    parts x stop short rows); only the page's ids leave the database, and its rows are then read by
+    primary key from the scoped queryset.
+
+    `filtered` holds the page's filters and search but not the scope: each part brings its own.
+    """
+
+    def __init__(self, *, filtered, scoped, parts: list[Q]) -> None:
+        self.parts = [filtered.filter(part) for part in parts]
+        self.scoped = scoped
+
+    def count_at_most(self, limit: int) -> int:
+        return min(limit, sum(_count_at_most(part, limit) for part in self.parts))
+
+    def __len__(self) -> int:
+        return self.count_at_most(BoundedPaginator.LIMIT + 1)
+
+    def __getitem__(self, page: slice) -> list:
+        branches, params = [], []
+        for n, part in enumerate(self.parts):
+            firsts = (
+                part.annotate(rank=QUEUE_RANK)
+                .order_by(*QUEUE_ORDER)
+                .values_list("rank", "sla_due_at", "created_at", "id")[: page.stop]
+            )
+            try:
+                sql, part_params = firsts.query.sql_with_params()
+            except EmptyResultSet:  # e.g. the queue of a caseworker who covers no place yet
+                continue
+            branches.append(f"SELECT * FROM ({sql}) AS part{n}")
+            params += part_params
+        if not branches:
+            return []
+        # The order of QUEUE_ORDER, on the union's columns (rank, deadline, time, id).
+        merged = (
+            f"SELECT merged.id FROM ({' UNION ALL '.join(branches)}) AS merged "
+            "ORDER BY merged.rank, merged.sla_due_at ASC NULLS LAST, merged.created_at, merged.id "
+            "LIMIT %s OFFSET %s"
+        )
+        with connections[self.scoped.db].cursor() as cursor:
+            cursor.execute(merged, [*params, page.stop - page.start, page.start])
+            ids = [uuid.UUID(str(pk)) for (pk,) in cursor.fetchall()]
+        rows = {row.pk: row for row in self.scoped.filter(pk__in=ids)}
+        return [rows[pk] for pk in ids if pk in rows]
+
+
 class BoundedPaginator(Paginator):
     """Counts at most LIMIT + 1 rows: a queue of a million reports is never counted to the end."""
 
@@ -66,10 +126,40 @@ class BoundedPaginator(Paginator):
 
     @cached_property
     def count(self) -> int:
-        return self.object_list.order_by().values("pk")[: self.LIMIT + 1].count()
+        if isinstance(self.object_list, MergedQueue):
+            return self.object_list.count_at_most(self.LIMIT + 1)
+        return _count_at_most(self.object_list, self.LIMIT + 1)
 
 
 class ReportChangeList(ChangeList):
+    def get_results(self, request):
+        """As Django's, but a caseworker's queue in its own order is read part by part (MergedQueue)."""
+        parts = access.visible_parts(request.user)
+        if len(parts) < 2 or ORDER_VAR in self.params:  # a lead's scope is one part; a chosen order is asked as is
+            return super().get_results(request)
+        scoped_root = self.root_queryset
+        self.root_queryset = Report.objects.all()  # the same filters and search, without the scope's OR
+        try:
+            filtered = self.get_queryset(request)
+        finally:
+            self.root_queryset = scoped_root
+        queue = MergedQueue(filtered=filtered, scoped=self.queryset, parts=parts)
+        paginator = self.model_admin.get_paginator(request, queue, self.list_per_page)
+        self.result_count = paginator.count
+        self.full_result_count = None
+        self.show_full_result_count = False
+        self.show_admin_actions = True
+        self.can_show_all = self.result_count <= self.list_max_show_all
+        self.multi_page = self.result_count > self.list_per_page
+        if (self.show_all and self.can_show_all) or not self.multi_page:
+            self.result_list = queue[0 : self.result_count]
+        else:
+            try:
+                self.result_list = paginator.page(self.page_num).object_list
+            except InvalidPage:
+                raise IncorrectLookupParameters from None
+        self.paginator = paginator
+
     def get_queryset(self, request, exclude_parameters=None):
         queryset = super().get_queryset(request, exclude_parameters)
         user = request.user

@@ -458,3 +458,60 @@ def test_coverage_cannot_be_moved_to_another_caseworker(world, staff_login):
     assert Coverage.objects.get(pk=coverage.pk).user == world["alice"]
     assert Coverage.objects.get(user=world["alice"]).governorates == ["IQ-BA"]
     assert Coverage.objects.get(user=world["carol"]).governorates == ["IQ-NA"]
+
+
+def test_a_caseworkers_queue_pages_follow_the_queue_order_across_both_parts_of_their_scope(
+    world, staff_login, monkeypatch
+):
+    """Their own reports and the unassigned queue are read part by part and merged (reports.admin.MergedQueue):
+    every page holds exactly what one ordered query over the whole scope would give."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from reports.admin import ReportAdmin
+
+    alice = world["alice"]
+    Coverage.objects.filter(user=alice).update(governorates=["IQ-DQ", "IQ-BA"])
+    now, template = timezone.now(), world["r_alice"]
+    # Many ties across the two parts (rank, deadline), broken by time, then id: a merge that
+    # compared anything else, or in another order, would interleave them differently.
+    states = [("assigned", alice), ("triaged", None), ("closed", alice), ("triaged", None), ("in_progress", alice)]
+    for n in range(30):
+        state, assignee = states[n % len(states)]
+        Report.objects.create(
+            intake_key=template.intake_key,
+            ciphertext=b"c",
+            ciphertext_sha256=hashlib.sha256(f"merge-{n}".encode()).digest(),
+            category="phone_threat",
+            governorate="IQ-BA" if assignee is None else "IQ-DQ",
+            incident_month=template.incident_month,
+            triage_sealed=b"",
+            state=state,
+            assigned_to=assignee,
+            severity=["high", "low"][n % 2] if n % 7 else "",
+            sla_due_at=None if n % 3 == 0 else now + timedelta(hours=n % 2),
+            created_at=now - timedelta(minutes=n % 3),
+        )
+    expected = [str(pk) for pk in access_ids(alice)]
+    assert len(expected) == 32  # 19 of her own, and 13 in her queue (r_queue and the twelve triaged above)
+    monkeypatch.setattr(ReportAdmin, "list_per_page", 4)
+    client = staff_login(Client(), alice)
+    seen = []
+    for page in range(1, 9):
+        listing = client.get("/admin/reports/report/", {"p": page})
+        assert listing.status_code == 200
+        seen += [str(row.pk) for row in listing.context["cl"].result_list]
+    assert seen == expected
+    # A chosen order, and a filter, still answer what the database would.
+    by_place = client.get("/admin/reports/report/", {"governorate": "IQ-BA"}).context["cl"]
+    assert {row.governorate for row in by_place.result_list} == {"IQ-BA"} and by_place.result_count == 13
+    ordered = client.get("/admin/reports/report/", {"o": "6"})  # by governorate, as the column header sorts
+    assert ordered.status_code == 200
+
+
+def access_ids(user):
+    from reports import access
+    from reports.models import QUEUE_ORDER
+
+    return access.reports_visible_to(user).order_by(*QUEUE_ORDER).values_list("pk", flat=True)
