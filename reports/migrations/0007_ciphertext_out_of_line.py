@@ -27,7 +27,7 @@ def _inline(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("reports", "0004_seal_severity_reasons"),
+        ("reports", "0006_drop_plain_severity_reasons"),
     ]
 
     operations = [migrations.RunPython(_out_of_line, _inline, elidable=False)]
