@@ -1,7 +1,7 @@
 """Admin base classes: 404 outside one's scope, and pages that only show."""
 
 from django.contrib import admin
-from django.core.exceptions import ValidationError
+from django.core.exceptions import SuspiciousOperation, ValidationError
 from django.http import Http404
 
 
@@ -27,6 +27,13 @@ class ScopedAdminMixin:
             return True
         field, _, rest = lookup.partition("__")
         return field in fields and rest in ("", "exact", "id__exact", "isnull")
+
+    def changelist_view(self, request, extra_context=None):
+        # A NUL byte in a filter or search value would reach PostgreSQL, which refuses it (a 500):
+        # no value a page offers holds one, so the request is malformed.
+        if any("\x00" in key or "\x00" in value for key, values in request.GET.lists() for value in values):
+            raise SuspiciousOperation("A NUL byte in the query string.")
+        return super().changelist_view(request, extra_context)
 
     def get_in_scope_or_404(self, request, object_id):
         """The object with this id among those `request.user` may see; 404 otherwise
