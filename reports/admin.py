@@ -99,7 +99,7 @@ class MergedQueue:
                 .values_list("rank", "sla_due_at", "created_at", "id")[: page.stop]
             )
             try:
-                sql, part_params = firsts.query.sql_with_params()
+                sql, part_params = firsts.query.get_compiler(using=self.scoped.db).as_sql()
             except EmptyResultSet:  # e.g. the queue of a caseworker who covers no place yet
                 continue
             branches.append(f"SELECT * FROM ({sql}) AS part{n}")
