@@ -87,9 +87,6 @@ class MergedQueue:
     def count_at_most(self, limit: int) -> int:
         return min(limit, sum(_count_at_most(part, limit) for part in self.parts))
 
-    def __len__(self) -> int:
-        return self.count_at_most(BoundedPaginator.LIMIT + 1)
-
     def __getitem__(self, page: slice) -> list:
         branches, params = [], []
         for n, part in enumerate(self.parts):
