@@ -2,9 +2,9 @@
 
 A notification row is created in the same transaction as the change it
 announces (notify), and its sending is queued to run once that transaction
-commits: no caller has to remember to send it. Sending is at least once: a sender takes a short lease on the row,
-sends, and only then marks it sent; a failed or crashed send leaves it for
-the sweeper. Two tasks for one row cannot both hold the lease, so a duplicate
+commits: no caller has to remember to send it. Sending is at least once: a
+sender takes a short lease on the row, sends, and only then marks it sent; a
+failed or crashed send leaves it for the sweeper. Two tasks for one row cannot both hold the lease, so a duplicate
 needs a crash between sending and marking (a duplicate e-mail costs less than
 a lost one).
 """
