@@ -41,6 +41,12 @@ def _header_text(raw: str) -> str:
     try:
         return raw.encode("latin-1").decode("utf-8")
     except UnicodeError:
+        pass
+    try:
+        # Servers that strip Unicode white space from header values (wsgiref, so runserver) cut a final
+        # byte 0xA0, read as a no-break space: the last byte of ٠ (U+0660, Arabic-Indic zero).
+        return (raw + "\xa0").encode("latin-1").decode("utf-8")
+    except UnicodeError:
         return raw
 
 
