@@ -204,7 +204,8 @@ def _allowed_by_role(user: StaffUser, report: Report, who: str) -> bool:
         return False
     if who == WORKER:
         return report.assigned_to_id == user.pk
-    return report.assigned_to_id is None and report.governorate in covered_places(user)  # QUEUE
+    # QUEUE: a place they cover (that the report is unassigned is the claim rule's own check, for leads too)
+    return report.governorate in covered_places(user)
 
 
 def refusal(user: StaffUser, report: Report, action: str) -> str | None:
