@@ -15,6 +15,7 @@ from django.contrib.auth.validators import UnicodeUsernameValidator
 from django.contrib.sessions.base_session import AbstractBaseSession
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 from django_otp.models import Device, ThrottlingMixin, TimestampMixin
 
 from accounts.roles import KeyPurpose, Role
@@ -75,6 +76,9 @@ class StaffUser(AbstractBaseUser, PermissionsMixin):
     # user gets no personal key and no admin access until they choose their own:
     # a key wrapped under a password the sysadmin knows would be the sysadmin's key.
     must_change_password = models.BooleanField(default=False)
+    # The language of the staff screens and of the notifications sent to this user
+    # (one of settings.LANGUAGES); blank follows the browser.
+    language = models.CharField(_("language"), max_length=8, blank=True, default="")
 
     objects = StaffUserManager()
 
