@@ -9,6 +9,7 @@ an embedded broker and random secrets written once to var/.
 
 from __future__ import annotations
 
+import zoneinfo
 from datetime import timedelta
 from pathlib import Path
 
@@ -282,10 +283,13 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",
+    # After authentication: a staff member's chosen language overrides the browser's.
+    "accounts.language.StaffLanguageMiddleware",
     "accounts.middleware.StaffSessionTimeoutMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -306,6 +310,7 @@ TEMPLATES = [
         "OPTIONS": {
             "context_processors": [
                 "django.template.context_processors.request",
+                "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
             ],
@@ -325,9 +330,34 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 
-LANGUAGE_CODE = "en"
-TIME_ZONE = "UTC"
+# --- Languages and time ------------------------------------------------------------
+# Arabic, Sorani Kurdish (Arabic script) and English, both of the first right-to-left.
+# A page speaks the staff member's chosen language (StaffUser.language), else the
+# browser's (Accept-Language, or the language cookie the switcher sets), else
+# LANGUAGE_CODE. Names are each language's own, as the switcher shows them.
+LANGUAGES = [("ar", "العربية"), ("ckb", "کوردی"), ("en", "English")]
+LANGUAGE_CODE = env_str("SANAD_LANGUAGE_CODE", "en")
+if LANGUAGE_CODE not in dict(LANGUAGES):
+    SANAD_CONFIG_ERRORS.append("SANAD_LANGUAGE_CODE must be one of ar, ckb, en.")
+    LANGUAGE_CODE = "en"
+# Our catalogs; they also fill Django's and DRF's gaps (admin strings ckb lacks, DRF's ckb).
+LOCALE_PATHS = [BASE_DIR / "locale"]
+# Dates shown as 2026-12-06 15:04 +03 in every language (config/formats).
+FORMAT_MODULE_PATH = ["config.formats"]
+# The language cookie is the switcher's choice before login; after, StaffUser.language.
+LANGUAGE_COOKIE_NAME = "sanad_language"
+LANGUAGE_COOKIE_AGE = 365 * 24 * 3600
+LANGUAGE_COOKIE_HTTPONLY = True
+LANGUAGE_COOKIE_SAMESITE = "Strict"
 USE_I18N = True
+
+# Times are stored in UTC and shown in the deployment's zone, with the zone.
+TIME_ZONE = env_str("SANAD_TIME_ZONE", "Asia/Baghdad")
+try:
+    zoneinfo.ZoneInfo(TIME_ZONE)
+except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+    SANAD_CONFIG_ERRORS.append("SANAD_TIME_ZONE must be an IANA zone name such as Asia/Baghdad.")
+    TIME_ZONE = "UTC"
 USE_TZ = True
 
 STATIC_URL = "static/"
@@ -380,6 +410,8 @@ if not SANAD_DEV:
     CSRF_COOKIE_NAME = "__Host-sanad_csrf"
     SANAD_KEY_COOKIE_NAME = "__Host-sanad_key"
     SANAD_DEVICE_COOKIE_NAME = "__Host-sanad_device"
+    LANGUAGE_COOKIE_NAME = "__Host-sanad_language"
+    LANGUAGE_COOKIE_SECURE = True
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
     # Health probes are answered before this redirect (backend.middleware.HealthProbeMiddleware).

@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.urls import path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
+from accounts.language import set_language
 from reports.api import EvidenceView, FollowUpsView, IntakeKeysView, PowView, ReportStatusView, ReportsView
 from reports.pages import home
 
@@ -21,6 +22,8 @@ urlpatterns = [
         name="api-docs",
     ),
     path("admin/", admin.site.urls),
+    # The language switcher of the staff pages (POST, CSRF-checked; saves a logged-in user's choice).
+    path("language/", set_language, name="set-language"),
 ]
 
 handler400 = "backend.errors.bad_request"
