@@ -13,6 +13,8 @@ from functools import cache
 
 import phonenumbers
 from babel import Locale
+from django.utils.translation import get_language
+from django.utils.translation import gettext_lazy as _
 
 # The languages Sanad speaks: reports say which one the reporter reads, and
 # caseworkers say which ones they work in.
@@ -58,9 +60,16 @@ def _territories(language: str) -> dict[str, str]:
     return dict(Locale.parse(language).territories)
 
 
-def place_name(code: str, language: str = "en") -> str:
-    """The place's name in `language` (ar, ckb or en; anything else reads as English); the code itself if unknown."""
-    language = language if language in LANGUAGES else "en"
+def _language(language: str | None) -> str:
+    """`language`, or the active one when None; anything but ar, ckb or en reads as English."""
+    if language is None:
+        language = (get_language() or "en").split("-")[0]
+    return language if language in LANGUAGES else "en"
+
+
+def place_name(code: str, language: str | None = None) -> str:
+    """The place's name in `language` (ar, ckb or en; None: the active language); the code itself if unknown."""
+    language = _language(language)
     if code in IRAQ_NAMES:
         return IRAQ_NAMES[code][_IRAQ_COLUMN[language]]
     if code in COUNTRIES:
@@ -68,9 +77,31 @@ def place_name(code: str, language: str = "en") -> str:
     return code
 
 
-def place_choices(codes, language: str = "en") -> list[tuple[str, str]]:
+def place_choices(codes, language: str | None = None) -> list[tuple[str, str]]:
     """(code, "Name (code)") for each code, Iraq's places first, then countries, each by name."""
+    language = _language(language)
     return sorted(
         ((code, f"{place_name(code, language)} ({code})") for code in codes),
         key=lambda choice: (choice[0] not in IRAQ_SUBDIVISIONS, choice[1]),
     )
+
+
+# The Kurdistan Region's governorates (and the region itself, for reporters who name only it).
+KURDISTAN_REGION = frozenset({"IQ-KR", "IQ-AR", "IQ-SU", "IQ-DA", "IQ-HA"})
+PLACE_GROUPS = (
+    (_("Kurdistan Region"), lambda code: code in KURDISTAN_REGION),
+    (_("Iraq, outside the Kurdistan Region"), lambda code: code in IRAQ_SUBDIVISIONS and code not in KURDISTAN_REGION),
+    (_("Abroad"), lambda code: code in COUNTRIES),
+)
+
+
+def place_groups(codes, language: str | None = None) -> list[tuple[str, list[tuple[str, str]]]]:
+    """`codes` as named choices grouped as a select shows them (Django's grouped choices):
+    the Kurdistan Region, the rest of Iraq, then countries abroad; empty groups are left out."""
+    choices = place_choices(codes, language)
+    groups = []
+    for label, member in PLACE_GROUPS:
+        inside = [choice for choice in choices if member(choice[0])]
+        if inside:
+            groups.append((str(label), inside))
+    return groups

@@ -24,6 +24,9 @@ from datetime import datetime
 
 from django.db import models
 from django.db.models import Q, QuerySet
+from django.utils.functional import Promise
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _l
 
 from accounts.models import Coverage, StaffUser
 from accounts.roles import Role, has_role
@@ -121,15 +124,15 @@ def severity_reasons_for(user: StaffUser, report: Report) -> list[str]:
 
 
 class CaseAction(models.TextChoices):
-    READ = "read", "Read the content"
-    CLAIM = "claim", "Claim from the queue"
-    ACKNOWLEDGE = "acknowledge", "Acknowledge"
-    START = "start", "Start work"
-    CLOSE = "close", "Close"
-    REASSIGN = "reassign", "Assign to a caseworker"
-    UNPARK = "unpark", "Send back to triage"
-    REPLY = "reply", "Reply to the reporter"
-    MARK_LINK = "mark_link", "Confirm or reject a candidate link"
+    READ = "read", _l("Read the content")
+    CLAIM = "claim", _l("Claim from the queue")
+    ACKNOWLEDGE = "acknowledge", _l("Acknowledge")
+    START = "start", _l("Start work")
+    CLOSE = "close", _l("Close")
+    REASSIGN = "reassign", _l("Assign to a caseworker")
+    UNPARK = "unpark", _l("Send back to triage")
+    REPLY = "reply", _l("Reply to the reporter")
+    MARK_LINK = "mark_link", _l("Confirm or reject a candidate link")
 
 
 # Who: the report's caseworker or any lead; leads only; or whoever's queue holds it.
@@ -142,58 +145,58 @@ NOT_WITHDRAWN = frozenset(S.values) - {S.WITHDRAWN}
 class Rule:
     states: frozenset[str]
     who: str
-    refusal: str  # said when the state or the role does not allow it
+    refusal: str | Promise  # said when the state or the role does not allow it
     # A further condition on the data: the reason it fails, or None.
     needs: Callable[[StaffUser, Report], str | None] = field(default=lambda user, report: None)
 
 
 def _unassigned_and_readable(user: StaffUser, report: Report) -> str | None:
     if report.assigned_to_id is not None:
-        return "This report is not in your queue any more."
+        return _("This report is not in your queue any more.")
     if user.key_grants.filter(shared_key_id=report.intake_key_id).exists():
         return None
-    return "You hold no grant of this report's intake key, so you could not read it."
+    return _("You hold no grant of this report's intake key, so you could not read it.")
 
 
 def _has_reply_key(user: StaffUser, report: Report) -> str | None:
     if report.reply_public_key is None:
-        return "The reporter gave no reply key, so they cannot receive replies through Sanad."
+        return _("The reporter gave no reply key, so they cannot receive replies through Sanad.")
     return None
 
 
 def _someone_to_assign(user: StaffUser, report: Report) -> str | None:
     if eligible_assignees(report).exclude(pk=report.assigned_to_id).exists():
         return None
-    return "No other active caseworker holds this report's intake key."
+    return _("No other active caseworker holds this report's intake key.")
 
 
 CASE_ACTIONS: dict[str, Rule] = {
-    CaseAction.READ: Rule(NOT_WITHDRAWN, WORKER, "You may read a report once it is assigned to you."),
+    CaseAction.READ: Rule(NOT_WITHDRAWN, WORKER, _l("You may read a report once it is assigned to you.")),
     CaseAction.CLAIM: Rule(
-        frozenset({S.TRIAGED}), QUEUE, "This report is not in your queue any more.", _unassigned_and_readable
+        frozenset({S.TRIAGED}), QUEUE, _l("This report is not in your queue any more."), _unassigned_and_readable
     ),
     CaseAction.ACKNOWLEDGE: Rule(
-        frozenset({S.ASSIGNED}), WORKER, "Only an assigned report can be acknowledged, by its caseworker or a lead."
+        frozenset({S.ASSIGNED}), WORKER, _l("Only an assigned report can be acknowledged, by its caseworker or a lead.")
     ),
     CaseAction.START: Rule(
-        frozenset({S.ACKNOWLEDGED}), WORKER, "Work starts on an acknowledged report, by its caseworker or a lead."
+        frozenset({S.ACKNOWLEDGED}), WORKER, _l("Work starts on an acknowledged report, by its caseworker or a lead.")
     ),
     CaseAction.CLOSE: Rule(
         frozenset({S.ACKNOWLEDGED, S.IN_PROGRESS}),
         WORKER,
-        "Only an acknowledged or in-progress report can be closed, by its caseworker or a lead.",
+        _l("Only an acknowledged or in-progress report can be closed, by its caseworker or a lead."),
     ),
     CaseAction.REASSIGN: Rule(
         frozenset({S.TRIAGED}) | WORKING,
         LEAD,
-        "Only a triage lead assigns, and only a report in triage or in work.",
+        _l("Only a triage lead assigns, and only a report in triage or in work."),
         _someone_to_assign,
     ),
-    CaseAction.UNPARK: Rule(frozenset({S.PARKED}), LEAD, "Only a triage lead sends a parked report back to triage."),
+    CaseAction.UNPARK: Rule(frozenset({S.PARKED}), LEAD, _l("Only a triage lead sends a parked report back to triage.")),
     CaseAction.REPLY: Rule(
-        WORKING, WORKER, "Only the assigned caseworker or a lead replies, while the case is open.", _has_reply_key
+        WORKING, WORKER, _l("Only the assigned caseworker or a lead replies, while the case is open."), _has_reply_key
     ),
-    CaseAction.MARK_LINK: Rule(NOT_WITHDRAWN, WORKER, "You may not work this report."),
+    CaseAction.MARK_LINK: Rule(NOT_WITHDRAWN, WORKER, _l("You may not work this report.")),
 }
 
 
@@ -212,7 +215,7 @@ def refusal(user: StaffUser, report: Report, action: str) -> str | None:
     """Why `user` may not do `action` to `report` now, or None if they may."""
     rule = CASE_ACTIONS[action]
     if report.state == S.WITHDRAWN and action == CaseAction.READ:
-        return "The reporter withdrew this report: its content is deleted."
+        return _("The reporter withdrew this report: its content is deleted.")
     if report.state not in rule.states or not _allowed_by_role(user, report, rule.who):
         return rule.refusal
     return rule.needs(user, report)
@@ -250,8 +253,8 @@ def _json_object(raw: bytes) -> dict:
     try:
         value = json.loads(raw.decode("utf-8"))
     except (UnicodeDecodeError, ValueError, RecursionError):
-        return {"unreadable": "The content is not the JSON the wire format asks for."}
-    return value if isinstance(value, dict) else {"unreadable": "The content is not a JSON object."}
+        return {"unreadable": _("The content is not the JSON the wire format asks for.")}
+    return value if isinstance(value, dict) else {"unreadable": _("The content is not a JSON object.")}
 
 
 def _evidence_header(plaintext: bytes) -> tuple[dict, bytes]:

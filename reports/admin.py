@@ -36,15 +36,18 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.functional import cached_property
 from django.utils.html import format_html
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from accounts import session_keys
 from accounts.models import Coverage, StaffUser
 from backend.admin_base import ReadOnlyModelAdmin
 from backend.places import IRAQ_SUBDIVISIONS, place_choices, place_name
+from backend.templatetags.sanad import when
 from reports import access, casework
 from reports.access import CaseAction, CaseworkError
 from reports.models import QUEUE_ORDER, QUEUE_RANK, CandidateLink, Evidence, Report, ReportState
-from reports.vocabulary import Outcome
+from reports.vocabulary import Outcome, reason_sentence
 
 _SAFE_FILENAME = re.compile(r"[^A-Za-z0-9._-]+")
 _REFERENCE = re.compile(r"\A[0-9a-fA-F-]{1,36}\Z")
@@ -181,11 +184,11 @@ class ReportChangeList(ChangeList):
 class AssigneeFilter(admin.SimpleListFilter):
     """Who a report is with: a lead chooses among caseworkers; a caseworker sees their own and the queue."""
 
-    title = "assignee"
+    title = gettext_lazy("assignee")
     parameter_name = "assignee"
 
     def lookups(self, request, model_admin):
-        choices = [("me", "Me"), ("none", "Unassigned")]
+        choices = [("me", _("Me")), ("none", _("Unassigned"))]
         if access.is_lead(request.user):
             choices += [(str(pk), name) for pk, name in StaffUser.objects.caseworkers().values_list("pk", "username")]
         return choices
@@ -205,7 +208,7 @@ class AssigneeFilter(admin.SimpleListFilter):
 class GovernorateFilter(admin.SimpleListFilter):
     """Places by name: a caseworker's own coverage; for a lead, Iraq's places and every place any caseworker covers."""
 
-    title = "governorate"
+    title = gettext_lazy("place")
     parameter_name = "governorate"
 
     def lookups(self, request, model_admin):
@@ -225,38 +228,38 @@ class GovernorateFilter(admin.SimpleListFilter):
 def _reassign(request, report) -> str:
     assignee = StaffUser.objects.filter(pk=_uuid_or_none(request.POST.get("assignee"))).first()
     if assignee is None:
-        raise CaseworkError("Choose a caseworker.")
+        raise CaseworkError(_("Choose a caseworker."))
     casework.report_reassign(user=request.user, report=report, assignee=assignee)
-    return f"Assigned to {assignee.username}."
+    return _("Assigned to %(name)s.") % {"name": assignee.username}
 
 
 def _mark_link(confirmed: bool) -> Callable:
     def mark(request, report) -> None:
         link_id = _int_or_none(request.POST.get("link"))
         if casework.link_mark(user=request.user, report=report, link_id=link_id, confirmed=confirmed) is None:
-            raise Http404("Not found.")
+            raise Http404(_("Not found."))
 
     return mark
 
 
 ACT: dict[str, tuple[Callable, str]] = {
-    "claim": (lambda r, rep: casework.report_claim(user=r.user, report=rep), "The report is yours now."),
+    "claim": (lambda r, rep: casework.report_claim(user=r.user, report=rep), gettext_lazy("The report is yours now.")),
     "acknowledge": (
         lambda r, rep: casework.report_acknowledge(user=r.user, report=rep),
-        "Acknowledged: the SLA clock has stopped.",
+        gettext_lazy("Acknowledged: the deadline clock has stopped."),
     ),
-    "start": (lambda r, rep: casework.report_start(user=r.user, report=rep), "Work started."),
+    "start": (lambda r, rep: casework.report_start(user=r.user, report=rep), gettext_lazy("Work started.")),
     "close": (
         lambda r, rep: casework.report_close(user=r.user, report=rep, outcome=r.POST.get("outcome", "")),
-        "Closed.",
+        gettext_lazy("Closed."),
     ),
-    "reassign": (_reassign, "Assigned."),
-    "unpark": (lambda r, rep: casework.report_unpark(user=r.user, report=rep), "Sent back to triage."),
-    "confirm_link": (_mark_link(True), "Link confirmed."),
-    "reject_link": (_mark_link(False), "Link rejected."),
+    "reassign": (_reassign, gettext_lazy("Assigned.")),
+    "unpark": (lambda r, rep: casework.report_unpark(user=r.user, report=rep), gettext_lazy("Sent back to triage.")),
+    "confirm_link": (_mark_link(True), gettext_lazy("Link confirmed.")),
+    "reject_link": (_mark_link(False), gettext_lazy("Link rejected.")),
     "reply": (
         lambda r, rep: casework.reply_send(user=r.user, report=rep, body=r.POST.get("body", "")),
-        "Reply encrypted to the reporter's key. They see it when they check their status.",
+        gettext_lazy("Reply encrypted to the reporter's key. They see it when they check their status."),
     ),
 }
 
@@ -267,17 +270,17 @@ class ReportAdmin(ReadOnlyModelAdmin):
         "reference_link",
         "severity",
         "state",
-        "sla_due_at",
+        "deadline",
         "category",
         "place",
         "assigned_to",
         "links",
-        "created_at",
+        "received",
     )
     list_display_links = None
     list_filter = ("state", "severity", GovernorateFilter, "category", AssigneeFilter)
     search_fields = ("id",)  # by reference: see get_search_results
-    search_help_text = "Search by reference (the first characters of the report id)."
+    search_help_text = gettext_lazy("Search by reference (the first characters of the report id).")
     list_per_page = 50
     paginator = BoundedPaginator
     show_full_result_count = False
@@ -317,15 +320,23 @@ class ReportAdmin(ReadOnlyModelAdmin):
 
     # --- List --------------------------------------------------------------------------
 
-    @admin.display(description="reference", ordering="id")
+    @admin.display(description=gettext_lazy("reference"), ordering="id")
     def reference_link(self, obj):
         return format_html('<a href="{}">{}</a>', reverse("admin:reports_report_change", args=[obj.pk]), obj.reference)
 
-    @admin.display(description="governorate", ordering="governorate")
+    @admin.display(description=gettext_lazy("place"), ordering="governorate")
     def place(self, obj):
         return place_name(obj.governorate)
 
-    @admin.display(description="candidate links")
+    @admin.display(description=gettext_lazy("acknowledge by"), ordering="sla_due_at")
+    def deadline(self, obj):
+        return when(obj.sla_due_at) or None
+
+    @admin.display(description=gettext_lazy("received"), ordering="created_at")
+    def received(self, obj):
+        return when(obj.created_at)
+
+    @admin.display(description=gettext_lazy("candidate links"))
     def links(self, obj):
         return obj.candidate_links or ""
 
@@ -361,10 +372,10 @@ class ReportAdmin(ReadOnlyModelAdmin):
         context = {
             **self.admin_site.each_context(request),
             "opts": self.opts,
-            "title": f"Report {report.reference}",
+            "title": _("Report %(reference)s") % {"reference": report.reference},
             "report": report,
             "place": place_name(report.governorate),
-            "severity_reasons": access.severity_reasons_for(user, report),
+            "severity_reasons": [reason_sentence(code) for code in access.severity_reasons_for(user, report)],
             "opened": opened,
             "decrypt_error": decrypt_error,
             "links": links,
@@ -388,7 +399,7 @@ class ReportAdmin(ReadOnlyModelAdmin):
             return HttpResponseNotAllowed(["POST"])
         report = self.get_in_scope_or_404(request, object_id)
         if action not in ACT:
-            raise Http404("Not found.")
+            raise Http404(_("Not found."))
         handler, done = ACT[action]
         try:
             said = handler(request, report)
@@ -404,7 +415,7 @@ class ReportAdmin(ReadOnlyModelAdmin):
         report = self.get_in_scope_or_404(request, object_id)
         evidence = Evidence.objects.filter(pk=evidence_id, report=report).select_related("report", "intake_key").first()
         if evidence is None:
-            raise Http404("Not found.")
+            raise Http404(_("Not found."))
         try:
             meta, body = access.evidence_open(
                 user=request.user, evidence=evidence, personal_key=session_keys.unlock(request)

@@ -13,6 +13,7 @@ import json
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from accounts.models import StaffUser
 from audit.actions import Action
@@ -72,7 +73,7 @@ def report_start(*, user: StaffUser, report: Report) -> Report:
 
 def report_close(*, user: StaffUser, report: Report, outcome: str) -> Report:
     if outcome not in Outcome.values:
-        raise CaseworkError("Choose an outcome.")
+        raise CaseworkError(_("Choose an outcome."))
     with transaction.atomic():
         report = _locked(report, user, CaseAction.CLOSE)
         _transition(report, S.CLOSED, user, Action.REPORT_CLOSED, {"outcome": outcome}, outcome=outcome)
@@ -84,9 +85,11 @@ def report_reassign(*, user: StaffUser, report: Report, assignee: StaffUser) -> 
     with transaction.atomic():
         report = _locked(report, user, CaseAction.REASSIGN)
         if not eligible_assignees(report).filter(pk=assignee.pk).exists():
-            raise CaseworkError(f"{assignee.username} is not an active caseworker holding this report's key.")
+            raise CaseworkError(
+                _("%(name)s is not an active caseworker holding this report's key.") % {"name": assignee.username}
+            )
         if report.assigned_to_id == assignee.pk:
-            raise CaseworkError(f"The report is already with {assignee.username}.")
+            raise CaseworkError(_("The report is already with %(name)s.") % {"name": assignee.username})
         details = {"assignee": str(assignee.pk)}
         if report.state == S.TRIAGED:
             _transition(
@@ -97,7 +100,7 @@ def report_reassign(*, user: StaffUser, report: Report, assignee: StaffUser) -> 
                 assigned_to=assignee, updated_at=timezone.now()
             )
             if changed != 1:
-                raise CaseworkError("The report changed meanwhile.")
+                raise CaseworkError(_("The report changed meanwhile."))
             report.assigned_to = assignee
             audit_record(
                 Action.REPORT_REASSIGNED, actor=user, obj_type="report", obj_id=str(report.pk), details=details
@@ -142,9 +145,9 @@ def reply_send(*, user: StaffUser, report: Report, body: str) -> Reply:
     """Encrypt a reply to the reporter's reply key (HPKE, X25519, info b"sanad/v1/reply")."""
     body = (body or "").strip()
     if not body:
-        raise CaseworkError("Write the reply first.")
+        raise CaseworkError(_("Write the reply first."))
     if len(body) > MAX_REPLY_CHARS:
-        raise CaseworkError(f"A reply is at most {MAX_REPLY_CHARS} characters.")
+        raise CaseworkError(_("A reply is at most %(limit)d characters.") % {"limit": MAX_REPLY_CHARS})
     with transaction.atomic():
         report = _locked(report, user, CaseAction.REPLY)
         public = hpke.load_public_key(hpke.Suite.X25519, bytes(report.reply_public_key))

@@ -25,18 +25,21 @@ from django.conf import settings
 from django.core.mail import send_mail
 from django.db import transaction
 from django.db.models import F, Q
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from accounts.services import staff_contact
 from reports.models import Notification, Report
 
 logger = logging.getLogger(__name__)
 
+# In the recipient's language (StaffUser.language, else settings.LANGUAGE_CODE).
 SUBJECTS = {
-    Notification.Kind.ASSIGNED: "A {severity} report was assigned to you",
-    Notification.Kind.NEEDS_ASSIGNMENT: "A {severity} report needs a caseworker",
-    Notification.Kind.SLA_BREACH: "A {severity} report has not been acknowledged in time",
-    Notification.Kind.PARKED: "A report could not be triaged and waits for a triage lead",
+    Notification.Kind.ASSIGNED: _("A report was assigned to you (severity: %(severity)s)"),
+    Notification.Kind.NEEDS_ASSIGNMENT: _("A report needs a caseworker (severity: %(severity)s)"),
+    Notification.Kind.SLA_BREACH: _("A report has not been acknowledged in time (severity: %(severity)s)"),
+    Notification.Kind.PARKED: _("A report could not be triaged and waits for a triage lead"),
 }
 
 
@@ -110,9 +113,15 @@ def _publish(ids: list[int]) -> None:
 
 
 def notification_text(note: Notification) -> tuple[str, str]:
-    """(subject, body): what may leave the server about a report."""
-    subject = SUBJECTS[note.kind].format(severity=note.report.severity or "new")
-    body = f"{subject}: reference {note.report.reference}. Open Sanad to see it. (No details are sent by e-mail.)"
+    """(subject, body) in the recipient's language: what may leave the server about a report."""
+    language = note.recipient.language or settings.LANGUAGE_CODE
+    with translation.override(language if language in dict(settings.LANGUAGES) else settings.LANGUAGE_CODE):
+        report = note.report
+        severity = report.get_severity_display() if report.severity else gettext("not yet triaged")
+        subject = str(SUBJECTS[note.kind]) % {"severity": severity}
+        body = gettext(
+            "%(subject)s: reference %(reference)s. Open Sanad to see it. (No details are sent by e-mail.)"
+        ) % {"subject": subject, "reference": report.reference}
     return subject, body
 
 

@@ -10,6 +10,7 @@ and each is logged with its time and actor (None: the system).
 from __future__ import annotations
 
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from accounts.models import StaffUser
 from audit.actions import Action
@@ -53,11 +54,14 @@ def report_transition(
     """
     from_state = report.state
     if to_state not in ALLOWED[from_state]:
-        raise IllegalTransition(f"A report cannot go from {from_state} to {to_state}.")
+        raise IllegalTransition(
+            _("A report cannot go from “%(from)s” to “%(to)s”.")
+            % {"from": ReportState(from_state).label, "to": ReportState(to_state).label}
+        )
     now = timezone.now()
     changed = Report.objects.filter(pk=report.pk, state=from_state).update(state=to_state, updated_at=now, **fields)
     if changed != 1:
-        raise IllegalTransition("The report changed meanwhile.")
+        raise IllegalTransition(_("The report changed meanwhile."))
     ReportTransition.objects.create(report=report, from_state=from_state, to_state=to_state, actor=actor, at=now)
     if actor is not None:
         audit_record(

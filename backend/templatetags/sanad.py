@@ -1,0 +1,23 @@
+"""Template helpers every staff page shares."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from django import template
+from django.utils import formats, timezone
+from django.utils.html import format_html
+
+register = template.Library()
+
+
+@register.filter
+def when(value: datetime | None):
+    """A time in the deployment's zone with the zone shown (2026-12-06 15:04 +03), kept left to right
+    inside right-to-left text so the sign and the parts stay in order; empty for None."""
+    if not value:
+        return ""
+    local = timezone.localtime(value) if timezone.is_aware(value) else value
+    return format_html(
+        '<time datetime="{}" dir="ltr">{}</time>', local.isoformat(), formats.date_format(local, "DATETIME_FORMAT")
+    )
