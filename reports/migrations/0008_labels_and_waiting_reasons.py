@@ -10,7 +10,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("accounts", "0007_labels_and_waiting_reasons"),
+        ("accounts", "0006_staffuser_language"),
         ("reports", "0007_ciphertext_out_of_line"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
