@@ -17,10 +17,12 @@ from django.http import Http404
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import path
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext
 
 from accounts import services
 from accounts.models import Coverage, SharedKey, StaffUser, TOTPDevice
-from accounts.roles import MAY_GRANT, MAY_HOLD, KeyPurpose, Role, has_role
+from accounts.roles import MAY_GRANT, MAY_HOLD, KeyPurpose, Role, has_role, role_label, role_labels
 from audit.actions import Action
 from audit.models import AuditEntry
 from backend.admin_base import ReadOnlyModelAdmin, ScopedAdminMixin
@@ -35,25 +37,47 @@ def _has_role(request, *roles: str) -> bool:
 
 
 class StaffCreateForm(forms.Form):
-    username = forms.CharField(max_length=150)
+    username = forms.CharField(label=gettext_lazy("Username"), max_length=150)
     password = forms.CharField(
-        strip=False, widget=forms.PasswordInput, help_text="At least 12 characters, not a common password."
+        label=gettext_lazy("Password"),
+        strip=False,
+        widget=forms.PasswordInput,
+        help_text=gettext_lazy("At least 12 characters, not a common password."),
     )
-    roles = forms.MultipleChoiceField(choices=Role.choices, widget=forms.CheckboxSelectMultiple)
-    contact = forms.EmailField(required=False, help_text="For notifications. Stored sealed.")
+    roles = forms.MultipleChoiceField(
+        label=gettext_lazy("Roles"), choices=Role.choices, widget=forms.CheckboxSelectMultiple
+    )
+    contact = forms.EmailField(
+        # Translators: an e-mail address to send notifications to.
+        label=gettext_lazy("Contact"),
+        required=False,
+        help_text=gettext_lazy("For notifications. Stored sealed."),
+    )
 
 
 # No "force" here: forcing removes a key's last holder and retires the key, which
 # makes everything encrypted to it unreadable. One coerced account manager must not
 # be able to do that from a browser; it takes a shell on the server (`--force`).
 class StaffRolesForm(forms.Form):
-    roles = forms.MultipleChoiceField(choices=Role.choices, widget=forms.CheckboxSelectMultiple)
+    roles = forms.MultipleChoiceField(
+        label=gettext_lazy("Roles"), choices=Role.choices, widget=forms.CheckboxSelectMultiple
+    )
 
 
 class StaffResetForm(forms.Form):
     new_password = forms.CharField(
-        strip=False, widget=forms.PasswordInput, help_text="Temporary: they must choose their own at their next login."
+        label=gettext_lazy("New password"),
+        strip=False,
+        widget=forms.PasswordInput,
+        help_text=gettext_lazy("Temporary: they must choose their own at their next login."),
     )
+
+
+class RoleListFilter(admin.RelatedFieldListFilter):
+    """The filter on groups, naming each role by its label rather than its group name (a code)."""
+
+    def field_choices(self, field, request, model_admin):
+        return [(pk, role_label(name)) for pk, name in super().field_choices(field, request, model_admin)]
 
 
 @admin.register(StaffUser)
@@ -68,6 +92,10 @@ class StaffUserAdmin(ScopedAdminMixin, admin.ModelAdmin):
     fields = ("username", "is_active", "date_joined")
     readonly_fields = ("username", "is_active", "date_joined")
     change_form_template = "accounts/admin/staff_change.html"
+
+    def get_list_filter(self, request):
+        # list_filter as declared (ScopedAdminMixin.lookup_allowed reads it), with roles named by their labels.
+        return ("is_active", ("groups", RoleListFilter))
 
     def has_module_permission(self, request):
         return _has_role(request, Role.SYSADMIN)
@@ -87,15 +115,16 @@ class StaffUserAdmin(ScopedAdminMixin, admin.ModelAdmin):
     def get_queryset(self, request):
         return super().get_queryset(request).prefetch_related("groups", "key_grants").select_related("personal_key")
 
-    @admin.display(description="roles")
+    @admin.display(description=gettext_lazy("roles"))
     def roles(self, obj):
-        return ", ".join(sorted(obj.role_names))
+        return ", ".join(role_labels(obj.role_names))
 
-    @admin.display(description="key access")
+    @admin.display(description=gettext_lazy("key access"))
     def key_access(self, obj):
         return _key_access(obj)
 
-    @admin.display(description="2FA", boolean=True)
+    # Translators: short for "two-factor login" (password and a code from an authenticator app).
+    @admin.display(description=gettext_lazy("2FA"), boolean=True)
     def two_factor(self, obj):
         return TOTPDevice.objects.filter(user=obj, confirmed=True).exists()
 
@@ -126,10 +155,12 @@ class StaffUserAdmin(ScopedAdminMixin, admin.ModelAdmin):
                 form.add_error("password", exc)
             else:
                 messages.success(
-                    request, f"Created {user.username}. They set up two-factor login at their first login."
+                    request,
+                    _("Created %(username)s. They set up two-factor login at their first login.")
+                    % {"username": user.username},
                 )
                 return redirect("admin:accounts_staffuser_change", user.pk)
-        return self._page(request, "Add staff", form, "add")
+        return self._page(request, _("Add staff"), form, "add")
 
     def _page(self, request, title, form, action, obj=None, **extra):
         context = {
@@ -150,6 +181,7 @@ class StaffUserAdmin(ScopedAdminMixin, admin.ModelAdmin):
         extra = {
             "staff": user,
             "key_access": _key_access(user),
+            "role_labels": role_labels(user.role_names),
             "grants": user.key_grants.select_related("shared_key").order_by("shared_key__key_id"),
             "two_factor": TOTPDevice.objects.filter(user=user, confirmed=True).exists(),
             "roles_form": StaffRolesForm(initial={"roles": sorted(user.role_names)}),
@@ -166,28 +198,44 @@ class StaffUserAdmin(ScopedAdminMixin, admin.ModelAdmin):
             if action == "roles":
                 form = StaffRolesForm(request.POST)
                 if not form.is_valid():
-                    raise services.AccountError("Choose at least one role.")
+                    raise services.AccountError(_("Choose at least one role."))
                 services.staff_set_roles(user=user, roles=form.cleaned_data["roles"], acting_user=actor)
-                messages.success(request, f"Roles of {user.username} changed; their sessions were ended.")
+                messages.success(
+                    request,
+                    _("Roles of %(username)s changed; their sessions were ended.") % {"username": user.username},
+                )
             elif action == "deactivate":
                 if user.pk == actor.pk:
-                    raise services.AccountError("You cannot deactivate yourself.")
+                    raise services.AccountError(_("You cannot deactivate yourself."))
                 lost = services.staff_deactivate(user=user, acting_user=actor)
                 messages.success(
-                    request, f"{user.username} is deactivated and logged out everywhere; {lost} key grant(s) revoked."
+                    request,
+                    ngettext(
+                        "%(username)s is deactivated and logged out everywhere; %(count)d key grant revoked.",
+                        "%(username)s is deactivated and logged out everywhere; %(count)d key grants revoked.",
+                        lost,
+                    )
+                    % {"username": user.username, "count": lost},
                 )
             elif action == "reset_password":
                 form = StaffResetForm(request.POST)
                 if not form.is_valid():
-                    raise services.AccountError("Type a new password.")
+                    raise services.AccountError(_("Type a new password."))
                 lost = services.staff_reset_password(
                     user=user, new_password=form.cleaned_data["new_password"], acting_user=actor
                 )
                 messages.warning(
                     request,
-                    f"Password of {user.username} reset; their two-factor device was removed. At their next login "
-                    f"they set up two-factor again and choose their own password. They lost {lost} key grant(s): "
-                    "they can read no report until a key holder grants them access again.",
+                    ngettext(
+                        "Password of %(username)s reset; their two-factor device was removed. At their next login "
+                        "they set up two-factor again and choose their own password. They lost %(count)d key grant: "
+                        "they can read no report until a key holder grants them access again.",
+                        "Password of %(username)s reset; their two-factor device was removed. At their next login "
+                        "they set up two-factor again and choose their own password. They lost %(count)d key grants: "
+                        "they can read no report until a key holder grants them access again.",
+                        lost,
+                    )
+                    % {"username": user.username, "count": lost},
                 )
             else:
                 raise Http404("Not found.")
@@ -201,15 +249,15 @@ class StaffUserAdmin(ScopedAdminMixin, admin.ModelAdmin):
 def _key_access(user: StaffUser) -> str:
     holds = bool(MAY_HOLD[KeyPurpose.INTAKE] & user.role_names or MAY_HOLD[KeyPurpose.RELOCATION] & user.role_names)
     if not holds:
-        return "never (role does not decrypt)"
+        return _("never (role does not decrypt)")
     grants = len(user.key_grants.all())
     if user.must_change_password:
-        return "NONE: must first choose their own password (at next login), then needs a grant from a key holder"
+        return _("NONE: must first choose their own password (at next login), then needs a grant from a key holder")
     if not hasattr(user, "personal_key"):
-        return "NONE: no personal key (set at their next password change)"
+        return _("NONE: no personal key (set at their next password change)")
     if grants == 0:
-        return "NONE: needs a grant from a key holder"
-    return f"{grants} grant(s)"
+        return _("NONE: needs a grant from a key holder")
+    return ngettext("%(count)d grant", "%(count)d grants", grants) % {"count": grants}
 
 
 class GranteeField(forms.ModelChoiceField):
@@ -224,19 +272,20 @@ class GranteeField(forms.ModelChoiceField):
         )
         if reset is None:
             return user.username
-        return (
-            f"{user.username} (password reset by {reset.actor_name} on {reset.at:%Y-%m-%d}: "
+        return _(
+            # Translators: a colleague in a list; %(reset_by)s is who reset their password, %(date)s a date (2025-01-31).
+            "%(username)s (password reset by %(reset_by)s on %(date)s: "
             "confirm with them in person that they chose the new one)"
-        )
+        ) % {"username": user.username, "reset_by": reset.actor_name, "date": f"{reset.at:%Y-%m-%d}"}
 
 
 class GrantForm(forms.Form):
-    grantee = GranteeField(queryset=StaffUser.objects.none(), label="Colleague")
+    grantee = GranteeField(queryset=StaffUser.objects.none(), label=gettext_lazy("Colleague"))
     password = forms.CharField(
         strip=False,
         widget=forms.PasswordInput,
-        label="Your password",
-        help_text="Granting opens your copy of the key: confirm it is you.",
+        label=gettext_lazy("Your password"),
+        help_text=gettext_lazy("Granting opens your copy of the key: confirm it is you."),
     )
 
 
@@ -269,7 +318,7 @@ class SharedKeyAdmin(ReadOnlyModelAdmin):
             .prefetch_related("grants__holder")
         )
 
-    @admin.display(description="holders")
+    @admin.display(description=gettext_lazy("holders"))
     def holders(self, obj):
         return ", ".join(sorted(g.holder.username for g in obj.grants.all()))
 
@@ -307,7 +356,7 @@ class SharedKeyAdmin(ReadOnlyModelAdmin):
         key = self.get_in_scope_or_404(request, object_id)
         form = self._grant_form(key, request.POST)
         if not form.is_valid():
-            messages.error(request, "Choose a colleague who may hold this key, and type your password.")
+            messages.error(request, _("Choose a colleague who may hold this key, and type your password."))
         else:
             try:
                 services.key_grant_create(
@@ -317,11 +366,15 @@ class SharedKeyAdmin(ReadOnlyModelAdmin):
                     grantee=form.cleaned_data["grantee"],
                 )
             except CryptoError:
-                messages.error(request, "That is not your password.")
+                messages.error(request, _("That is not your password."))
             except services.AccountError as exc:
                 messages.error(request, str(exc))
             else:
-                messages.success(request, f"{form.cleaned_data['grantee'].username} now holds {key.key_id}.")
+                messages.success(
+                    request,
+                    _("%(username)s now holds %(key_id)s.")
+                    % {"username": form.cleaned_data["grantee"].username, "key_id": key.key_id},
+                )
         return redirect("admin:accounts_sharedkey_change", key.pk)
 
 
@@ -329,11 +382,18 @@ class CoverageForm(forms.ModelForm):
     """Checked by accounts.services.coverage_clean, the same rule set_coverage uses."""
 
     governorates = forms.MultipleChoiceField(
+        label=gettext_lazy("Governorates"),
         choices=place_choices(PLACES),
         widget=forms.SelectMultiple(attrs={"size": 14}),
-        help_text="Iraq's governorates first, then countries for reporters abroad. Hold Ctrl to choose several.",
+        help_text=gettext_lazy(
+            "Iraq's governorates first, then countries for reporters abroad. Hold Ctrl to choose several."
+        ),
     )
-    languages = forms.MultipleChoiceField(choices=sorted(LANGUAGE_NAMES.items()), widget=forms.CheckboxSelectMultiple)
+    languages = forms.MultipleChoiceField(
+        label=gettext_lazy("Languages"),
+        choices=sorted(LANGUAGE_NAMES.items()),
+        widget=forms.CheckboxSelectMultiple,
+    )
 
     class Meta:
         model = Coverage
@@ -378,7 +438,7 @@ class CoverageAdmin(ScopedAdminMixin, admin.ModelAdmin):
     def has_delete_permission(self, request, obj=None):
         return False
 
-    @admin.display(description="places")
+    @admin.display(description=gettext_lazy("places"))
     def places(self, obj):
         return ", ".join(name for _, name in place_choices(obj.governorates))
 

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from django.contrib import admin
 from django.urls import path
+from django.utils.translation import gettext_lazy as _
 
 
 class SanadAdminSite(admin.AdminSite):
+    # The product name, as the authenticator apps show it too: not translated.
     site_header = "Sanad"
     site_title = "Sanad"
-    index_title = "Casework"
+    index_title = _("Casework")
     enable_nav_sidebar = False
     site_url = None  # there is no public site: the API is for clients, not browsers
 

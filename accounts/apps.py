@@ -1,9 +1,10 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class AccountsConfig(AppConfig):
     name = "accounts"
-    verbose_name = "Staff and keys"
+    verbose_name = _("Staff and keys")
 
     def ready(self) -> None:
         from django.db.models.signals import post_migrate

@@ -18,7 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_otp.models import Device, ThrottlingMixin, TimestampMixin
 
-from accounts.roles import KeyPurpose, Role
+from accounts.roles import PURPOSE_WORDS, KeyPurpose, Role
 from backend.crypto.hpke import Suite
 
 SUITE_CHOICES = [(suite.value, suite.value) for suite in Suite]
@@ -64,18 +64,18 @@ class StaffUserManager(BaseUserManager.from_queryset(StaffUserQuerySet)):
 class StaffUser(AbstractBaseUser, PermissionsMixin):
     """A member of staff. Reporters have no account."""
 
-    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
-    username = models.CharField(max_length=150, unique=True, validators=[UnicodeUsernameValidator()])
-    is_active = models.BooleanField(default=True)
-    is_staff = models.BooleanField(default=True)
-    date_joined = models.DateTimeField(default=timezone.now)
+    id = models.UUIDField(_("id"), primary_key=True, default=uuid.uuid4, editable=False)
+    username = models.CharField(_("username"), max_length=150, unique=True, validators=[UnicodeUsernameValidator()])
+    is_active = models.BooleanField(_("active"), default=True)
+    is_staff = models.BooleanField(_("staff status"), default=True)
+    date_joined = models.DateTimeField(_("date joined"), default=timezone.now)
     # Contact address for notifications, sealed: a staff list with addresses
     # is a target list. Opened only through accounts.services.
-    contact_sealed = models.BinaryField(null=True, blank=True, editable=False)
+    contact_sealed = models.BinaryField(_("contact (sealed)"), null=True, blank=True, editable=False)
     # Set when someone else chose the password (account creation, a reset). Such a
     # user gets no personal key and no admin access until they choose their own:
     # a key wrapped under a password the sysadmin knows would be the sysadmin's key.
-    must_change_password = models.BooleanField(default=False)
+    must_change_password = models.BooleanField(_("must change password"), default=False)
     # The language of the staff screens and of the notifications sent to this user
     # (one of settings.LANGUAGES); blank follows the browser.
     language = models.CharField(_("language"), max_length=8, blank=True, default="")
@@ -86,7 +86,8 @@ class StaffUser(AbstractBaseUser, PermissionsMixin):
     REQUIRED_FIELDS: list[str] = []
 
     class Meta:
-        verbose_name = "staff user"
+        verbose_name = _("staff user")
+        verbose_name_plural = _("staff users")
 
     def __str__(self) -> str:
         return self.username
@@ -100,80 +101,112 @@ class StaffUser(AbstractBaseUser, PermissionsMixin):
 class PersonalKey(models.Model):
     """A staff member's HPKE key pair; the private half wrapped under their password."""
 
-    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
-    user = models.OneToOneField(StaffUser, on_delete=models.CASCADE, related_name="personal_key")
-    suite = models.CharField(max_length=32, choices=SUITE_CHOICES)
-    public_key = models.BinaryField()
-    wrapped_private_key = models.BinaryField()
-    created_at = models.DateTimeField(default=timezone.now)
+    id = models.UUIDField(_("id"), primary_key=True, default=uuid.uuid4, editable=False)
+    user = models.OneToOneField(
+        StaffUser, on_delete=models.CASCADE, related_name="personal_key", verbose_name=_("user")
+    )
+    # Translators: the set of cryptographic algorithms a key is for (an HPKE cipher suite).
+    suite = models.CharField(_("suite"), max_length=32, choices=SUITE_CHOICES)
+    public_key = models.BinaryField(_("public key"))
+    wrapped_private_key = models.BinaryField(_("wrapped private key"))
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("personal key")
+        verbose_name_plural = _("personal keys")
 
     def __str__(self) -> str:
-        return f"personal key {self.pk}"
+        return _("personal key %(id)s") % {"id": self.pk}
 
 
 class SharedKey(models.Model):
     """An intake or relocation key pair. The private half exists only in KeyGrants."""
 
-    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
-    key_id = models.CharField(max_length=32, unique=True)
-    purpose = models.CharField(max_length=16, choices=KeyPurpose.choices)
-    suite = models.CharField(max_length=32, choices=SUITE_CHOICES)
-    public_key = models.BinaryField()
-    active = models.BooleanField(default=True)
-    created_at = models.DateTimeField(default=timezone.now)
-    created_by = models.ForeignKey(StaffUser, null=True, on_delete=models.SET_NULL, related_name="+")
-    retired_at = models.DateTimeField(null=True, blank=True)
+    id = models.UUIDField(_("id"), primary_key=True, default=uuid.uuid4, editable=False)
+    key_id = models.CharField(_("key id"), max_length=32, unique=True)
+    purpose = models.CharField(_("purpose"), max_length=16, choices=KeyPurpose.choices)
+    # Translators: the set of cryptographic algorithms a key is for (an HPKE cipher suite).
+    suite = models.CharField(_("suite"), max_length=32, choices=SUITE_CHOICES)
+    public_key = models.BinaryField(_("public key"))
+    active = models.BooleanField(_("active"), default=True)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    created_by = models.ForeignKey(
+        StaffUser, null=True, on_delete=models.SET_NULL, related_name="+", verbose_name=_("created by")
+    )
+    retired_at = models.DateTimeField(_("retired at"), null=True, blank=True)
     # Sealed attestation of (key_id, purpose, suite, public key): someone who can
     # write this table but lacks the sealing keys cannot slip in a key of their
     # own for clients to encrypt to. Checked before a key is ever served.
-    attestation_sealed = models.BinaryField(editable=False)
+    attestation_sealed = models.BinaryField(_("attestation (sealed)"), editable=False)
 
     class Meta:
+        verbose_name = _("shared key")
+        verbose_name_plural = _("shared keys")
         indexes = [models.Index(fields=["purpose", "active"])]
 
     def __str__(self) -> str:
-        return f"{self.purpose} key {self.key_id}"
+        # Translators: a shared key, e.g. "intake key ik-0123456789ab"; %(purpose)s is the kind of key.
+        return _("%(purpose)s key %(key_id)s") % {
+            "purpose": PURPOSE_WORDS.get(self.purpose, self.purpose),
+            "key_id": self.key_id,
+        }
 
 
 class KeyGrant(models.Model):
     """A shared private key, HPKE-wrapped to one holder's personal public key."""
 
-    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    id = models.UUIDField(_("id"), primary_key=True, default=uuid.uuid4, editable=False)
     # PROTECT throughout: a grant may be the last copy of a private key, so it
     # is only ever removed by accounts.services, which refuses to orphan a key.
-    shared_key = models.ForeignKey(SharedKey, on_delete=models.PROTECT, related_name="grants")
-    holder = models.ForeignKey(StaffUser, on_delete=models.PROTECT, related_name="key_grants")
+    shared_key = models.ForeignKey(
+        SharedKey, on_delete=models.PROTECT, related_name="grants", verbose_name=_("shared key")
+    )
+    holder = models.ForeignKey(StaffUser, on_delete=models.PROTECT, related_name="key_grants", verbose_name=_("holder"))
     # The personal key this grant is wrapped to.
-    holder_key = models.ForeignKey(PersonalKey, on_delete=models.PROTECT, related_name="grants")
-    wrapped_private_key = models.BinaryField()
-    granted_by = models.ForeignKey(StaffUser, null=True, on_delete=models.SET_NULL, related_name="+")
-    created_at = models.DateTimeField(default=timezone.now)
+    holder_key = models.ForeignKey(
+        PersonalKey, on_delete=models.PROTECT, related_name="grants", verbose_name=_("holder key")
+    )
+    wrapped_private_key = models.BinaryField(_("wrapped private key"))
+    granted_by = models.ForeignKey(
+        StaffUser, null=True, on_delete=models.SET_NULL, related_name="+", verbose_name=_("granted by")
+    )
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
 
     class Meta:
+        verbose_name = _("key grant")
+        verbose_name_plural = _("key grants")
         constraints = [models.UniqueConstraint(fields=["shared_key", "holder"], name="one_grant_per_key_and_holder")]
 
     def __str__(self) -> str:
-        return f"grant {self.pk}"
+        return _("grant %(id)s") % {"id": self.pk}
 
 
 class Coverage(models.Model):
     """What a caseworker takes: governorates (ISO 3166-2 or country codes), languages, how many open cases."""
 
-    user = models.OneToOneField(StaffUser, on_delete=models.CASCADE, related_name="coverage")
-    governorates = models.JSONField(default=list)
-    languages = models.JSONField(default=list)
-    capacity = models.PositiveSmallIntegerField(default=10)
-    accepting = models.BooleanField(default=True)
+    user = models.OneToOneField(StaffUser, on_delete=models.CASCADE, related_name="coverage", verbose_name=_("user"))
+    governorates = models.JSONField(_("governorates"), default=list)
+    languages = models.JSONField(_("languages"), default=list)
+    capacity = models.PositiveSmallIntegerField(_("capacity"), default=10)
+    # Translators: whether the caseworker takes new reports now.
+    accepting = models.BooleanField(_("accepting"), default=True)
+
+    class Meta:
+        verbose_name = _("coverage")
+        verbose_name_plural = _("coverages")
 
     def __str__(self) -> str:
-        return f"coverage of {self.user}"
+        # Translators: %(user)s is a caseworker's username.
+        return _("coverage of %(user)s") % {"user": self.user}
 
 
 class StaffSession(AbstractBaseSession):
     """Django's database session, with the user it belongs to, so that logout elsewhere,
     deactivation, a password change or a role change can end every session of a user at once."""
 
-    user = models.ForeignKey(StaffUser, null=True, blank=True, on_delete=models.CASCADE, related_name="+")
+    user = models.ForeignKey(
+        StaffUser, null=True, blank=True, on_delete=models.CASCADE, related_name="+", verbose_name=_("user")
+    )
 
     @classmethod
     def get_session_store_class(cls):
@@ -182,7 +215,8 @@ class StaffSession(AbstractBaseSession):
         return SessionStore
 
     class Meta:
-        verbose_name = "staff session"
+        verbose_name = _("staff session")
+        verbose_name_plural = _("staff sessions")
 
 
 class TOTPDevice(TimestampMixin, ThrottlingMixin, Device):
@@ -193,20 +227,22 @@ class TOTPDevice(TimestampMixin, ThrottlingMixin, Device):
     same code raced through two requests is accepted once (replay refused).
     """
 
-    key_sealed = models.BinaryField(editable=False)
-    step = models.PositiveSmallIntegerField(default=30)
-    t0 = models.BigIntegerField(default=0)
-    digits = models.PositiveSmallIntegerField(default=6)
-    tolerance = models.PositiveSmallIntegerField(default=1)
-    drift = models.SmallIntegerField(default=0)
+    key_sealed = models.BinaryField(_("secret (sealed)"), editable=False)
+    step = models.PositiveSmallIntegerField(_("time step"), default=30)
+    t0 = models.BigIntegerField(_("start time"), default=0)
+    digits = models.PositiveSmallIntegerField(_("digits"), default=6)
+    tolerance = models.PositiveSmallIntegerField(_("tolerance"), default=1)
+    drift = models.SmallIntegerField(_("drift"), default=0)
     # The time step of the last accepted code; only later steps are accepted.
-    last_t = models.BigIntegerField(default=-1)
+    last_t = models.BigIntegerField(_("last accepted time step"), default=-1)
 
     class Meta(Device.Meta):
-        verbose_name = "TOTP device"
+        verbose_name = _("TOTP device")
+        verbose_name_plural = _("TOTP devices")
 
     def __str__(self) -> str:
-        return f"TOTP device {self.pk} of {self.user_id}"
+        # Translators: %(id)s is the device's number, %(user)s the id of the staff user it belongs to.
+        return _("TOTP device %(id)s of %(user)s") % {"id": self.pk, "user": self.user_id}
 
     @property
     def bin_key(self) -> bytes:

@@ -1,19 +1,31 @@
 """Staff roles (Django groups) and which keys each may hold or grant."""
 
 from django.db import models
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class Role(models.TextChoices):
-    CASEWORKER = "caseworker", "Caseworker"
-    TRIAGE_LEAD = "triage_lead", "Triage lead"
-    RELOCATION_COORDINATOR = "relocation_coordinator", "Relocation coordinator"
-    AUDITOR = "auditor", "Auditor"
-    SYSADMIN = "sysadmin", "System administrator"
+    CASEWORKER = "caseworker", _("Caseworker")
+    TRIAGE_LEAD = "triage_lead", _("Triage lead")
+    RELOCATION_COORDINATOR = "relocation_coordinator", _("Relocation coordinator")
+    AUDITOR = "auditor", _("Auditor")
+    SYSADMIN = "sysadmin", _("System administrator")
 
 
 class KeyPurpose(models.TextChoices):
-    INTAKE = "intake", "Intake (report content)"
-    RELOCATION = "relocation", "Relocation (safe-house addresses)"
+    INTAKE = "intake", _("Intake (report content)")
+    RELOCATION = "relocation", _("Relocation (safe-house addresses)")
+
+
+# The purpose as one word inside a sentence ("intake keys", "relocation key ik-..."),
+# where the label above would not fit.
+PURPOSE_WORDS = {
+    # Translators: a kind of key, as in "intake keys": the keys reports are encrypted to.
+    KeyPurpose.INTAKE: pgettext_lazy("kind of key", "intake"),
+    # Translators: a kind of key, as in "relocation keys": the keys safe-house addresses are encrypted to.
+    KeyPurpose.RELOCATION: pgettext_lazy("kind of key", "relocation"),
+}
 
 
 # Who may hold a grant of a shared key of each purpose, and who may pass one on.
@@ -37,6 +49,19 @@ def active_roles(user) -> set[str]:
     if not user.is_authenticated or not user.is_active or user.is_superuser:
         return set()
     return user.role_names
+
+
+def role_label(name: str) -> str:
+    """A role's label for people (the group name is a code); an unknown group name as it is."""
+    try:
+        return str(Role(name).label)
+    except ValueError:
+        return name
+
+
+def role_labels(names) -> list[str]:
+    """The labels of these roles (group names), in the order of their codes."""
+    return [role_label(name) for name in sorted(names)]
 
 
 def has_role(user, *roles: str) -> bool:

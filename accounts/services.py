@@ -21,9 +21,20 @@ from django.core.exceptions import ValidationError
 from django.db import DatabaseError, transaction
 from django.db.models import ProtectedError
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext
 
 from accounts.models import Coverage, KeyGrant, PersonalKey, SharedKey, StaffUser, TOTPDevice
-from accounts.roles import DECRYPTING_ROLES, MAY_GRANT, MAY_HOLD, KeyPurpose, Role, active_roles, roles_conflict
+from accounts.roles import (
+    DECRYPTING_ROLES,
+    MAY_GRANT,
+    MAY_HOLD,
+    PURPOSE_WORDS,
+    KeyPurpose,
+    Role,
+    active_roles,
+    roles_conflict,
+)
 from accounts.session_store import sessions_end
 from audit.actions import Action
 from audit.services import audit_record
@@ -55,9 +66,20 @@ class WouldOrphanKey(AccountError):
     def __init__(self, key_ids: list[str]) -> None:
         self.key_ids = key_ids
         super().__init__(
-            f"This would remove the last holder of key(s) {', '.join(key_ids)}: everything encrypted to "
-            "them would become unreadable. Grant them to another holder first, or force it (the keys are retired)."
+            ngettext(
+                "This would remove the last holder of key %(key_ids)s: everything encrypted to it would become "
+                "unreadable. Grant it to another holder first, or force it (the key is retired).",
+                "This would remove the last holder of keys %(key_ids)s: everything encrypted to them would become "
+                "unreadable. Grant them to another holder first, or force it (the keys are retired).",
+                len(key_ids),
+            )
+            % {"key_ids": ", ".join(key_ids)}
         )
+
+
+def _purpose_word(purpose: str) -> str:
+    """The kind of key (intake, relocation) as a word for a sentence, in the active language."""
+    return str(PURPOSE_WORDS.get(purpose, purpose))
 
 
 # --- Personal keys ----------------------------------------------------------------
@@ -98,7 +120,7 @@ def personal_key_unlock(*, user: StaffUser, password: str) -> hpke.PrivateKey:
     try:
         record = PersonalKey.objects.get(user=user)
     except PersonalKey.DoesNotExist:
-        raise NoPersonalKey(f"{user.username} has no personal key.") from None
+        raise NoPersonalKey(_("%(username)s has no personal key.") % {"username": user.username}) from None
     public_raw = bytes(record.public_key)
     raw = keywrap.unwrap(
         bytes(record.wrapped_private_key), password, context=_personal_context(user, record.suite, public_raw)
@@ -135,7 +157,7 @@ def _open_grant(grant: KeyGrant, personal_key: hpke.PrivateKey) -> hpke.PrivateK
     )
     private_key = hpke.load_private_key(hpke.Suite.parse(shared.suite), raw)
     if private_key.public_key().raw != bytes(shared.public_key):
-        raise NotAKeyHolder("The grant does not open to this key.")
+        raise NotAKeyHolder(_("The grant does not open to this key."))
     return private_key
 
 
@@ -198,19 +220,19 @@ def _groups(roles: set[str]) -> list[Group]:
 def _check_roles(roles: list[str]) -> set[str]:
     values = {Role(role).value for role in roles}
     if not values:
-        raise AccountError("A staff user needs at least one role.")
+        raise AccountError(_("A staff user needs at least one role."))
     if roles_conflict(values):
-        raise RoleNotAllowed("Sysadmins and auditors never decrypt, so they cannot also hold a decrypting role.")
+        raise RoleNotAllowed(_("Sysadmins and auditors never decrypt, so they cannot also hold a decrypting role."))
     return values
 
 
 def _check_username(username: str) -> None:
     if not isinstance(username, str) or not username.strip() or len(username) > 150:
-        raise AccountError("A username is 1 to 150 characters.")
+        raise AccountError(_("A username is 1 to 150 characters."))
     try:
         UnicodeUsernameValidator()(username)
     except ValidationError:
-        raise AccountError("A username holds only letters, digits and @ . + - _.") from None
+        raise AccountError(_("A username holds only letters, digits and @ . + - _.")) from None
 
 
 def staff_create(
@@ -232,7 +254,7 @@ def staff_create(
     _check_username(username)
     role_values = _check_roles(roles)
     if StaffUser.objects.filter(username=username).exists():
-        raise AccountError(f"A staff user named {username!r} exists already.")
+        raise AccountError(_("A staff user named '%(username)s' exists already.") % {"username": username})
     validate_password(password, user=StaffUser(username=username))
     try:
         with transaction.atomic():
@@ -253,7 +275,7 @@ def staff_create(
                 details={"roles": ",".join(sorted(role_values))},
             )
     except DatabaseError:
-        raise AccountError(f"A staff user named {username!r} exists already.") from None
+        raise AccountError(_("A staff user named '%(username)s' exists already.") % {"username": username}) from None
     return user
 
 
@@ -271,7 +293,7 @@ def staff_set_roles(
     themselves a triage lead (who sees every report's metadata).
     """
     if acting_user is not None and acting_user.pk == user.pk:
-        raise RoleNotAllowed("Nobody may change their own roles; ask another account manager.")
+        raise RoleNotAllowed(_("Nobody may change their own roles; ask another account manager."))
     role_values = _check_roles(roles)
     with transaction.atomic():
         _lock_user(user)
@@ -318,7 +340,7 @@ def staff_change_password(*, user: StaffUser, old_password: str, new_password: s
         raise WrongPassword("Wrong password.")
     if new_password == old_password:
         # Above all when someone else chose the old one: it must not become the key's password.
-        raise AccountError("Choose a new password, not the current one.")
+        raise AccountError(_("Choose a new password, not the current one."))
     validate_password(new_password, user=user)
     with transaction.atomic():
         _lock_user(user)
@@ -358,7 +380,10 @@ def staff_reset_password(
     next login. Every session ends. Returns the grants lost.
     """
     if acting_user is not None and acting_user.pk == user.pk:
-        raise AccountError("Change your own password with your current one (Change password), not by a reset.")
+        raise AccountError(
+            # Translators: "Change password" is the link at the top of every admin page; use its translation.
+            _("Change your own password with your current one (Change password), not by a reset.")
+        )
     validate_password(new_password, user=user)
     with transaction.atomic():
         _lock_user(user)
@@ -415,7 +440,11 @@ def _new_key_id(purpose: str) -> str:
 def _require_granter(user: StaffUser, purpose: str) -> None:
     """Refuse a user who may not both hold and pass on keys of `purpose`."""
     if not (_may_hold(user, purpose) and MAY_GRANT[KeyPurpose(purpose)] & user.role_names):
-        raise RoleNotAllowed(f"{user.username} has no role that may hold and grant {purpose} keys.")
+        raise RoleNotAllowed(
+            # Translators: %(purpose)s is a kind of key: intake or relocation.
+            _("%(username)s has no role that may hold and grant %(purpose)s keys.")
+            % {"username": user.username, "purpose": _purpose_word(purpose)}
+        )
 
 
 def _prove_holder(holder: StaffUser, password: str, purpose: str) -> hpke.PrivateKey:
@@ -424,7 +453,8 @@ def _prove_holder(holder: StaffUser, password: str, purpose: str) -> hpke.Privat
     personal = personal_key_unlock(user=holder, password=password)
     grant = KeyGrant.objects.filter(holder=holder, shared_key__purpose=purpose).select_related("shared_key").first()
     if grant is None:
-        raise NotAKeyHolder(f"Only a holder of a {purpose} key may do this.")
+        # Translators: %(purpose)s is a kind of key: intake or relocation.
+        raise NotAKeyHolder(_("Only a holder of a %(purpose)s key may do this.") % {"purpose": _purpose_word(purpose)})
     _open_grant(grant, personal)
     return personal
 
@@ -477,15 +507,34 @@ def shared_key_unlock(*, shared_key: SharedKey, user: StaffUser, personal_key: h
     even if a grant row survived.
     """
     if not _may_hold(user, shared_key.purpose):
-        raise NotAKeyHolder(f"{user.username} may not hold {shared_key.purpose} keys.")
+        raise NotAKeyHolder(
+            # Translators: %(purpose)s is a kind of key: intake or relocation.
+            _("%(username)s may not hold %(purpose)s keys.")
+            % {"username": user.username, "purpose": _purpose_word(shared_key.purpose)}
+        )
     grant = (
         KeyGrant.objects.filter(shared_key=shared_key, holder=user, holder_key__user=user)
         .select_related("shared_key")
         .first()
     )
     if grant is None:
-        raise NotAKeyHolder(f"{user.username} holds no grant of key {shared_key.key_id}.")
+        raise NotAKeyHolder(
+            _("%(username)s holds no grant of key %(key_id)s.")
+            % {"username": user.username, "key_id": shared_key.key_id}
+        )
     return _open_grant(grant, personal_key)
+
+
+# What someone without a usable grant of a key is told: who can grant them one.
+# Keep in step with MAY_GRANT (a whole sentence per purpose, so that it translates).
+_ASK_FOR_A_GRANT = {
+    KeyPurpose.INTAKE: gettext_lazy(
+        "You hold no usable grant of key %(key_id)s. A triage lead who holds it can grant it to you."
+    ),
+    KeyPurpose.RELOCATION: gettext_lazy(
+        "You hold no usable grant of key %(key_id)s. A relocation coordinator who holds it can grant it to you."
+    ),
+}
 
 
 class SharedKeyOpener:
@@ -501,16 +550,15 @@ class SharedKeyOpener:
 
     def open(self, shared_key: SharedKey) -> hpke.PrivateKey:
         if self.personal_key is None:
-            raise NoPersonalKey("Your personal key is not unlocked in this session. Log out and in again.")
+            raise NoPersonalKey(_("Your personal key is not unlocked in this session. Log out and in again."))
         if shared_key.pk not in self._opened:
             try:
                 self._opened[shared_key.pk] = shared_key_unlock(
                     shared_key=shared_key, user=self.user, personal_key=self.personal_key
                 )
             except (AccountError, CryptoError):
-                granters = " or ".join(sorted(Role(role).label.lower() for role in MAY_GRANT[shared_key.purpose]))
                 raise NotAKeyHolder(
-                    f"You hold no usable grant of key {shared_key.key_id}. A {granters} who holds it can grant it to you."
+                    _ASK_FOR_A_GRANT[KeyPurpose(shared_key.purpose)] % {"key_id": shared_key.key_id}
                 ) from None
         return self._opened[shared_key.pk]
 
@@ -522,11 +570,18 @@ def key_grant_create(
     purpose = KeyPurpose(shared_key.purpose)
     _require_granter(grantor, purpose)
     if not grantee.is_active:
-        raise AccountError(f"{grantee.username} is deactivated.")
+        raise AccountError(_("%(username)s is deactivated.") % {"username": grantee.username})
     if grantee.must_change_password:
-        raise AccountError(f"{grantee.username} has not yet chosen their own password; grant after their first login.")
+        raise AccountError(
+            _("%(username)s has not yet chosen their own password; grant after their first login.")
+            % {"username": grantee.username}
+        )
     if not _may_hold(grantee, purpose):
-        raise RoleNotAllowed(f"{grantee.username} has no role that may hold {purpose} keys.")
+        raise RoleNotAllowed(
+            # Translators: %(purpose)s is a kind of key: intake or relocation.
+            _("%(username)s has no role that may hold %(purpose)s keys.")
+            % {"username": grantee.username, "purpose": _purpose_word(purpose)}
+        )
     personal = personal_key_unlock(user=grantor, password=grantor_password)
     private_key = shared_key_unlock(shared_key=shared_key, user=grantor, personal_key=personal)
     try:
@@ -534,10 +589,14 @@ def key_grant_create(
             # Locked and checked again: a deactivation, role change or password
             # change of the grantee during the unlock above waits, or ran first.
             if not _may_hold(_lock_user(grantee), purpose):
-                raise RoleNotAllowed(f"{grantee.username} may no longer hold {purpose} keys.")
+                raise RoleNotAllowed(
+                    # Translators: %(purpose)s is a kind of key: intake or relocation.
+                    _("%(username)s may no longer hold %(purpose)s keys.")
+                    % {"username": grantee.username, "purpose": _purpose_word(purpose)}
+                )
             grantee_key = PersonalKey.objects.select_for_update().filter(user=grantee).first()
             if grantee_key is None:
-                raise NoPersonalKey(f"{grantee.username} has no personal key.")
+                raise NoPersonalKey(_("%(username)s has no personal key.") % {"username": grantee.username})
             KeyGrant.objects.filter(shared_key=shared_key, holder=grantee).delete()
             grant = _grant_create(shared_key, grantee_key, private_key, grantor.pk)
             audit_record(
@@ -549,7 +608,7 @@ def key_grant_create(
             )
             return grant
     except (DatabaseError, ProtectedError):
-        raise AccountError("Another change to this user was made at the same moment; try again.") from None
+        raise AccountError(_("Another change to this user was made at the same moment; try again.")) from None
 
 
 def _retire(shared_key: SharedKey) -> None:
@@ -587,13 +646,21 @@ def coverage_clean(*, governorates, languages, capacity) -> tuple[list[str], lis
     langs = sorted({str(code).strip() for code in languages or [] if str(code).strip()})
     unknown = [code for code in places if code not in PLACES] + [code for code in langs if code not in LANGUAGES]
     if unknown:
-        raise AccountError(f"Unknown place or language code: {', '.join(unknown)}.")
+        raise AccountError(
+            ngettext(
+                "Unknown place or language code: %(codes)s.",
+                "Unknown place or language codes: %(codes)s.",
+                len(unknown),
+            )
+            % {"codes": ", ".join(unknown)}
+        )
     if not places:
-        raise AccountError("Choose at least one place (a governorate, or a country for reporters abroad).")
+        raise AccountError(_("Choose at least one place (a governorate, or a country for reporters abroad)."))
     if not langs:
-        raise AccountError(f"Choose at least one language ({', '.join(sorted(LANGUAGES))}).")
+        # Translators: %(codes)s lists the language codes that may be chosen, e.g. "ar, ckb, en".
+        raise AccountError(_("Choose at least one language (%(codes)s).") % {"codes": ", ".join(sorted(LANGUAGES))})
     if isinstance(capacity, bool) or not isinstance(capacity, int) or not 1 <= capacity <= MAX_CAPACITY:
-        raise AccountError(f"Capacity is 1 to {MAX_CAPACITY} open cases.")
+        raise AccountError(_("Capacity is 1 to %(max)d open cases.") % {"max": MAX_CAPACITY})
     return places, langs, capacity
 
 
@@ -614,8 +681,8 @@ def coverage_set(
     with transaction.atomic():
         _lock_user(user)  # a role change waits for this one, and this one sees it if it came first
         if not StaffUser.objects.caseworkers().filter(pk=user.pk).exists():
-            raise RoleNotAllowed(f"{user.username} is not an active caseworker.")
-        coverage, _ = Coverage.objects.update_or_create(
+            raise RoleNotAllowed(_("%(username)s is not an active caseworker.") % {"username": user.username})
+        coverage, _created = Coverage.objects.update_or_create(
             user=user,
             defaults={"governorates": places, "languages": langs, "capacity": capacity, "accepting": bool(accepting)},
         )

@@ -20,6 +20,8 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.utils.safestring import mark_safe
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_protect
 from django.views.decorators.debug import sensitive_post_parameters
@@ -36,7 +38,9 @@ from backend.crypto.errors import CryptoError
 
 logger = logging.getLogger(__name__)
 
-LOGIN_FAILED = "That did not work: check your username, password and the code from your authenticator app."
+LOGIN_FAILED = gettext_lazy(
+    "That did not work: check your username, password and the code from your authenticator app."
+)
 ENROL_SECONDS = 10 * 60
 AUTH_AT = "sanad_auth_at"
 SEEN_AT = "sanad_seen_at"
@@ -45,23 +49,28 @@ ENROL = "sanad_enrol"
 
 class LoginForm(forms.Form):
     username = forms.CharField(
-        max_length=150, widget=forms.TextInput(attrs={"autocomplete": "username", "autofocus": True})
+        label=gettext_lazy("Username"),
+        max_length=150,
+        widget=forms.TextInput(attrs={"autocomplete": "username", "autofocus": True}),
     )
     password = forms.CharField(
-        max_length=1024, strip=False, widget=forms.PasswordInput(attrs={"autocomplete": "current-password"})
+        label=gettext_lazy("Password"),
+        max_length=1024,
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
     )
     otp_token = forms.CharField(
-        label="Code from your authenticator app",
+        label=gettext_lazy("Code from your authenticator app"),
         required=False,
         max_length=16,
-        help_text="Leave empty only at your very first login, when you will be shown how to set one up.",
+        help_text=gettext_lazy("Leave empty only at your very first login, when you will be shown how to set one up."),
         widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric"}),
     )
 
 
 class CodeForm(forms.Form):
     otp_token = forms.CharField(
-        label="Code shown by the app",
+        label=gettext_lazy("Code shown by the app"),
         max_length=16,
         widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric", "autofocus": True}),
     )
@@ -69,16 +78,19 @@ class CodeForm(forms.Form):
 
 class PasswordChangeForm(forms.Form):
     old_password = forms.CharField(
-        strip=False, max_length=1024, widget=forms.PasswordInput(attrs={"autocomplete": "current-password"})
+        label=gettext_lazy("Old password"),
+        strip=False,
+        max_length=1024,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
     )
     new_password1 = forms.CharField(
-        label="New password",
+        label=gettext_lazy("New password"),
         strip=False,
         max_length=1024,
         widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
     )
     new_password2 = forms.CharField(
-        label="New password again",
+        label=gettext_lazy("New password again"),
         strip=False,
         max_length=1024,
         widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
@@ -87,7 +99,7 @@ class PasswordChangeForm(forms.Form):
     def clean(self):
         data = super().clean()
         if data.get("new_password1") != data.get("new_password2"):
-            raise forms.ValidationError("The two new passwords differ.")
+            raise forms.ValidationError(_("The two new passwords differ."))
         return data
 
 
@@ -185,7 +197,13 @@ def staff_login(request: HttpRequest) -> HttpResponse:
                     error = LOGIN_FAILED
                 else:
                     return _finish_login(request, user, device, _unwrap_personal_key(user, password))
-    context = {"form": form, "error": error, "next": _next_url(request), "title": "Log in", "site_header": "Sanad"}
+    context = {
+        "form": form,
+        "error": error,
+        "next": _next_url(request),
+        "title": _("Log in"),
+        "site_header": "Sanad",
+    }
     return _no_store(render(request, "accounts/login.html", context, status=400 if error else 200))
 
 
@@ -235,7 +253,7 @@ def staff_enrol(request: HttpRequest) -> HttpResponse:
             # The key stashed at the password step is still in this session.
             response = _finish_login(request, user, device)
             return response
-        error = "That code did not match. Check the time on your phone and type the code the app shows now."
+        error = _("That code did not match. Check the time on your phone and type the code the app shows now.")
     uri = totp.provisioning_uri(device)
     context = {
         "form": form,
@@ -244,7 +262,7 @@ def staff_enrol(request: HttpRequest) -> HttpResponse:
         "secret": totp.secret_for_typing(device),
         "username": user.username,
         "next": _next_url(request),
-        "title": "Set up your authenticator",
+        "title": _("Set up your authenticator"),
         "site_header": "Sanad",
     }
     return _no_store(render(request, "accounts/enrol.html", context, status=400 if error else 200))
@@ -252,7 +270,7 @@ def staff_enrol(request: HttpRequest) -> HttpResponse:
 
 def staff_logout(request: HttpRequest) -> HttpResponse:
     if request.method != "POST":
-        return HttpResponse("Log out with the button.", status=405, content_type="text/plain")
+        return HttpResponse(_("Log out with the button."), status=405, content_type="text/plain; charset=utf-8")
     user = request.user
     if user.is_authenticated:
         audit_record(Action.LOGOUT, actor=user, obj_type="staff", obj_id=str(user.pk))
@@ -278,7 +296,7 @@ def locked_out(request: HttpRequest, original_response=None, credentials: dict |
         ).exists():
             audit_record(Action.LOGIN_LOCKED_OUT, actor=known, obj_type="staff", obj_id=str(known.pk))
     minutes = int(settings.AXES_COOLOFF_TIME.total_seconds() // 60)
-    context = {"minutes": minutes, "title": "Too many attempts", "site_header": "Sanad"}
+    context = {"minutes": minutes, "title": _("Too many attempts"), "site_header": "Sanad"}
     return _no_store(render(request, "accounts/locked_out.html", context, status=429))
 
 
@@ -305,7 +323,7 @@ def staff_password_change(request: HttpRequest) -> HttpResponse:
                 new_password=form.cleaned_data["new_password1"],
             )
         except CryptoError:
-            error = "Your current password is not right."
+            error = _("Your current password is not right.")
         except AccountError as exc:
             error = str(exc)
         except forms.ValidationError as exc:
@@ -320,7 +338,7 @@ def staff_password_change(request: HttpRequest) -> HttpResponse:
     context = {
         "form": form,
         "error": error,
-        "title": "Choose your own password" if user.must_change_password else "Change your password",
+        "title": _("Choose your own password") if user.must_change_password else _("Change your password"),
         "site_header": "Sanad",
         "must_change": user.must_change_password,
         "has_permission": not user.must_change_password,

@@ -6,38 +6,40 @@ of a kind. Add a member here (and nowhere else) before recording something new.
 """
 
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 
 class Action(models.TextChoices):
     # Sign-in and session
-    LOGIN_FAILED = "login_failed", "Login failed"
-    LOGIN_LOCKED_OUT = "login_locked_out", "Login locked out"
-    LOGIN_SUCCEEDED = "login_succeeded", "Login succeeded"
-    LOGOUT = "logout", "Logout"
-    TOTP_ENROLLED = "totp_enrolled", "Two-factor device enrolled"
+    LOGIN_FAILED = "login_failed", _("Login failed")
+    LOGIN_LOCKED_OUT = "login_locked_out", _("Login locked out")
+    LOGIN_SUCCEEDED = "login_succeeded", _("Login succeeded")
+    # Translators: an event in the audit trail (a noun): a staff member logged out.
+    LOGOUT = "logout", _("Logout")
+    TOTP_ENROLLED = "totp_enrolled", _("Two-factor device enrolled")
     # Reading sealed content
-    REPORT_DECRYPTED = "report_decrypted", "Report decrypted"
-    EVIDENCE_DECRYPTED = "evidence_decrypted", "Evidence decrypted"
+    REPORT_DECRYPTED = "report_decrypted", _("Report decrypted")
+    EVIDENCE_DECRYPTED = "evidence_decrypted", _("Evidence decrypted")
     # Casework
-    REPORT_ASSIGNED = "report_assigned", "Report assigned"
-    REPORT_CLAIMED = "report_claimed", "Report claimed"
-    REPORT_REASSIGNED = "report_reassigned", "Report reassigned"
-    REPORT_TRANSITION = "report_transition", "Report status changed"
-    REPORT_ACKNOWLEDGED = "report_acknowledged", "Report acknowledged"
-    REPORT_CLOSED = "report_closed", "Report closed"
-    REPLY_SENT = "reply_sent", "Reply sent"
-    LINK_CONFIRMED = "link_confirmed", "Candidate link confirmed"
-    LINK_REJECTED = "link_rejected", "Candidate link rejected"
+    REPORT_ASSIGNED = "report_assigned", _("Report assigned")
+    REPORT_CLAIMED = "report_claimed", _("Report claimed")
+    REPORT_REASSIGNED = "report_reassigned", _("Report reassigned")
+    REPORT_TRANSITION = "report_transition", _("Report status changed")
+    REPORT_ACKNOWLEDGED = "report_acknowledged", _("Report acknowledged")
+    REPORT_CLOSED = "report_closed", _("Report closed")
+    REPLY_SENT = "reply_sent", _("Reply sent")
+    LINK_CONFIRMED = "link_confirmed", _("Candidate link confirmed")
+    LINK_REJECTED = "link_rejected", _("Candidate link rejected")
     # Keys
-    KEY_CREATED = "key_created", "Shared key created"
-    KEY_RETIRED = "key_retired", "Shared key retired"
-    KEY_GRANTED = "key_granted", "Shared key granted"
+    KEY_CREATED = "key_created", _("Shared key created")
+    KEY_RETIRED = "key_retired", _("Shared key retired")
+    KEY_GRANTED = "key_granted", _("Shared key granted")
     # Staff
-    STAFF_CREATED = "staff_created", "Staff created"
-    STAFF_ROLES_CHANGED = "staff_roles_changed", "Staff roles changed"
-    STAFF_DEACTIVATED = "staff_deactivated", "Staff deactivated"
-    STAFF_PASSWORD_RESET = "staff_password_reset", "Staff password reset"
-    STAFF_PASSWORD_CHANGED = "staff_password_changed", "Staff password changed"
-    COVERAGE_CHANGED = "coverage_changed", "Caseworker coverage changed"
+    STAFF_CREATED = "staff_created", _("Staff created")
+    STAFF_ROLES_CHANGED = "staff_roles_changed", _("Staff roles changed")
+    STAFF_DEACTIVATED = "staff_deactivated", _("Staff deactivated")
+    STAFF_PASSWORD_RESET = "staff_password_reset", _("Staff password reset")
+    STAFF_PASSWORD_CHANGED = "staff_password_changed", _("Staff password changed")
+    COVERAGE_CHANGED = "coverage_changed", _("Caseworker coverage changed")
     # The chain itself
-    AUDIT_VERIFIED = "audit_verified", "Audit chain verified"
+    AUDIT_VERIFIED = "audit_verified", _("Audit chain verified")
