@@ -27,7 +27,7 @@ from audit.actions import Action
 from audit.models import AuditEntry
 from backend.admin_base import ReadOnlyModelAdmin, ScopedAdminMixin
 from backend.crypto.errors import CryptoError
-from backend.places import LANGUAGE_NAMES, PLACES, place_choices
+from backend.places import LANGUAGE_NAMES, PLACES, place_choices, place_groups
 
 admin.site.unregister(Group)
 
@@ -383,10 +383,11 @@ class CoverageForm(forms.ModelForm):
 
     governorates = forms.MultipleChoiceField(
         label=gettext_lazy("Governorates"),
-        choices=place_choices(PLACES),
+        choices=(),  # named and grouped in the reader's language: see __init__
         widget=forms.SelectMultiple(attrs={"size": 14}),
         help_text=gettext_lazy(
-            "Iraq's governorates first, then countries for reporters abroad. Hold Ctrl to choose several."
+            "Iraq's governorates first, then the Kurdistan Region's, then countries for reporters abroad. "
+            "Hold Ctrl to choose several."
         ),
     )
     languages = forms.MultipleChoiceField(
@@ -398,6 +399,10 @@ class CoverageForm(forms.ModelForm):
     class Meta:
         model = Coverage
         fields = ("user", "governorates", "languages", "capacity", "accepting")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["governorates"].choices = place_groups(PLACES)
 
     def clean(self):
         data = super().clean()

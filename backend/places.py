@@ -89,15 +89,15 @@ def place_choices(codes, language: str | None = None) -> list[tuple[str, str]]:
 # The Kurdistan Region's governorates (and the region itself, for reporters who name only it).
 KURDISTAN_REGION = frozenset({"IQ-KR", "IQ-AR", "IQ-SU", "IQ-DA", "IQ-HA"})
 PLACE_GROUPS = (
-    (_("Kurdistan Region"), lambda code: code in KURDISTAN_REGION),
     (_("Iraq, outside the Kurdistan Region"), lambda code: code in IRAQ_SUBDIVISIONS and code not in KURDISTAN_REGION),
+    (_("Kurdistan Region"), lambda code: code in KURDISTAN_REGION),
     (_("Abroad"), lambda code: code in COUNTRIES),
 )
 
 
 def place_groups(codes, language: str | None = None) -> list[tuple[str, list[tuple[str, str]]]]:
     """`codes` as named choices grouped as a select shows them (Django's grouped choices):
-    the Kurdistan Region, the rest of Iraq, then countries abroad; empty groups are left out."""
+    the rest of Iraq, the Kurdistan Region, then countries abroad; empty groups are left out."""
     choices = place_choices(codes, language)
     groups = []
     for label, member in PLACE_GROUPS:
