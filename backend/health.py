@@ -6,6 +6,7 @@ import time
 
 from django.db import connection
 from django.http import HttpRequest, JsonResponse
+from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 
 logger = logging.getLogger(__name__)
@@ -20,7 +21,8 @@ _ready_lock = threading.Lock()
 
 
 def _method_not_allowed() -> JsonResponse:
-    response = JsonResponse({"error": "method_not_allowed", "detail": "Use GET."}, status=405)
+    # Translators: GET is the name of an HTTP method; keep it in Latin letters.
+    response = JsonResponse({"error": "method_not_allowed", "detail": _("Use GET.")}, status=405)
     response["Allow"] = "GET, HEAD"
     return response
 

@@ -4,6 +4,7 @@ import ipaddress
 from collections.abc import Callable
 
 from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.utils.translation import gettext as _
 
 # Request headers a view may see; every other header is dropped. An allowlist,
 # because the list of headers that identify a client or device (X-Client-IP,
@@ -68,7 +69,7 @@ class DevLoopbackOnlyMiddleware:
             loopback = False
         if not loopback:
             return JsonResponse(
-                {"error": "permission_denied", "detail": "Dev mode serves this machine only."}, status=403
+                {"error": "permission_denied", "detail": _("Dev mode serves this machine only.")}, status=403
             )
         return self.get_response(request)
 

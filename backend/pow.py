@@ -28,6 +28,8 @@ from datetime import UTC, datetime
 
 from django.conf import settings
 from django.utils.crypto import salted_hmac
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from backend import budgets
 from backend.crypto.encoding import b64url_decode, b64url_encode
@@ -41,7 +43,8 @@ _MAC_SALT = "sanad.pow.challenge.v1"
 
 
 class PowError(Exception):
-    """The proof of work is missing, malformed, wrong, expired or too cheap; the message is safe to show."""
+    """The proof of work is missing, malformed, wrong, expired or too cheap; the message is safe to show
+    (in the language of the request that sent the proof)."""
 
 
 @dataclass(frozen=True)
@@ -105,21 +108,30 @@ def leading_zero_bits(digest: bytes) -> int:
 def pow_verify(proof: object) -> Proof:
     """Check a {"challenge", "nonce"} proof; the caller spends it (records its digest) atomically."""
     if not isinstance(proof, dict) or set(proof) != {"challenge", "nonce"}:
-        raise PowError('Send "pow": {"challenge": ..., "nonce": ...} from GET /api/v1/pow/.')
+        # Translators: "pow", "challenge" and "nonce" are JSON member names and GET /api/v1/pow/ an address:
+        # keep them, and the JSON punctuation, exactly as they are.
+        raise PowError(_('Send "pow": {"challenge": ..., "nonce": ...} from GET /api/v1/pow/.'))
     challenge, nonce = proof["challenge"], proof["nonce"]
     if not isinstance(nonce, str) or not nonce.isascii() or not nonce.isdigit() or len(nonce) > MAX_NONCE_DIGITS:
-        raise PowError("The nonce must be a decimal string of at most 20 digits.")
+        raise PowError(
+            ngettext(
+                "The nonce must be a decimal string of at most %(limit)d digit.",
+                "The nonce must be a decimal string of at most %(limit)d digits.",
+                MAX_NONCE_DIGITS,
+            )
+            % {"limit": MAX_NONCE_DIGITS}
+        )
     try:
         raw = b64url_decode(challenge, max_bytes=CHALLENGE_BYTES) if isinstance(challenge, str) else b""
     except MalformedEncoding:
         raw = b""
     if len(raw) != CHALLENGE_BYTES or not hmac.compare_digest(_mac(raw[: _BODY.size]), raw[_BODY.size :]):
-        raise PowError("Unknown or expired challenge; fetch a new one.")
-    _, expires, difficulty = _BODY.unpack(raw[: _BODY.size])
+        raise PowError(_("Unknown or expired challenge; fetch a new one."))
+    _random, expires, difficulty = _BODY.unpack(raw[: _BODY.size])
     if expires < _now():
-        raise PowError("Unknown or expired challenge; fetch a new one.")
+        raise PowError(_("Unknown or expired challenge; fetch a new one."))
     if difficulty < current_difficulty() - 1:
-        raise PowError("This challenge was issued before intake got busier; fetch a new one.")
+        raise PowError(_("This challenge was issued before intake got busier; fetch a new one."))
     if leading_zero_bits(hashlib.sha256(raw + nonce.encode("ascii")).digest()) < difficulty:
-        raise PowError("The nonce does not meet the challenge's difficulty.")
+        raise PowError(_("The nonce does not meet the challenge's difficulty."))
     return Proof(digest=hashlib.sha256(raw).digest(), expires_at=datetime.fromtimestamp(expires, UTC))

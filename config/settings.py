@@ -278,12 +278,14 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     *(["backend.middleware.DevLoopbackOnlyMiddleware"] if SANAD_DEV else []),
+    # Before the scrub: it reads the browser's Accept-Language (reporter paths included, for API error
+    # details) and keeps only the language chosen; the scrub then drops the header itself on reporter paths.
+    "django.middleware.locale.LocaleMiddleware",
     "backend.middleware.ScrubClientIdentityMiddleware",
     "backend.middleware.HealthProbeMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
-    "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",

@@ -4,6 +4,7 @@ and blind to who is asking. Views parse and call one service each."""
 from __future__ import annotations
 
 from django.conf import settings
+from django.utils.translation import gettext_lazy, ngettext
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema, extend_schema_view, inline_serializer
 from rest_framework import serializers, status
 from rest_framework.exceptions import APIException, Throttled, ValidationError
@@ -52,7 +53,8 @@ def _header_text(raw: str) -> str:
 
 class UnknownReceipt(APIException):
     status_code = status.HTTP_401_UNAUTHORIZED
-    default_detail = "Unknown receipt."
+    # Translators: the receipt is the code a reporter was given when the report was sent.
+    default_detail = gettext_lazy("Unknown receipt.")
     default_code = "unknown_receipt"
 
 
@@ -60,7 +62,24 @@ class IntakeRefused(APIException):
     def __init__(self, error: IntakeError) -> None:
         self.status_code = error.status
         self.default_code = error.code
+        # str(): the message (perhaps lazy, made in another request's thread) in this request's language.
         super().__init__(detail={error.field: str(error)}, code=error.code)
+
+
+class TryLater(Throttled):
+    """429 with Retry-After. DRF's own Throttled puts the wait into its second sentence before looking that
+    sentence up, so it is never translated; here the whole message is one translatable text."""
+
+    def __init__(self, wait: int = 60) -> None:
+        super().__init__(
+            detail=ngettext(
+                "Request was throttled. Expected available in %(wait)d second.",
+                "Request was throttled. Expected available in %(wait)d seconds.",
+                wait,
+            )
+            % {"wait": wait}
+        )
+        self.wait = wait  # read by DRF's exception handler for the Retry-After header
 
 
 class PublicView(APIView):
@@ -90,7 +109,7 @@ class ReceiptView(PublicView):
         report = report_for_receipt(value.strip() if scheme.lower() == "receipt" else "")
         if report is None:
             if budgets.RECEIPT_FAILURES.spend() > budgets.RECEIPT_FAILURES.cap:
-                raise Throttled(wait=60)
+                raise TryLater(wait=60)
             raise UnknownReceipt()
         return report
 
@@ -262,7 +281,7 @@ class ReportsView(ReceiptView):
         proof = self.proof(data)  # first: everything after costs the server more than this
         # A backstop counted only in paid reports: a flood must pay to reach it.
         if budgets.REPORTS.exceeded():
-            raise Throttled(wait=60)
+            raise TryLater(wait=60)
         return parse_report_envelope(data, max_bytes=settings.SANAD_MAX_REPORT_BYTES), proof
 
     @extend_schema(
@@ -325,7 +344,7 @@ class _EncryptedContentView(ReceiptView):
         content = parse_content(request.data, max_bytes=getattr(settings, self.max_raw_bytes_setting))
         size = len(content.ciphertext)
         if budgets.UPLOAD_BYTES.exceeded(adding=size):
-            raise Throttled(wait=60)
+            raise TryLater(wait=60)
         try:
             type(self).add(report=report, content=content, proof=proof)
         except IntakeError as exc:

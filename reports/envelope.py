@@ -1,7 +1,8 @@
 """Validation of wire format v1 envelopes: every field checked, every error named, nothing stored.
 
 Errors are collected as {"field.path": "message"} and raised together as one
-DRF ValidationError (400). Values are never echoed back.
+DRF ValidationError (400). Values are never echoed back. Messages are in the
+language of the request (LocaleMiddleware); field paths stay as they are.
 """
 
 from __future__ import annotations
@@ -11,6 +12,8 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from rest_framework.exceptions import ValidationError
 
 from accounts.models import SharedKey
@@ -71,7 +74,7 @@ class Content:
 class _Errors(dict):
     def require_object(self, data: object, name: str) -> bool:
         if not isinstance(data, dict):
-            self[name] = "Must be a JSON object."
+            self[name] = _("Must be a JSON object.")
             return False
         return True
 
@@ -79,7 +82,7 @@ class _Errors(dict):
         for name in sorted(set(data) - allowed):
             # Escaped: a name with lone surrogates or control characters must not break the response.
             safe = name.encode("ascii", "backslashreplace").decode("ascii")
-            self[f"{prefix}{safe}"[:80]] = "Unknown field."
+            self[f"{prefix}{safe}"[:80]] = _("Unknown field.")
 
     def raise_if_any(self) -> None:
         if self:
@@ -88,28 +91,33 @@ class _Errors(dict):
 
 def _key(errors: _Errors, value: object) -> SharedKey | None:
     if not isinstance(value, str) or not value:
-        errors["key_id"] = "Must be a key id from GET /api/v1/intake-keys/."
+        # Translators: GET /api/v1/intake-keys/ is an address; keep it as it is.
+        errors["key_id"] = _("Must be a key id from GET /api/v1/intake-keys/.")
         return None
     key = next((key for key in intake_keys_offered() if key.key_id == value), None)
     if key is None:
-        errors["key_id"] = "Unknown or inactive intake key; fetch GET /api/v1/intake-keys/ again."
+        # Translators: GET /api/v1/intake-keys/ is an address; keep it as it is.
+        errors["key_id"] = _("Unknown or inactive intake key; fetch GET /api/v1/intake-keys/ again.")
     return key
 
 
 def _ciphertext(errors: _Errors, value: object, key: SharedKey | None, max_bytes: int) -> bytes | None:
     if not isinstance(value, str):
-        errors["ciphertext"] = "Must be a base64url string."
+        errors["ciphertext"] = _("Must be a base64url string.")
         return None
     try:
         raw = b64url_decode(value, max_bytes=max_bytes)
     except CryptoError:
-        errors["ciphertext"] = "Not base64url, or too long."
+        errors["ciphertext"] = _("Not base64url, or too long.")
         return None
     if len(raw) > max_bytes:
-        errors["ciphertext"] = "Too long."
+        # Translators: said of the encrypted content (the ciphertext) of a submission.
+        errors["ciphertext"] = _("Too long.")
         return None
     if key is not None and len(raw) < hpke.Suite(key.suite).min_ciphertext_length:
-        errors["ciphertext"] = f"Too short to be {key.suite} HPKE output."
+        # Translators: %(suite)s is the name of an encryption suite ("X25519" or "MLKEM768-X25519"); HPKE is
+        # the name of the encryption standard.
+        errors["ciphertext"] = _("Too short to be %(suite)s HPKE output.") % {"suite": key.suite}
         return None
     return raw
 
@@ -117,37 +125,44 @@ def _ciphertext(errors: _Errors, value: object, key: SharedKey | None, max_bytes
 def _month(errors: _Errors, value: object) -> date | None:
     match = _MONTH.match(value) if isinstance(value, str) else None
     if not match:
-        errors["triage.incident_month"] = 'Must be "YYYY-MM".'
+        # Translators: "YYYY-MM" is the format to send (year, month) in ASCII digits; keep it as it is.
+        errors["triage.incident_month"] = _('Must be "YYYY-MM".')
         return None
     if not EARLIEST_MONTH.year <= int(match[1]) <= 9999:
-        errors["triage.incident_month"] = "Must not be in the future or before 2000."
+        errors["triage.incident_month"] = _("Must not be in the future or before 2000.")
         return None
     month = date(int(match[1]), int(match[2]), 1)
     # A day of slack: in Baghdad (UTC+3) the new month starts before it does in UTC.
     latest = (timezone.now() + timedelta(days=1)).date().replace(day=1)
     if not EARLIEST_MONTH <= month <= latest:
-        errors["triage.incident_month"] = "Must not be in the future or before 2000."
+        errors["triage.incident_month"] = _("Must not be in the future or before 2000.")
         return None
     return month
 
 
 def _indicators(errors: _Errors, value: object, indexer: BlindIndexer) -> list[tuple[str, int]]:
     if not isinstance(value, list) or len(value) > MAX_INDICATORS:
-        errors["triage.indicators"] = f"Must be a list of at most {MAX_INDICATORS} indicators."
+        errors["triage.indicators"] = ngettext(
+            "Must be a list of at most %(limit)d indicator.",
+            "Must be a list of at most %(limit)d indicators.",
+            MAX_INDICATORS,
+        ) % {"limit": MAX_INDICATORS}
         return []
     result = []
     for position, item in enumerate(value):
         name = f"triage.indicators[{position}]"
         if not isinstance(item, dict) or set(item) != {"type", "value"}:
-            errors[name] = 'Must be {"type": "phone"|"telegram", "value": str}.'
+            # Translators: a JSON object as it must be sent; keep it exactly as it is.
+            errors[name] = _('Must be {"type": "phone"|"telegram", "value": str}.')
             continue
         if item["type"] not in ("phone", "telegram"):
-            errors[f"{name}.type"] = 'Must be "phone" or "telegram".'
+            # Translators: "phone" and "telegram" are values to send; keep them in Latin letters.
+            errors[f"{name}.type"] = _('Must be "phone" or "telegram".')
             continue
         try:
             result.append(indexer.index_indicator(item["type"], item["value"]))
         except InvalidIndicator as exc:
-            errors[f"{name}.value"] = str(exc)
+            errors[f"{name}.value"] = _(str(exc))  # marked with gettext_noop in backend.crypto.blind_index
     return sorted(set(result))  # the same indicator twice counts once
 
 
@@ -156,20 +171,26 @@ def _triage(errors: _Errors, data: object) -> Triage | None:
         return None
     errors.unknown(data, TRIAGE_FIELDS, "triage.")
     for name in sorted(TRIAGE_REQUIRED - set(data)):
-        errors[f"triage.{name}"] = "Required."
+        # Translators: said of a field missing from a submission.
+        errors[f"triage.{name}"] = _("Required.")
     category, governorate, language = data.get("category"), data.get("governorate"), data.get("language")
     if "category" in data and (not isinstance(category, str) or category not in Category.values):
-        errors["triage.category"] = f"Must be one of {', '.join(Category.values)}."
+        # Translators: %(values)s lists the codes allowed, in Latin letters.
+        errors["triage.category"] = _("Must be one of %(values)s.") % {"values": ", ".join(Category.values)}
     if "governorate" in data and (not isinstance(governorate, str) or governorate not in PLACES):
-        errors["triage.governorate"] = "Must be an ISO 3166-2:IQ code (e.g. IQ-BG) or a country code for abroad."
+        # Translators: ISO 3166-2:IQ names the standard of Iraq's province codes, and IQ-BG is one: keep both.
+        errors["triage.governorate"] = _("Must be an ISO 3166-2:IQ code (e.g. IQ-BG) or a country code for abroad.")
     if "language" in data and (not isinstance(language, str) or language not in LANGUAGES):
-        errors["triage.language"] = "Must be one of ar, ckb, en."
+        # Translators: %(values)s lists the language codes allowed, in Latin letters.
+        errors["triage.language"] = _("Must be one of %(values)s.") % {"values": "ar, ckb, en"}
     for name in ("immediate_danger", "needs_relocation"):
         if name in data and not isinstance(data[name], bool):
-            errors[f"triage.{name}"] = "Must be true or false."
+            # Translators: true and false are the JSON values to send; keep them in Latin letters.
+            errors[f"triage.{name}"] = _("Must be true or false.")
     flags = data.get("flags", [])
     if not isinstance(flags, list) or not all(isinstance(flag, str) and flag in FLAGS for flag in flags):
-        errors["triage.flags"] = f"Must be a list drawn from {', '.join(sorted(FLAGS))}."
+        # Translators: %(values)s lists the codes allowed, in Latin letters.
+        errors["triage.flags"] = _("Must be a list drawn from %(values)s.") % {"values": ", ".join(sorted(FLAGS))}
         flags = []
     month = _month(errors, data["incident_month"]) if "incident_month" in data else None
     indexer = BlindIndexer.from_settings()
@@ -196,7 +217,7 @@ def _reply_key(errors: _Errors, value: object) -> bytes | None:
         raw = b64url_decode(value, max_bytes=64) if isinstance(value, str) else b""
         hpke.load_reply_public_key(raw)  # refuses low-order points
     except CryptoError:
-        errors["reply_public_key"] = "Must be a base64url X25519 public key (32 bytes)."
+        errors["reply_public_key"] = _("Must be a base64url X25519 public key (32 bytes).")
         return None
     return raw
 
@@ -208,7 +229,8 @@ def parse_report_envelope(data: object, *, max_bytes: int) -> Envelope:
         errors.raise_if_any()
     errors.unknown(data, ENVELOPE_FIELDS)
     if data.get("version") != 1 or isinstance(data.get("version"), bool):
-        errors["version"] = "Must be 1."
+        # Translators: 1 is the number of the wire format version to send.
+        errors["version"] = _("Must be 1.")
     key = _key(errors, data.get("key_id"))
     ciphertext = _ciphertext(errors, data.get("ciphertext"), key, max_bytes)
     triage = _triage(errors, data.get("triage"))

@@ -11,6 +11,8 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext_lazy
 
 from backend.pow import Proof
 from backend.receipts import MalformedReceipt, receipt_hash
@@ -41,6 +43,25 @@ def report_submit(*, envelope: Envelope, proof: Proof | None = None) -> tuple[Re
     return report, item.receipt
 
 
+# What a reporter is told when a report is full, by what was refused. ngettext_lazy with "limit": the plural
+# form is chosen by the number given when the message is filled in.
+_TOO_MANY = {
+    FollowUp: ngettext_lazy(
+        # Translators: a follow-up is a message a reporter adds later to a report they sent.
+        "A report holds at most %(limit)d follow-up.",
+        "A report holds at most %(limit)d follow-ups.",
+        "limit",
+    ),
+    Evidence: ngettext_lazy(
+        "A report holds at most %(limit)d evidence file.", "A report holds at most %(limit)d evidence files.", "limit"
+    ),
+}
+_TOO_MUCH = {
+    # Translators: %(limit)d is a size in mebibytes (MiB, 1,048,576 bytes).
+    Evidence: gettext_lazy("A report holds at most %(limit)d MiB of evidence files."),
+}
+
+
 def _add(
     model,
     *,
@@ -48,7 +69,6 @@ def _add(
     content: Content,
     proof: Proof | None,
     cap: int,
-    what: str,
     total_cap: int | None = None,
     **extra,
 ):
@@ -57,14 +77,14 @@ def _add(
         with transaction.atomic():
             locked = Report.objects.select_for_update().get(pk=report.pk)
             if locked.state == ReportState.WITHDRAWN:
-                raise IntakeError("This report was withdrawn.")
+                raise IntakeError(_("This report was withdrawn."))
             existing = model.objects.filter(report=locked)
             if existing.count() >= cap:
-                raise TooMany(f"A report holds at most {cap} {what}.")
+                raise TooMany(_TOO_MANY[model] % {"limit": cap})
             if total_cap is not None:
                 stored = sum(existing.values_list("size", flat=True))
                 if stored + len(content.ciphertext) > total_cap:
-                    raise TooMany(f"A report holds at most {total_cap // (1024 * 1024)} MiB of {what}.")
+                    raise TooMany(_TOO_MUCH[model] % {"limit": total_cap // (1024 * 1024)})
             spend_proof(proof)
             item = model.objects.create(
                 report=locked, intake_key=content.key, ciphertext=content.ciphertext, ciphertext_sha256=digest, **extra
@@ -83,7 +103,6 @@ def followup_add(*, report: Report, content: Content, proof: Proof | None = None
         content=content,
         proof=proof,
         cap=settings.SANAD_MAX_FOLLOWUPS_PER_REPORT,
-        what="follow-ups",
     )
 
 
@@ -94,7 +113,6 @@ def evidence_add(*, report: Report, content: Content, proof: Proof | None = None
         content=content,
         proof=proof,
         cap=settings.SANAD_MAX_EVIDENCE_PER_REPORT,
-        what="evidence files",
         total_cap=settings.SANAD_MAX_EVIDENCE_TOTAL_BYTES,
         size=len(content.ciphertext),
     )

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 
 from django.db import DatabaseError, IntegrityError, InterfaceError, OperationalError, connection, transaction
 from django.utils import timezone
+from django.utils.translation import gettext_lazy
 
 from backend import budgets
 from backend.group_commit import GroupCommit
@@ -32,7 +33,11 @@ logger = logging.getLogger(__name__)
 
 
 class IntakeError(Exception):
-    """A reporter request that cannot be carried out; the message is safe to show."""
+    """A reporter request that cannot be carried out; the message is safe to show.
+
+    The message may be a lazy translation: `str(error)` gives it in the language active where it is read
+    (reports.api reads it in the refused request's own thread).
+    """
 
     status = 400
     code = "invalid"
@@ -57,12 +62,19 @@ def spend_proof(proof: Proof | None) -> None:
         SpentChallenge.objects.create(digest=proof.digest, expires_at=proof.expires_at)
 
 
+# Lazy: these refusals are made in the group commit's leader thread, which serves another request, perhaps in
+# another language; the text is chosen when the refused request's own thread reads it.
+_SPENT_MESSAGE = gettext_lazy("This proof of work was used already; fetch a new challenge.")
+# Translators: the ciphertext is the encrypted content a reporter's app sends.
+_DUPLICATE_MESSAGE = gettext_lazy("This ciphertext was received already.")
+
+
 def _spent() -> ChallengeSpent:
-    return ChallengeSpent("This proof of work was used already; fetch a new challenge.")
+    return ChallengeSpent(_SPENT_MESSAGE)
 
 
 def _duplicate() -> DuplicateCiphertext:
-    return DuplicateCiphertext("This ciphertext was received already.")
+    return DuplicateCiphertext(_DUPLICATE_MESSAGE)
 
 
 def find_replays(model, items: list[tuple[bytes, Proof | None]]) -> dict[int, IntakeError]:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from rest_framework import status
 from rest_framework.exceptions import APIException, ParseError
 from rest_framework.parsers import JSONParser
@@ -11,7 +13,7 @@ from rest_framework.parsers import JSONParser
 
 class PayloadTooLarge(APIException):
     status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
-    default_detail = "Request body too large."
+    default_detail = gettext_lazy("Request body too large.")
     default_code = "payload_too_large"
 
 
@@ -35,6 +37,6 @@ class BoundedJSONParser(JSONParser):
         try:
             return json.loads(body.decode("utf-8"), parse_constant=_refuse_constant)
         except (ValueError, UnicodeDecodeError):
-            raise ParseError("Body is not valid UTF-8 JSON.") from None
+            raise ParseError(_("Body is not valid UTF-8 JSON.")) from None
         except RecursionError:
-            raise ParseError("Body is nested too deeply.") from None
+            raise ParseError(_("Body is nested too deeply.")) from None

@@ -27,6 +27,7 @@ from dataclasses import dataclass
 from urllib.parse import parse_qs, urlsplit
 
 import phonenumbers
+from django.utils.translation import gettext_noop
 
 from backend.crypto.errors import InvalidIndicator, InvalidKey
 
@@ -36,6 +37,9 @@ _TELEGRAM_USERNAME = re.compile(r"\A[a-z][a-z0-9_]{3,31}\Z")
 _TELEGRAM_INVITE = re.compile(r"\A[A-Za-z0-9_-]{8,64}\Z")
 _TELEGRAM_HOSTS = {"t.me", "telegram.me", "telegram.dog"}
 _MAX_INDICATOR_LEN = 256
+# InvalidIndicator messages are shown to reporters (a 400 naming the indicator). They are marked with
+# gettext_noop: the exception keeps the English text, and the API edge (reports.envelope) translates it
+# into the request's language.
 
 
 class IndicatorKind:
@@ -54,22 +58,22 @@ def planned_bits(expected_rows: int) -> int:
 def normalise_phone(value: str, default_region: str = DEFAULT_PHONE_REGION) -> str:
     """E.164 form ('+9647701234567'); Iraq is assumed for numbers without a country code."""
     if not isinstance(value, str) or not value.strip() or len(value) > _MAX_INDICATOR_LEN:
-        raise InvalidIndicator("Not a phone number.")
+        raise InvalidIndicator(gettext_noop("Not a phone number."))
     try:
         number = phonenumbers.parse(value, default_region)
     except phonenumbers.NumberParseException:
-        raise InvalidIndicator("Not a phone number.") from None
+        raise InvalidIndicator(gettext_noop("Not a phone number.")) from None
     # "Possible" (right length for the country), not "valid": threats come from
     # new ranges and spoofed numbers that the metadata may not know yet.
     if not phonenumbers.is_possible_number(number):
-        raise InvalidIndicator("Not a possible phone number.")
+        raise InvalidIndicator(gettext_noop("Not a possible phone number."))
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 
 def normalise_telegram(value: str) -> tuple[str, str]:
     """(kind, value): a lower-cased username, or a private invite hash (case kept)."""
     if not isinstance(value, str) or not value.strip() or len(value) > _MAX_INDICATOR_LEN:
-        raise InvalidIndicator("Not a Telegram username or link.")
+        raise InvalidIndicator(gettext_noop("Not a Telegram username or link."))
     text = value.strip()
     if text.startswith("@"):
         return IndicatorKind.TELEGRAM, _username(text[1:])
@@ -83,17 +87,17 @@ def normalise_telegram(value: str) -> tuple[str, str]:
         parts = urlsplit(text)
         host = (parts.hostname or "").lower()
     except ValueError:  # an unmatched bracket reads as a broken IPv6 address
-        raise InvalidIndicator("Not a Telegram link.") from None
+        raise InvalidIndicator(gettext_noop("Not a Telegram link.")) from None
     if parts.scheme.lower() == "tg":
         domain = parse_qs(parts.query).get("domain", [""])[0]
         return IndicatorKind.TELEGRAM, _username(domain)
     if host.endswith(".t.me"):
         return IndicatorKind.TELEGRAM, _username(host[: -len(".t.me")])
     if host not in _TELEGRAM_HOSTS:
-        raise InvalidIndicator("Not a Telegram link.")
+        raise InvalidIndicator(gettext_noop("Not a Telegram link."))
     segments = [segment for segment in parts.path.split("/") if segment]
     if not segments:
-        raise InvalidIndicator("Telegram link names no channel.")
+        raise InvalidIndicator(gettext_noop("Telegram link names no channel."))
     first = segments[0]
     if first.startswith("+"):
         return IndicatorKind.TELEGRAM_INVITE, _invite(first[1:])
@@ -107,13 +111,13 @@ def normalise_telegram(value: str) -> tuple[str, str]:
 def _username(text: str) -> str:
     handle = text.strip().lower()
     if not _TELEGRAM_USERNAME.match(handle):
-        raise InvalidIndicator("Not a Telegram username.")
+        raise InvalidIndicator(gettext_noop("Not a Telegram username."))
     return handle
 
 
 def _invite(text: str) -> str:
     if not _TELEGRAM_INVITE.match(text):
-        raise InvalidIndicator("Not a Telegram invite link.")
+        raise InvalidIndicator(gettext_noop("Not a Telegram invite link."))
     return text
 
 

@@ -55,6 +55,11 @@ def queued(django_capture_on_commit_callbacks, monkeypatch):
     return run
 
 
+def this_month() -> str:
+    """An attack this month is recent (critical); a fixed month stops being recent as the calendar moves on."""
+    return timezone.now().strftime("%Y-%m")
+
+
 @pytest.fixture
 def file_report(envelope, submit):
     def make(**triage_changes) -> Report:
@@ -195,14 +200,14 @@ def test_sla_breaches_are_escalated_once_to_the_leads(queued, covered, file_repo
 
 def test_notifications_are_sent_once_and_say_nothing_but_severity_and_reference(queued, covered, file_report, settings):
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
-    report = file_report(category="kidnapping_attempt", governorate="IQ-BA")
+    report = file_report(category="kidnapping_attempt", governorate="IQ-BA", incident_month=this_month())
     (note_id,) = queued(triage.report_triage, report_id=report.pk)
     assert notification_send(notification_id=note_id) is True
     assert notification_send(notification_id=note_id) is False
     (message,) = mail.outbox
     assert message.to == ["alice@example.org"]
     text = message.subject + message.body
-    assert "critical" in text and Report.objects.get(pk=report.pk).reference in text
+    assert "(severity: Critical)" in text and Report.objects.get(pk=report.pk).reference in text
     for secret in ("kidnapping", "IQ-BA", "Basra", "death", "0770", "jokers"):
         assert secret not in text
 
@@ -273,7 +278,7 @@ def test_the_webhook_gets_severity_and_reference_only(queued, covered, file_repo
             return False
 
     monkeypatch.setattr(notifications._opener, "open", lambda request, timeout: posted.append(request) or Response())
-    report = file_report(category="attempted_attack", governorate="IQ-NA")
+    report = file_report(category="attempted_attack", governorate="IQ-NA", incident_month=this_month())
     (note_id,) = queued(triage.report_triage, report_id=report.pk)
     notification_send(notification_id=note_id)
     (request,) = posted

@@ -440,11 +440,13 @@ def test_only_a_lead_reads_how_many_reports_share_an_indicator(world, staff_logi
     Report.objects.filter(pk=report.pk).update(
         severity_reasons_sealed=seal_value(report, "severity_reasons_sealed", reasons)
     )
+    # Read as sentences (reports.vocabulary.reason_sentence), not as codes.
     alice_page = staff_login(Client(), world["alice"]).get(change_url(report)).content.decode()
-    assert "indicator_shared_with_2_reports" not in alice_page
-    assert "indicator_shared_with_other_reports" in alice_page and "flag_death_threat" in alice_page
+    shared = "A phone number or Telegram account in this report is in"
+    assert "2 other reports" not in alice_page and "indicator_shared" not in alice_page
+    assert f"{shared} other reports." in alice_page and "They were threatened with death." in alice_page
     lead_page = staff_login(Client(), world["lead"]).get(change_url(report)).content.decode()
-    assert "indicator_shared_with_2_reports" in lead_page
+    assert f"{shared} 2 other reports." in lead_page
 
 
 def test_coverage_cannot_be_moved_to_another_caseworker(world, staff_login):
