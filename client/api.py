@@ -20,56 +20,65 @@ from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.asymmetric import x25519
 
 from client import content, hpke
+from client.i18n import N_, _, language
 from client.pow import solve
 from client.receipts import receipt_canonical
 
-# Every sentence this module can show a reporter, in one place so it can be translated.
-MESSAGES = {
-    "https": "The server address must start with https:// (plain http only for this machine).",
-    "redirect": "The server answered with a redirect, which this client never follows.",
-    "no_key": "The server offers no intake key this client supports, so nothing was sent.",
-    "refused_connection": "The server could not be reached (it refused the connection), so nothing was sent or stored.",
-    "name_not_found": (
+# Why no answer came (ServerUnreachable.kind), translated when shown.
+UNREACHABLE = {
+    "refused_connection": N_(
+        "The server could not be reached (it refused the connection), so nothing was sent or stored."
+    ),
+    "name_not_found": N_(
         "The server could not be reached (its name was not found: check the address and your connection), "
         "so nothing was sent or stored."
     ),
-    "connect_timeout": "The server could not be reached (it did not answer in time), so nothing was sent or stored.",
-    "tls": (
+    "connect_timeout": N_(
+        "The server could not be reached (it did not answer in time), so nothing was sent or stored."
+    ),
+    "tls": N_(
         "The server could not be reached (its secure connection could not be verified, which can mean the network "
         "is interfering), so nothing was sent or stored."
     ),
-    "unreachable": "The server could not be reached, so nothing was sent or stored.",
-    "lost_reading": "The connection to the server broke before it answered, so nothing changed: try again later.",
-    "lost_writing": (
+    # Translators: the subject of "{field} was refused: {message}".
+    "unreachable": N_("The server could not be reached, so nothing was sent or stored."),
+    # Translators: the subject of "{field} was refused: {message}".
+    "lost_reading": N_("The connection to the server broke before it answered, so nothing changed: try again later."),
+    "lost_writing": N_(
         "The connection to the server broke before it answered, so this client cannot tell whether anything was "
         "stored: try again later."
     ),
-    "unknown_receipt": "The server does not know this receipt: it may be mistyped, or the report was withdrawn.",
-    "too_many": "The server is receiving too many requests right now: wait a minute and try again.",
-    "field_refused": "{field} was refused: {message}",
-    "refused": "The server refused the request: {message}",
-    "refused_bare": "The server refused the request (error {status}).",
-    "server_error": "The server had a problem (error {status}): try again later.",
-    "bad_answer": "The server sent an answer this client does not understand.",
-    "bad_reply_key": "The reply key is not valid: check that it was copied whole.",
-    "unreadable_reply": "A reply could not be opened with this reply key.",
 }
-# Field paths of the server's error details, in plain words.
+# Field paths of the server's error details, in plain words (translated when shown).
 FIELD_NAMES = {
-    "version": "The format version",
-    "key_id": "The intake key",
-    "ciphertext": "The encrypted content",
-    "reply_public_key": "The reply key",
-    "pow": "The proof of work",
-    "triage": "The report's summary",
-    "triage.category": "The category",
-    "triage.governorate": "The governorate",
-    "triage.incident_month": "The month of the incident",
-    "triage.language": "The language",
-    "triage.immediate_danger": "The answer to 'in immediate danger'",
-    "triage.needs_relocation": "The answer to 'needs to relocate'",
-    "triage.flags": "The flags",
-    "triage.indicators": "The list of phone numbers and Telegram names",
+    # Translators: the subject of "{field} was refused: {message}".
+    "version": N_("The format version"),
+    # Translators: the subject of "{field} was refused: {message}".
+    "key_id": N_("The intake key"),
+    # Translators: the subject of "{field} was refused: {message}".
+    "ciphertext": N_("The encrypted content"),
+    # Translators: the subject of "{field} was refused: {message}".
+    "reply_public_key": N_("The reply key"),
+    # Translators: the subject of "{field} was refused: {message}".
+    "pow": N_("The proof of work"),
+    # Translators: the subject of "{field} was refused: {message}".
+    "triage": N_("The report's summary"),
+    # Translators: the subject of "{field} was refused: {message}".
+    "triage.category": N_("The category"),
+    # Translators: the subject of "{field} was refused: {message}".
+    "triage.governorate": N_("The governorate"),
+    # Translators: the subject of "{field} was refused: {message}".
+    "triage.incident_month": N_("The month of the incident"),
+    # Translators: the subject of "{field} was refused: {message}".
+    "triage.language": N_("The language"),
+    # Translators: the subject of "{field} was refused: {message}".
+    "triage.immediate_danger": N_("The answer to 'in immediate danger'"),
+    # Translators: the subject of "{field} was refused: {message}".
+    "triage.needs_relocation": N_("The answer to 'needs to relocate'"),
+    # Translators: the subject of "{field} was refused: {message}".
+    "triage.flags": N_("The flags"),
+    # Translators: the subject of "{field} was refused: {message}".
+    "triage.indicators": N_("The list of phone numbers and Telegram names"),
 }
 _INDICATOR = re.compile(r"\Atriage\.indicators\[(\d+)\](?:\.(?:type|value))?\Z")
 _GENERAL = {"body", "detail", "non_field_errors"}  # not a field: the message speaks for itself
@@ -100,8 +109,12 @@ def _lowered(message: str) -> str:
 def _field_name(path: str) -> str:
     match = _INDICATOR.match(path)
     if match:
-        return f"Phone number or Telegram name {int(match.group(1)) + 1}"
-    return FIELD_NAMES.get(path, f"The field {path}")
+        # Translators: the subject of "{field} was refused: {message}"; number counts from 1.
+        return _("Phone number or Telegram name {number}").format(number=int(match.group(1)) + 1)
+    if path in FIELD_NAMES:
+        return _(FIELD_NAMES[path])
+    # Translators: the subject of "{field} was refused: {message}"; path is the server's name for it.
+    return _("The field {path}").format(path=path)
 
 
 def _messages(detail: object) -> list[str]:
@@ -117,24 +130,33 @@ def _messages(detail: object) -> list[str]:
 def describe(status: int, body: object, *, receipt_call: bool = False) -> str:
     """The server's error answer as plain sentences, one per line (one per refused field)."""
     if status == 401 and receipt_call:
-        return MESSAGES["unknown_receipt"]
+        return _("The server does not know this receipt: it may be mistyped, or the report was withdrawn.")
     if status == 429:
-        return MESSAGES["too_many"]
+        return _("The server is receiving too many requests right now: wait a minute and try again.")
     if status >= 500:
-        return MESSAGES["server_error"].format(status=status)
+        # Translators: status is an HTTP status number, such as 502.
+        return _("The server had a problem (error {status}): try again later.").format(status=status)
     detail = body.get("detail") if isinstance(body, dict) else None
     lines = []
     if isinstance(detail, dict):
         for path, value in detail.items():
             for message in _messages(value):
                 if path in _GENERAL:
-                    lines.append(MESSAGES["refused"].format(message=_lowered(message)))
+                    lines.append(_refused(message))
                 else:
                     name = _field_name(_shown(path)[:80])
-                    lines.append(MESSAGES["field_refused"].format(field=name, message=_lowered(message)))
+                    # Translators: field is a phrase such as "The governorate"; message is the server's
+                    # reason, in the same language (in English, put in lower case after the colon).
+                    lines.append(_("{field} was refused: {message}").format(field=name, message=_lowered(message)))
     else:
-        lines = [MESSAGES["refused"].format(message=_lowered(message)) for message in _messages(detail)]
-    return "\n".join(lines) or MESSAGES["refused_bare"].format(status=status)
+        lines = [_refused(message) for message in _messages(detail)]
+    # Translators: status is an HTTP status number, such as 418.
+    return "\n".join(lines) or _("The server refused the request (error {status}).").format(status=status)
+
+
+def _refused(message: str) -> str:
+    # Translators: message is the server's reason, in the same language.
+    return _("The server refused the request: {message}").format(message=_lowered(message))
 
 
 class ClientError(Exception):
@@ -157,7 +179,7 @@ class ServerUnreachable(ClientError):
 
     def __init__(self, kind: str) -> None:
         self.kind = kind
-        super().__init__(None, None, MESSAGES[kind])
+        super().__init__(None, None, _(UNREACHABLE[kind]))
 
 
 @contextlib.contextmanager
@@ -166,7 +188,7 @@ def _understood():
     try:
         yield
     except (KeyError, TypeError, IndexError, AttributeError, ValueError):
-        raise ClientError(None, None, MESSAGES["bad_answer"]) from None
+        raise ClientError(None, None, _("The server sent an answer this client does not understand.")) from None
 
 
 def _unreachable_kind(reason: object) -> str:
@@ -217,7 +239,7 @@ class _NoRedirects(urllib.request.HTTPRedirectHandler):
     """A redirect could send the receipt (Authorization) or the triage fields to another host."""
 
     def redirect_request(self, req, fp, code, msg, headers, newurl):
-        raise ClientError(code, None, MESSAGES["redirect"])
+        raise ClientError(code, None, _("The server answered with a redirect, which this client never follows."))
 
 
 def _is_loopback(host: str) -> bool:
@@ -234,15 +256,16 @@ class SanadClient:
         parts = urllib.parse.urlsplit(base_url)
         # Plain http would show the triage fields and the receipt to anyone on the national network.
         if parts.scheme != "https" and not (parts.scheme == "http" and _is_loopback(parts.hostname or "")):
-            raise ValueError(MESSAGES["https"])
+            raise ValueError(_("The server address must start with https:// (plain http only for this machine)."))
         self.base_url = base_url.rstrip("/")
         self.timeout = timeout
         self._opener = urllib.request.build_opener(_NoRedirects)
 
     def _call(self, method: str, path: str, body: dict | None = None, receipt: str | None = None) -> object:
         data = json.dumps(body).encode() if body is not None else None
-        # No cookies, no user agent detail beyond the library's own.
-        headers = {"Accept": "application/json", "User-Agent": "sanad-client"}
+        # No cookies, no user agent detail beyond the library's own. The server words its refusals
+        # in the client's language.
+        headers = {"Accept": "application/json", "Accept-Language": language(), "User-Agent": "sanad-client"}
         if data is not None:
             headers["Content-Type"] = "application/json"
         if receipt is not None:
@@ -267,7 +290,7 @@ class SanadClient:
         try:
             return json.loads(raw or b"null")
         except ValueError:
-            raise ClientError(None, None, MESSAGES["bad_answer"]) from None
+            raise ClientError(None, None, _("The server sent an answer this client does not understand.")) from None
 
     def intake_keys(self) -> list[IntakeKey]:
         answer = self._call("GET", "/api/v1/intake-keys/")
@@ -285,7 +308,7 @@ class SanadClient:
             for key in keys:
                 if key.kem == kem:
                     return key
-        raise ClientError(None, None, MESSAGES["no_key"])
+        raise ClientError(None, None, _("The server offers no intake key this client supports, so nothing was sent."))
 
     def _pow(self) -> dict | None:
         answer = self._call("GET", "/api/v1/pow/")
@@ -349,7 +372,7 @@ class SanadClient:
             try:
                 private = x25519.X25519PrivateKey.from_private_bytes(b64d(reply_key.strip()))
             except ValueError:  # binascii.Error is a ValueError too
-                raise ValueError(MESSAGES["bad_reply_key"]) from None
+                raise ValueError(_("The reply key is not valid: check that it was copied whole.")) from None
         answer = self._call("GET", "/api/v1/reports/status/", receipt=receipt)
         with _understood():
             status, updated, sealed = str(answer["status"]), str(answer["updated"]), [str(r) for r in answer["replies"]]
@@ -359,7 +382,7 @@ class SanadClient:
                 try:
                     reply = json.loads(hpke.open_reply(private, b64d(item)))
                 except (InvalidTag, ValueError):  # a wrong key or a damaged reply: say so, show nothing
-                    raise ValueError(MESSAGES["unreadable_reply"]) from None
+                    raise ValueError(_("A reply could not be opened with this reply key.")) from None
                 replies.append(reply if isinstance(reply, dict) else {"body": str(reply)})
         return Status(status=status, updated=updated, replies=replies)
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 import hashlib
 import json
 
+from client.i18n import _
+
 # Content is padded up to the next of these sizes (bytes), so a short threat and
 # a long account look alike on the wire. The largest sizes stay under the
 # server's caps (256 KiB per report, 64 KiB per follow-up) with room for the
@@ -20,7 +22,12 @@ class TooLong(ValueError):
 
 def bucket_for(size: int, maximum: int) -> int:
     if size > maximum:
-        raise TooLong(f"Too long ({size} bytes; at most {maximum}): send the rest as a follow-up.")
+        raise TooLong(
+            # Translators: size and maximum are numbers of bytes, such as 245761 and 245760.
+            _("Too long ({size} bytes; at most {maximum}): send the rest as a follow-up.").format(
+                size=size, maximum=maximum
+            )
+        )
     for bucket in BUCKETS:
         if size <= bucket <= maximum:
             return bucket

@@ -5,6 +5,8 @@ from __future__ import annotations
 from cryptography.hazmat.primitives import hpke
 from cryptography.hazmat.primitives.asymmetric import mlkem, x25519
 
+from client.i18n import _
+
 X25519 = "X25519"
 MLKEM768_X25519 = "MLKEM768-X25519"
 SUITES = (MLKEM768_X25519, X25519)  # preference order
@@ -24,7 +26,7 @@ def public_key(kem: str, raw: bytes):
             mlkem.MLKEM768PublicKey.from_public_bytes(raw[:_MLKEM_PUBLIC]),
             x25519.X25519PublicKey.from_public_bytes(raw[_MLKEM_PUBLIC:]),
         )
-    raise ValueError("Unsupported or malformed intake key.")
+    raise ValueError(_("Unsupported or malformed intake key."))
 
 
 def seal(kem: str, raw_public_key: bytes, plaintext: bytes, info: bytes) -> bytes:

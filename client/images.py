@@ -6,6 +6,8 @@ import io
 
 from PIL import Image, ImageOps
 
+from client.i18n import _
+
 SUPPORTED = {"JPEG": "image/jpeg", "PNG": "image/png", "WEBP": "image/webp"}
 
 
@@ -19,14 +21,14 @@ def strip_metadata(data: bytes) -> tuple[bytes, str]:
         with Image.open(io.BytesIO(data)) as image:
             image_format = image.format
             if image_format not in SUPPORTED:
-                raise ValueError(f"Unsupported image format {image_format}.")
+                raise ValueError(_("Unsupported image format {format}.").format(format=image_format))
             upright = ImageOps.exif_transpose(image)
             if upright.mode == "P":  # palettes can carry their own chunks; keep plain pixels
                 upright = upright.convert("RGBA" if "transparency" in upright.info else "RGB")
             # A new image from raw pixel bytes carries no info dict, EXIF, ICC profile or text.
             pixels = Image.frombytes(upright.mode, upright.size, upright.tobytes())
     except (OSError, Image.DecompressionBombError) as exc:
-        raise ValueError("Not an image this client can clean.") from exc
+        raise ValueError(_("Not an image this client can clean.")) from exc
     out = io.BytesIO()
     options = {"quality": 90} if image_format in ("JPEG", "WEBP") else {}
     # No exif=, icc_profile=, pnginfo= or comment: nothing but pixels is written.

@@ -10,6 +10,8 @@ Normalising here also keeps the Authorization header ASCII, which HTTP needs.
 
 from __future__ import annotations
 
+from client.i18n import N_, _
+
 DIGITS = 20
 GROUP = 4
 MAX_INPUT_LENGTH = 64
@@ -19,13 +21,14 @@ SEPARATORS = frozenset({" ", "-", "\u00a0", "\u2009", "\u202f", "\u2010", "\u201
 _DIGIT_MAP = {chr(base + i): str(i) for base in (0x0660, 0x06F0) for i in range(10)}
 _DIGIT_MAP.update({str(i): str(i) for i in range(10)})
 
-# Shown to the reporter; never includes what was typed.
-MALFORMED = "A receipt is 20 digits in groups of four, like 1234-5678-9012-3456-7890: check it and type it again."
+# Shown to the reporter (translated then); never includes what was typed.
+# Translators: the example may be written in Arabic-Indic digits too: the client accepts them.
+MALFORMED = N_("A receipt is 20 digits in groups of four, like 1234-5678-9012-3456-7890: check it and type it again.")
 
 
 class MalformedReceipt(ValueError):
     def __init__(self) -> None:
-        super().__init__(MALFORMED)
+        super().__init__(_(MALFORMED))
 
 
 def receipt_canonical(text: str) -> str:

@@ -11,6 +11,8 @@ from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.scrypt import Scrypt
 
+from client.i18n import _
+
 MAGIC = b"sanad-vault-1\n"
 # scrypt with 64 MiB of memory: costly to guess offline on a seized phone or laptop.
 _N, _R, _P = 2**16, 8, 1
@@ -26,7 +28,7 @@ def _key(passphrase: str, salt: bytes) -> bytes:
 
 def check_passphrase(passphrase: str) -> None:
     if len(passphrase) < 8:
-        raise VaultError("Use a passphrase of at least 8 characters.")
+        raise VaultError(_("Use a passphrase of at least 8 characters."))
 
 
 def save(path: Path, secrets: dict, passphrase: str) -> None:
@@ -41,7 +43,7 @@ def save(path: Path, secrets: dict, passphrase: str) -> None:
 def load(path: Path, passphrase: str) -> dict:
     data = Path(path).read_bytes()
     if not data.startswith(MAGIC) or len(data) < len(MAGIC) + 28 + 16:
-        raise VaultError("Not a Sanad vault file.")
+        raise VaultError(_("Not a Sanad vault file."))
     salt, nonce, body = (
         data[len(MAGIC) : len(MAGIC) + 16],
         data[len(MAGIC) + 16 : len(MAGIC) + 28],
@@ -50,4 +52,4 @@ def load(path: Path, passphrase: str) -> dict:
     try:
         return json.loads(AESGCM(_key(passphrase, salt)).decrypt(nonce, body, MAGIC))
     except InvalidTag:
-        raise VaultError("Wrong passphrase, or the file was changed.") from None
+        raise VaultError(_("Wrong passphrase, or the file was changed.")) from None
