@@ -96,11 +96,11 @@ GOVERNORATES = {
 }
 # The report's status as the server names it (GET /api/v1/reports/status/).
 STATUSES = {
-    # Translators: a report's status. English shows the server's code as it is; say it in words.
-    "received": N_("received"),
-    # Translators: a report's status: someone works on it. English shows the server's code as it is; say it in words.
-    "in_review": N_("in_review"),
-    # Translators: a report's status: the case is closed. English shows the server's code as it is; say it in words.
+    # Translators: a report's status: it arrived and waits to be read.
+    "received": N_("received, waiting to be read"),
+    # Translators: a report's status: a caseworker is working on it.
+    "in_review": N_("being worked on"),
+    # Translators: a report's status: the case is closed.
     "closed": N_("closed"),
 }
 

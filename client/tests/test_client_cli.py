@@ -158,7 +158,7 @@ def test_receipt_canonical_refuses_anything_else(text):
 def test_a_receipt_typed_in_arabic_indic_or_persian_digits_is_sent_in_ascii(fake, typed, capsys, text):
     typed.extend([text, ""])
     assert cli.main(["--server", fake.url, "status"]) == 0, capsys.readouterr().err
-    assert "Status: received" in capsys.readouterr().out
+    assert "Status: received, waiting to be read" in capsys.readouterr().out
     assert fake.requests[-1]["headers"]["Authorization"] == f"Receipt {RECEIPT}"
 
     SanadClient(fake.url).withdraw(text)  # the library normalises too

@@ -72,7 +72,7 @@ def test_a_reporters_session_from_submit_to_withdraw(personas, live_server, tmp_
     assert document["indicators"][0]["value"] == "0770 123 4567"
 
     assert main(server + ["status"] + secrets) == 0
-    assert "Status: received" in capsys.readouterr().out
+    assert "Status: received, waiting to be read" in capsys.readouterr().out
 
     public = hpke.load_public_key(hpke.Suite.X25519, bytes(report.reply_public_key))
     reply = json.dumps({"body": "We are with you. Call us on Signal.", "sent_at": "2026-11-21T10:00:00Z"}).encode()
@@ -80,7 +80,7 @@ def test_a_reporters_session_from_submit_to_withdraw(personas, live_server, tmp_
     Report.objects.filter(pk=report.pk).update(state=ReportState.ASSIGNED)
     assert main(server + ["status"] + secrets) == 0
     out = capsys.readouterr().out
-    assert "Status: in_review" in out and "We are with you. Call us on Signal." in out
+    assert "Status: being worked on" in out and "We are with you. Call us on Signal." in out
 
     (tmp_path / "more.txt").write_text("They came to the street today.")
     assert main(server + ["followup", "--narrative-file", str(tmp_path / "more.txt")] + secrets) == 0
@@ -182,7 +182,7 @@ def test_a_receipt_typed_in_arabic_indic_or_persian_digits_works(personas, live_
     arabic = " ".join(receipt.replace("-", "")[i : i + 4] for i in range(0, 20, 4)).translate(ARABIC_INDIC)
     typed.extend([arabic, reply_key])
     assert main(server + ["status"]) == 0, capsys.readouterr().err
-    assert "Status: received" in capsys.readouterr().out
+    assert "Status: received, waiting to be read" in capsys.readouterr().out
 
     persian = receipt.translate(PERSIAN).replace("-", "\u00a0", 2)  # mixed separators, as phones type them
     typed.extend([persian, ""])
