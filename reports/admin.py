@@ -36,6 +36,7 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.functional import cached_property
 from django.utils.html import format_html
+from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -266,14 +267,16 @@ ACT: dict[str, tuple[Callable, str]] = {
 
 @admin.register(Report)
 class ReportAdmin(ReadOnlyModelAdmin):
+    # Each cell carries its column's name, shown only where a phone shows the rows as cards
+    # (backend/static/sanad/admin.css): a table of nine columns cannot fit 390 px.
     list_display = (
         "reference_link",
-        "severity",
-        "state",
+        "severity_cell",
+        "state_cell",
         "deadline",
-        "category",
+        "category_cell",
         "place",
-        "assigned_to",
+        "assignee",
         "links",
         "received",
     )
@@ -322,23 +325,40 @@ class ReportAdmin(ReadOnlyModelAdmin):
 
     @admin.display(description=gettext_lazy("reference"), ordering="id")
     def reference_link(self, obj):
-        return format_html('<a href="{}">{}</a>', reverse("admin:reports_report_change", args=[obj.pk]), obj.reference)
+        link = format_html('<a href="{}">{}</a>', reverse("admin:reports_report_change", args=[obj.pk]), obj.reference)
+        return _cell(gettext_lazy("reference"), link)
 
-    @admin.display(description=gettext_lazy("place"), ordering="governorate")
-    def place(self, obj):
-        return place_name(obj.governorate)
+    @admin.display(description=gettext_lazy("severity"), ordering="severity")
+    def severity_cell(self, obj):
+        return _cell(gettext_lazy("severity"), obj.get_severity_display())
+
+    @admin.display(description=gettext_lazy("status"), ordering="state")
+    def state_cell(self, obj):
+        return _cell(gettext_lazy("status"), obj.get_state_display())
 
     @admin.display(description=gettext_lazy("acknowledge by"), ordering="sla_due_at")
     def deadline(self, obj):
-        return when(obj.sla_due_at) or None
+        return _cell(gettext_lazy("acknowledge by"), when(obj.sla_due_at))
 
-    @admin.display(description=gettext_lazy("received"), ordering="created_at")
-    def received(self, obj):
-        return when(obj.created_at)
+    @admin.display(description=gettext_lazy("category"), ordering="category")
+    def category_cell(self, obj):
+        return _cell(gettext_lazy("category"), obj.get_category_display())
+
+    @admin.display(description=gettext_lazy("place"), ordering="governorate")
+    def place(self, obj):
+        return _cell(gettext_lazy("place"), place_name(obj.governorate))
+
+    @admin.display(description=gettext_lazy("assigned to"), ordering="assigned_to__username")
+    def assignee(self, obj):
+        return _cell(gettext_lazy("assigned to"), obj.assigned_to.username if obj.assigned_to_id else "")
 
     @admin.display(description=gettext_lazy("candidate links"))
     def links(self, obj):
-        return obj.candidate_links or ""
+        return _cell(gettext_lazy("candidate links"), obj.candidate_links or "")
+
+    @admin.display(description=gettext_lazy("received"), ordering="created_at")
+    def received(self, obj):
+        return _cell(gettext_lazy("received"), when(obj.created_at))
 
     # --- Change page: read and act -----------------------------------------------------
 
@@ -431,6 +451,13 @@ class ReportAdmin(ReadOnlyModelAdmin):
         response["X-Content-Type-Options"] = "nosniff"
         response["Content-Security-Policy"] = "default-src 'none'; sandbox"
         return response
+
+
+def _cell(label, value):
+    """A queue cell: the value (a dash if empty), after its column's name for the phone's card layout."""
+    return format_html(
+        '<span class="sanad-label">{}: </span>{}', capfirst(label), value if value not in (None, "") else "–"
+    )
 
 
 def _uuid_or_none(value):
