@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 PORT ?= 8000
 SANAD_TEST_VAR ?= var/test
 
-.PHONY: run test lint format install clean
+.PHONY: run test lint format install clean messages screenshots
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -32,6 +32,16 @@ lint: $(VENV)/.installed
 format: $(VENV)/.installed
 	$(PY) -m ruff check --fix .
 	$(PY) -m ruff format .
+
+# Brings every translation catalog up to date with the source and compiles it (needs GNU gettext:
+# apt-get install gettext). Commit what changes, translated: tests/i18n fails on any empty entry.
+messages: $(VENV)/.installed
+	bin/messages
+
+# The README's screenshots, taken by the browser tests on a 390-px phone in ar, ckb and en.
+screenshots: $(VENV)/.installed
+	SANAD_DEV=1 SANAD_VAR_DIR=$(CURDIR)/var/screenshots SANAD_SCREENSHOTS=$(CURDIR)/docs/screenshots \
+		$(PY) -m pytest -q tests/e2e/test_languages_browser.py
 
 clean:
 	rm -rf $(VENV) var staticfiles
