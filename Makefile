@@ -38,10 +38,10 @@ format: $(VENV)/.installed
 messages: $(VENV)/.installed
 	bin/messages
 
-# The README's screenshots, taken by the browser tests on a 390-px phone in ar, ckb and en.
+# The README's screenshots, taken by the browser tests (on a 390-px phone in ar, ckb and en).
 screenshots: $(VENV)/.installed
 	SANAD_DEV=1 SANAD_VAR_DIR=$(CURDIR)/var/screenshots SANAD_SCREENSHOTS=$(CURDIR)/docs/screenshots \
-		$(PY) -m pytest -q tests/e2e/test_languages_browser.py
+		$(PY) -m pytest -q tests/e2e
 
 clean:
 	rm -rf $(VENV) var staticfiles
