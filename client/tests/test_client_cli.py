@@ -6,8 +6,7 @@ from __future__ import annotations
 import json
 import re
 import socket
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 
 import pytest
@@ -85,18 +84,6 @@ class FakeServer:
             do_GET = do_POST = do_DELETE = answer
 
         return Handler
-
-
-@pytest.fixture
-def fake():
-    state = FakeServer()
-    httpd = ThreadingHTTPServer(("127.0.0.1", 0), state.handler())
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    state.url = f"http://127.0.0.1:{httpd.server_address[1]}"
-    yield state
-    httpd.shutdown()
-    httpd.server_close()
 
 
 @pytest.fixture

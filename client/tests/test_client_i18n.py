@@ -8,8 +8,6 @@ import argparse
 import gettext
 import subprocess
 import sys
-import threading
-from http.server import ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
@@ -21,7 +19,7 @@ from PIL import Image
 from client import cli, i18n
 from client import i18n_build as build
 from client.api import SanadClient
-from client.tests.test_client_cli import RECEIPT, FakeServer
+from client.tests.test_client_cli import RECEIPT
 
 ROOT = Path(__file__).resolve().parents[2]
 VARIABLES = ("LANGUAGE", "LC_ALL", "LC_MESSAGES", "LANG")
@@ -64,18 +62,6 @@ def arabic(environment, tmp_path):
     environment.setattr(i18n, "LOCALEDIR", tmp_path)
     environment.setenv("LANG", "ar_IQ.UTF-8")
     return tmp_path
-
-
-@pytest.fixture
-def fake():
-    state = FakeServer()
-    httpd = ThreadingHTTPServer(("127.0.0.1", 0), state.handler())
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    state.url = f"http://127.0.0.1:{httpd.server_address[1]}"
-    yield state
-    httpd.shutdown()
-    httpd.server_close()
 
 
 # 1. The mechanism: a filled catalog is used for the help, argparse's texts and the client's sentences

@@ -16,7 +16,7 @@ from accounts.models import Coverage
 from client.api import SanadClient, Triage
 from reports.models import Report, ReportState
 from reports.triage import report_triage
-from tests.conftest import CHROMIUM, PASSWORD, enrol, totp_code_for
+from tests.conftest import PASSWORD, enrol, totp_code_for
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 
@@ -24,37 +24,15 @@ NARRATIVE = (
     "Browser test: a man on a motorbike photographed my door twice this week. — رجل على دراجة نارية صوّر باب بيتي"
 )
 REPLY = "We read your report. A colleague will call you on Signal today. — سنتصل بك اليوم"
-FLAGS = [
-    "--headless=new",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 
 
 @pytest.fixture
-def browser_page(tmp_path):
-    # Playwright's sync API runs an event loop in this thread; the test's own ORM calls are still synchronous.
-    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=CHROMIUM, args=FLAGS, chromium_sandbox=False, headless=True
-        )
-        context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="en-GB")
-        page = context.new_page()
-        page.set_default_timeout(20_000)
-        try:
-            yield page
-        finally:
-            context.close()
-            browser.close()
-            os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+def browser_page(chromium):
+    context = chromium.new_context(viewport={"width": 1280, "height": 900}, locale="en-GB")
+    page = context.new_page()
+    page.set_default_timeout(20_000)
+    yield page
+    context.close()
 
 
 def shot(page, name: str) -> None:

@@ -22,8 +22,7 @@ from accounts.services import key_grant_create
 from client.api import SanadClient, Triage
 from reports.models import Report, ReportState
 from reports.triage import report_triage
-from tests.conftest import CHROMIUM, PASSWORD, enrol, totp_code_for
-from tests.e2e.test_caseworker_browser import FLAGS
+from tests.conftest import PASSWORD, enrol, totp_code_for
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 
@@ -39,37 +38,22 @@ LATIN_WORD = re.compile(r"[A-Za-z][A-Za-z'’-]+")
 
 
 @pytest.fixture
-def phone(tmp_path):
-    """A Chromium page on a 390 x 844 phone screen; the test sets the browser's language."""
-    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-    from playwright.sync_api import sync_playwright
+def phone(chromium):
+    """Opens a Chromium page on a 390 x 844 phone screen whose browser asks for `language`."""
 
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=CHROMIUM, args=FLAGS, chromium_sandbox=False, headless=True
+    def open_page(language: str):
+        context = chromium.new_context(
+            viewport=PHONE,
+            device_scale_factor=2,
+            is_mobile=True,
+            has_touch=True,
+            extra_http_headers={"Accept-Language": f"{language},{language}-IQ;q=0.9"},
         )
-        contexts = []
+        page = context.new_page()
+        page.set_default_timeout(20_000)
+        return page
 
-        def open_page(language: str):
-            context = browser.new_context(
-                viewport=PHONE,
-                device_scale_factor=2,
-                is_mobile=True,
-                has_touch=True,
-                extra_http_headers={"Accept-Language": f"{language},{language}-IQ;q=0.9"},
-            )
-            contexts.append(context)
-            page = context.new_page()
-            page.set_default_timeout(20_000)
-            return page
-
-        try:
-            yield open_page
-        finally:
-            for context in contexts:
-                context.close()
-            browser.close()
-            os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+    return open_page
 
 
 def shot(page, name: str) -> None:

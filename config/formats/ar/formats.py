@@ -1,15 +1,2 @@
-# Dates and times in every language as 2026-12-06 15:04 +03: digits the three languages all read,
-# in the deployment's zone (TIME_ZONE) with the zone shown. Django's own ar and ckb formats spell
-# months out in a script that then mixes with Latin digits in right-to-left text.
-DATE_FORMAT = "Y-m-d"
-SHORT_DATE_FORMAT = "Y-m-d"
-DATETIME_FORMAT = "Y-m-d H:i T"
-SHORT_DATETIME_FORMAT = "Y-m-d H:i T"
-TIME_FORMAT = "H:i"
-YEAR_MONTH_FORMAT = "Y-m"
-MONTH_DAY_FORMAT = "m-d"
-DATE_INPUT_FORMATS = ["%Y-%m-%d"]
-DATETIME_INPUT_FORMATS = ["%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M"]
-DECIMAL_SEPARATOR = "."
-THOUSAND_SEPARATOR = ","
-NUMBER_GROUPING = 3
+# The same in ar, ckb and en: see config/formats/shared.py.
+from config.formats.shared import *  # noqa: F403
