@@ -9,8 +9,10 @@ from django.utils.translation import gettext_lazy as _
 
 class SanadAdminSite(admin.AdminSite):
     # The product name, as the authenticator apps show it too: not translated.
-    site_header = "Sanad"
-    site_title = "Sanad"
+    # Translators: the product's name, as a page heading: written سند in Arabic, سەنەد in Sorani.
+    site_header = _("Sanad")
+    # Translators: the product's name, at the end of the browser tab's title.
+    site_title = _("Sanad")
     index_title = _("Casework")
     enable_nav_sidebar = False
     site_url = None  # there is no public site: the API is for clients, not browsers

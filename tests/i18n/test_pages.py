@@ -1,0 +1,172 @@
+"""Every staff page of ours, in Arabic and in Sorani Kurdish: right to left, and no English left on it.
+
+Each page is fetched as the role that uses it, with the browser asking for the language; its visible
+text (and readable attributes) must hold no Latin-script word but data: usernames, references, key ids,
+codes shown beside names, e-mail addresses, the TOTP key. The browser tests check the same on a phone
+for the caseworker's and the lead's pages; this checks every page, quickly.
+"""
+
+from __future__ import annotations
+
+import re
+from html.parser import HTMLParser
+
+import pytest
+from django.test import Client
+
+from accounts.models import Coverage
+from audit.models import AuditEntry
+from tests.conftest import OTHER_PASSWORD
+
+pytestmark = pytest.mark.django_db
+
+# Data, not words of ours: usernames, hex references and ids, key ids (ik-..., suites), place codes
+# (IQ-BG, TR), e-mail addresses, the TOTP key (base32), the product name where it must stay "Sanad"
+# (the authenticator app shows that account name).
+USERS = ("lead", "alice", "bob", "sam", "audrey")
+DATA = [
+    re.compile(r"\b(?:{})\b".format("|".join(USERS))),
+    re.compile(r"[\w.+-]+@[\w.-]+"),
+    re.compile(r"\b[0-9a-f]{8}(?:-[0-9a-f]{4}){3}-[0-9a-f]{12}\b"),
+    re.compile(r"\b[0-9a-f]{8}\b"),
+    re.compile(r"\b(?:ik|rk)-[\w-]+"),
+    re.compile(r"\bMLKEM768-X25519\b|\bX25519\b"),
+    re.compile(r"\bIQ-[A-Z]{2}\b"),
+    re.compile(r"\((?:[A-Z]{2})\)"),
+    re.compile(r"\bSanad: "),
+    re.compile(r"\b(?:Aegis|FreeOTP|Google Authenticator)\b"),  # authenticator apps, by their names
+    re.compile(r"\b[A-Z2-7]{4}(?: [A-Z2-7]{4})+\b"),
+]
+LATIN_WORD = re.compile(r"[A-Za-z]{2,}")
+
+
+class _Text(HTMLParser):
+    """What a person reads: text outside <script>/<style>, outside elements marked with another
+    language (the switcher's "English") or translate="no", and the readable attributes."""
+
+    VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "track", "wbr"}
+    READ = ("title", "alt", "placeholder", "aria-label")
+
+    def __init__(self, language: str) -> None:
+        super().__init__(convert_charrefs=True)
+        self.language = language
+        self.stack: list[tuple[str, bool]] = []
+        self.parts: list[str] = []
+        self.in_body = False
+
+    def _hidden(self) -> bool:
+        return any(skip for _, skip in self.stack)
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        if tag == "body":
+            self.in_body = True
+        skip = (
+            tag in ("script", "style", "svg", "template")
+            or attrs.get("translate") == "no"
+            or (tag != "html" and attrs.get("lang") not in (None, self.language))
+        )
+        if self.in_body and not skip and not self._hidden():
+            self.parts += [attrs[name] for name in self.READ if attrs.get(name)]
+            if tag == "input" and attrs.get("type") in ("submit", "button") and attrs.get("value"):
+                self.parts.append(attrs["value"])
+        if tag not in self.VOID:
+            self.stack.append((tag, skip))
+
+    def handle_endtag(self, tag):
+        while self.stack:
+            if self.stack.pop()[0] == tag:
+                break
+
+    def handle_data(self, data):
+        if self.in_body and not self._hidden():
+            self.parts.append(data)
+
+
+def english_on(page: str, language: str) -> list[str]:
+    parser = _Text(language)
+    parser.feed(page)
+    text = " ".join(parser.parts)
+    for pattern in DATA:
+        text = pattern.sub(" ", text)
+    return sorted(set(LATIN_WORD.findall(text)))
+
+
+def test_the_check_finds_english_and_lets_data_through():
+    page = (
+        '<html lang="ar"><body><p>Hello مرحبا</p><button lang="en">English</button><p>alice IQ-BG 3f2a9c1b</p>'
+        '<input type="submit" value="Save"><a title="Open">x</a><script>var a;</script></body></html>'
+    )
+    assert english_on(page, "ar") == ["Hello", "Open", "Save"]
+
+
+@pytest.fixture
+def world(personas, envelope, submit):
+    """A report assigned to alice, coverage, and a few audit entries: something on every page."""
+    from reports.models import Report
+    from reports.triage import report_triage
+
+    Coverage.objects.create(user=personas["alice"], governorates=["IQ-DQ", "TR"], languages=["ar"])
+    assert submit(envelope()).status_code == 201
+    report = Report.objects.get()
+    report_triage(report_id=report.pk)
+    report.refresh_from_db()
+    return {**personas, "report": report}
+
+
+def _pages(world) -> list[tuple[str | None, str]]:
+    report, intake = world["report"], world["intake"]
+    entry = AuditEntry.objects.order_by("seq").first()
+    return [
+        (None, "/admin/login/"),
+        (None, "/"),
+        ("alice", "/admin/"),
+        ("alice", "/admin/reports/report/"),
+        ("alice", f"/admin/reports/report/{report.pk}/change/"),
+        ("alice", "/admin/password_change/"),
+        ("lead", "/admin/reports/report/?state__exact=assigned"),
+        ("lead", f"/admin/reports/report/{report.pk}/change/"),
+        ("lead", "/admin/accounts/coverage/"),
+        ("lead", "/admin/accounts/coverage/add/"),
+        ("lead", "/admin/accounts/sharedkey/"),
+        ("lead", f"/admin/accounts/sharedkey/{intake.pk}/change/"),
+        ("sam", "/admin/accounts/staffuser/"),
+        ("sam", "/admin/accounts/staffuser/add/"),
+        ("sam", f"/admin/accounts/staffuser/{world['alice'].pk}/change/"),
+        ("audrey", "/admin/audit/auditentry/"),
+        ("audrey", f"/admin/audit/auditentry/{entry.pk}/change/"),
+    ]
+
+
+@pytest.mark.parametrize("language", ["ar", "ckb"])
+def test_every_staff_page_is_translated(world, staff_login, language):
+    clients: dict[str | None, Client] = {None: Client(HTTP_ACCEPT_LANGUAGE=language)}
+    found = {}
+    for who, url in _pages(world):
+        if who not in clients:
+            clients[who] = staff_login(Client(HTTP_ACCEPT_LANGUAGE=language), world[who])
+        response = clients[who].get(url)
+        assert response.status_code == 200, (who, url, response.status_code)
+        page = response.content.decode()
+        assert f'<html lang="{language}" dir="rtl">' in page, url
+        english = english_on(page, language)
+        if english:
+            found[url] = english
+    assert not found, found
+
+
+@pytest.mark.parametrize("language", ["ar", "ckb"])
+def test_the_enrolment_and_lockout_pages_are_translated(personas, settings, language):
+    from tests.accounts.test_login import _post_login
+
+    browser = Client(HTTP_ACCEPT_LANGUAGE=language)
+    response = browser.post("/admin/login/", {"username": "bob", "password": OTHER_PASSWORD}, follow=True)
+    page = response.content.decode()
+    assert 'id="totp-qr"' in page and f'<html lang="{language}" dir="rtl">' in page
+    assert not english_on(page, language)
+    settings.AXES_FAILURE_LIMIT = 1
+    locked = Client(HTTP_ACCEPT_LANGUAGE=language)
+    _post_login(locked, "alice", "wrong")
+    response = _post_login(locked, "alice", "wrong")
+    assert response.status_code == 429
+    assert not english_on(response.content.decode(), language)
