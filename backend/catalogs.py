@@ -17,6 +17,7 @@ gettext tools, and a test checks that each committed .mo is exactly what its .po
 
 from __future__ import annotations
 
+import datetime
 import io
 import logging
 from collections.abc import Iterator
@@ -73,10 +74,18 @@ def read(path: Path, *, strict: bool = True) -> Catalog:
         return read_po(handle, abort_invalid=strict)
 
 
+# Babel stamps a catalog without a creation date with the time it is read: a fixed one keeps the compiled
+# .mo the same from one run to the next (our headers carry no dates, see _with_headers).
+_NO_DATE = datetime.datetime(2000, 1, 1, tzinfo=datetime.UTC)
+
+
 def compiled(po: Path) -> bytes:
-    """The .mo that `po` compiles to (fuzzy entries left out, as gettext does)."""
+    """The .mo that `po` compiles to (fuzzy entries left out, as gettext does), the same bytes every time."""
+    catalog = read(po)
+    if b"POT-Creation-Date:" not in po.read_bytes():
+        catalog.creation_date = _NO_DATE
     out = io.BytesIO()
-    write_mo(out, read(po), use_fuzzy=False)
+    write_mo(out, catalog, use_fuzzy=False)
     return out.getvalue()
 
 

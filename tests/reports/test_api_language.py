@@ -53,7 +53,6 @@ def test_a_refusal_keeps_its_code_and_fields_and_says_which_language_it_speaks(r
     assert Report.objects.count() == 0
 
 
-@pytest.mark.xfail(reason="catalogs filled later", strict=True)
 @pytest.mark.parametrize("language", ["ar", "ckb"])
 def test_a_refusal_is_explained_in_the_reporters_language(refused, language):
     english = refused("en").json()
