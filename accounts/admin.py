@@ -421,7 +421,7 @@ class CoverageAdmin(ScopedAdminMixin, admin.ModelAdmin):
     """Which governorates and languages each caseworker takes, and how many cases: set by triage leads."""
 
     form = CoverageForm
-    list_display = ("user", "places", "languages", "capacity", "accepting")
+    list_display = ("user", "places", "language_names", "capacity", "accepting")
     actions = None
     fields = ("user", "governorates", "languages", "capacity", "accepting")
 
@@ -446,6 +446,10 @@ class CoverageAdmin(ScopedAdminMixin, admin.ModelAdmin):
     @admin.display(description=gettext_lazy("places"))
     def places(self, obj):
         return ", ".join(name for _, name in place_choices(obj.governorates))
+
+    @admin.display(description=gettext_lazy("languages"))
+    def language_names(self, obj):
+        return ", ".join(LANGUAGE_NAMES.get(code, code) for code in obj.languages)
 
     def get_readonly_fields(self, request, obj=None):
         # A row belongs to one caseworker: handing places over is a change of the new caseworker's row

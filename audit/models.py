@@ -68,7 +68,7 @@ class AuditEntry(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"#{self.seq} {self.action}"
+        return f"#{self.seq} {self.get_action_display()}"
 
     def save(self, *args, **kwargs):
         if not self._state.adding:

@@ -3,6 +3,9 @@
 from django.contrib import admin
 from django.core.exceptions import SuspiciousOperation, ValidationError
 from django.http import Http404
+from django.templatetags.static import static
+from django.utils.html import format_html
+from django.utils.translation import gettext as _
 
 
 class ScopedAdminMixin:
@@ -70,3 +73,9 @@ class ReadOnlyModelAdmin(ScopedAdminMixin, admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+def boolean_icon(value):
+    """Django's yes/no/unknown icon (admin_list._boolean_icon) with its alt text in the reader's language."""
+    name, label = {True: ("yes", _("Yes")), False: ("no", _("No")), None: ("unknown", _("Unknown"))}[value]
+    return format_html('<img src="{}" alt="{}">', static(f"admin/img/icon-{name}.svg"), label)

@@ -4,6 +4,7 @@ import ipaddress
 from collections.abc import Callable
 
 from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.utils import translation
 from django.utils.translation import gettext as _
 
 # Request headers a view may see; every other header is dropped. An allowlist,
@@ -31,6 +32,22 @@ KEPT_HEADERS_STAFF = KEPT_HEADERS | {"HTTP_REFERER", "HTTP_ACCEPT_LANGUAGE"}
 DROPPED_KEYS = ("REMOTE_ADDR", "REMOTE_HOST", "REMOTE_PORT", "PROXY_ADDR", "PROXY_PORT", "gunicorn.socket")
 REPORTER_PATHS = ("/api/",)
 REPORTER_PAGES = frozenset({"/"})
+
+
+class DefaultLanguageMiddleware:
+    """First of all: a request starts in the deployment's language, not in whatever language the last
+    request this thread served left active (LocaleMiddleware, later, chooses the request's own), and
+    leaves none behind."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        translation.deactivate()
+        try:
+            return self.get_response(request)
+        finally:
+            translation.deactivate()
 
 
 class ScrubClientIdentityMiddleware:

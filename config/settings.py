@@ -277,6 +277,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "backend.middleware.DefaultLanguageMiddleware",
     *(["backend.middleware.DevLoopbackOnlyMiddleware"] if SANAD_DEV else []),
     # Before the scrub: it reads the browser's Accept-Language (reporter paths included, for API error
     # details) and keeps only the language chosen; the scrub then drops the header itself on reporter paths.

@@ -53,6 +53,17 @@ def _cheap_proof_of_work_and_clean_cache(settings):
 
 
 @pytest.fixture(autouse=True)
+def _default_language():
+    """Each test starts in the default language: a request through the test client leaves its language
+    active in this thread (in a server, LocaleMiddleware sets it again for every request)."""
+    from django.utils import translation
+
+    translation.deactivate()
+    yield
+    translation.deactivate()
+
+
+@pytest.fixture(autouse=True)
 def _fresh_process_caches():
     """/readyz, the offered intake keys and the rate counters are kept briefly per process; each test starts without them."""
     from accounts.selectors import forget_offered_keys

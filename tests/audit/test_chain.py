@@ -46,7 +46,7 @@ def test_appends_link_each_entry_to_the_one_before(chain, staff, settings):
     first, system = chain[0], chain[2]
     assert (first.actor_id, first.actor_name, first.object_id) == (str(staff.pk), "lead", str(staff.pk))
     assert (system.actor_id, system.actor_name) == ("", "system")
-    assert str(first) == "#1 staff_created"
+    assert str(first) == "#1 Staff created"  # the action by its label, in the active language
 
 
 def test_the_hash_is_keyed_over_a_canonical_encoding_of_every_field(chain):
