@@ -20,7 +20,7 @@ from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.asymmetric import x25519
 
 from client import content, hpke
-from client.i18n import N_, _, language
+from client.i18n import N_, _, _f, language
 from client.pow import solve
 from client.receipts import receipt_canonical
 
@@ -110,11 +110,11 @@ def _field_name(path: str) -> str:
     match = _INDICATOR.match(path)
     if match:
         # Translators: the subject of "{field} was refused: {message}"; number counts from 1.
-        return _("Phone number or Telegram name {number}").format(number=int(match.group(1)) + 1)
+        return _f("Phone number or Telegram name {number}", number=int(match.group(1)) + 1)
     if path in FIELD_NAMES:
         return _(FIELD_NAMES[path])
     # Translators: the subject of "{field} was refused: {message}"; path is the server's name for it.
-    return _("The field {path}").format(path=path)
+    return _f("The field {path}", path=path)
 
 
 def _messages(detail: object) -> list[str]:
@@ -135,7 +135,7 @@ def describe(status: int, body: object, *, receipt_call: bool = False) -> str:
         return _("The server is receiving too many requests right now: wait a minute and try again.")
     if status >= 500:
         # Translators: status is an HTTP status number, such as 502.
-        return _("The server had a problem (error {status}): try again later.").format(status=status)
+        return _f("The server had a problem (error {status}): try again later.", status=status)
     detail = body.get("detail") if isinstance(body, dict) else None
     lines = []
     if isinstance(detail, dict):
@@ -147,16 +147,16 @@ def describe(status: int, body: object, *, receipt_call: bool = False) -> str:
                     name = _field_name(_shown(path)[:80])
                     # Translators: field is a phrase such as "The governorate"; message is the server's
                     # reason, in the same language (in English, put in lower case after the colon).
-                    lines.append(_("{field} was refused: {message}").format(field=name, message=_lowered(message)))
+                    lines.append(_f("{field} was refused: {message}", field=name, message=_lowered(message)))
     else:
         lines = [_refused(message) for message in _messages(detail)]
     # Translators: status is an HTTP status number, such as 418.
-    return "\n".join(lines) or _("The server refused the request (error {status}).").format(status=status)
+    return "\n".join(lines) or _f("The server refused the request (error {status}).", status=status)
 
 
 def _refused(message: str) -> str:
     # Translators: message is the server's reason, in the same language.
-    return _("The server refused the request: {message}").format(message=_lowered(message))
+    return _f("The server refused the request: {message}", message=_lowered(message))
 
 
 class ClientError(Exception):

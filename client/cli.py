@@ -18,7 +18,7 @@ from pathlib import Path
 
 from client import i18n, vault
 from client.api import ClientError, SanadClient, Triage
-from client.i18n import N_, _
+from client.i18n import N_, _, _f
 from client.images import strip_metadata
 from client.receipts import receipt_canonical
 
@@ -139,10 +139,11 @@ def governorate(text: str) -> str:
         return code
     raise argparse.ArgumentTypeError(
         # Translators: code is what was typed; keep IQ-BG and TR as they are.
-        _(
+        _f(
             "{code} is not a place code this client knows: give a governorate code from submit --help "
-            "(IQ-BG for Baghdad, for example) or, when abroad, a two-letter country code (TR for Turkey, for example)."
-        ).format(code=text.strip()[:20])
+            "(IQ-BG for Baghdad, for example) or, when abroad, a two-letter country code (TR for Turkey, for example).",
+            code=text.strip()[:20],
+        )
     )
 
 
@@ -213,8 +214,9 @@ def cmd_submit(args) -> None:
         except (OSError, vault.VaultError):
             print(
                 # Translators: path is the vault file named by --save.
-                _("The vault could not be saved to {path}: write down the receipt and reply key below now.").format(
-                    path=args.save
+                _f(
+                    "The vault could not be saved to {path}: write down the receipt and reply key below now.",
+                    path=args.save,
                 ),
                 file=sys.stderr,
             )
@@ -222,19 +224,19 @@ def cmd_submit(args) -> None:
         # A phone may be searched: the reply key stays in the encrypted vault only. The receipt is
         # shown once so it can be written down, for when the vault is lost.
         # Translators: path is the vault file named by --save.
-        print(_("Receipt and reply key saved, encrypted, to {path}.").format(path=args.save))
+        print(_f("Receipt and reply key saved, encrypted, to {path}.", path=args.save))
         print(_receipt_line(result.receipt))
         print(_("Write the receipt down and keep it secret: it lets you follow up or withdraw even without the vault."))
     else:
         print(_receipt_line(result.receipt))
         # Translators: reply_key is a line of letters and digits, shown once.
-        print(_("Reply key: {reply_key}").format(reply_key=result.reply_key))
+        print(_f("Reply key: {reply_key}", reply_key=result.reply_key))
         print(_("Keep both secret: the receipt lets you follow up or withdraw; the reply key reads answers."))
 
 
 def _receipt_line(receipt: str) -> str:
     # Translators: receipt is 20 digits in groups of four, shown once.
-    return _("Receipt: {receipt}").format(receipt=receipt)
+    return _f("Receipt: {receipt}", receipt=receipt)
 
 
 def cmd_status(args) -> None:
@@ -242,10 +244,10 @@ def cmd_status(args) -> None:
     status = SanadClient(args.server).status(receipt, reply_key)
     shown = _(STATUSES[status.status]) if status.status in STATUSES else status.status
     # Translators: status is a report's status (see "received"); updated the day, as 2026-11-21.
-    print(_("Status: {status} (updated {updated})").format(status=shown, updated=status.updated))
+    print(_f("Status: {status} (updated {updated})", status=shown, updated=status.updated))
     for reply in status.replies:
         # Translators: the heading of a caseworker's reply, then the reply on the next lines; sent_at is when it was sent.
-        print(_("--- reply {sent_at}\n{body}").format(sent_at=reply.get("sent_at", ""), body=reply.get("body", "")))
+        print(_f("--- reply {sent_at}\n{body}", sent_at=reply.get("sent_at", ""), body=reply.get("body", "")))
 
 
 def cmd_followup(args) -> None:
@@ -400,15 +402,15 @@ def _file_problem(exc: OSError) -> str:
     name = os.fsdecode(exc.filename)
     if isinstance(exc, FileNotFoundError):
         # Translators: name is a file's path.
-        return _("The file {name} does not exist.").format(name=name)
+        return _f("The file {name} does not exist.", name=name)
     if isinstance(exc, PermissionError):
         # Translators: name is a file's path.
-        return _("This client is not allowed to open the file {name}.").format(name=name)
+        return _f("This client is not allowed to open the file {name}.", name=name)
     if isinstance(exc, IsADirectoryError):
         # Translators: name is a file's path.
-        return _("{name} is a folder, not a file.").format(name=name)
+        return _f("{name} is a folder, not a file.", name=name)
     # Translators: name is a file's path.
-    return _("The file {name} could not be read or written.").format(name=name)
+    return _f("The file {name} could not be read or written.", name=name)
 
 
 def main(argv: list[str] | None = None) -> int:

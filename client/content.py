@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 
-from client.i18n import _
+from client.i18n import _f
 
 # Content is padded up to the next of these sizes (bytes), so a short threat and
 # a long account look alike on the wire. The largest sizes stay under the
@@ -24,9 +24,7 @@ def bucket_for(size: int, maximum: int) -> int:
     if size > maximum:
         raise TooLong(
             # Translators: size and maximum are numbers of bytes, such as 245761 and 245760.
-            _("Too long ({size} bytes; at most {maximum}): send the rest as a follow-up.").format(
-                size=size, maximum=maximum
-            )
+            _f("Too long ({size} bytes; at most {maximum}): send the rest as a follow-up.", size=size, maximum=maximum)
         )
     for bucket in BUCKETS:
         if size <= bucket <= maximum:

@@ -39,6 +39,19 @@ def _(message: str) -> str:
     return _translation().gettext(message)
 
 
+def _f(message: str, /, **values) -> str:
+    """`message` translated and filled in with `values`. If the translation cannot be filled in, or
+    would leave one of the values out (a receipt or a reply key must reach the reader whatever a
+    catalog says), the English sentence instead."""
+    try:
+        text = _(message).format(**values)
+    except (KeyError, IndexError, ValueError, AttributeError):
+        return message.format(**values)
+    if any(str(value) not in text for value in values.values()):
+        return message.format(**values)
+    return text
+
+
 def ngettext(singular: str, plural: str, n: int) -> str:
     return _translation().ngettext(singular, plural, n)
 

@@ -35,7 +35,7 @@ CLIENT = Path(__file__).resolve().parent
 LOCALE = CLIENT / "locale"
 DOMAIN = "sanad_client"
 TEMPLATE = LOCALE / f"{DOMAIN}.pot"
-KEYWORDS = {"_": None, "N_": {1: None, 2: (1, 2)}, "ngettext": (1, 2)}
+KEYWORDS = {"_": None, "_f": None, "N_": {1: None, 2: (1, 2)}, "ngettext": (1, 2)}
 METHOD_MAP = [("tests/**", "ignore"), ("locale/**", "ignore"), ("i18n_build.py", "ignore"), ("**.py", "python")]
 COMMENT_TAGS = ("Translators:",)
 # The GNU gettext plural rules (these exact expressions, whatever Babel's CLDR data says).

@@ -6,7 +6,7 @@ import io
 
 from PIL import Image, ImageOps
 
-from client.i18n import _
+from client.i18n import _, _f
 
 SUPPORTED = {"JPEG": "image/jpeg", "PNG": "image/png", "WEBP": "image/webp"}
 
@@ -21,7 +21,7 @@ def strip_metadata(data: bytes) -> tuple[bytes, str]:
         with Image.open(io.BytesIO(data)) as image:
             image_format = image.format
             if image_format not in SUPPORTED:
-                raise ValueError(_("Unsupported image format {format}.").format(format=image_format))
+                raise ValueError(_f("Unsupported image format {format}.", format=image_format))
             upright = ImageOps.exif_transpose(image)
             if upright.mode == "P":  # palettes can carry their own chunks; keep plain pixels
                 upright = upright.convert("RGBA" if "transparency" in upright.info else "RGB")

@@ -23,7 +23,9 @@ from client.tests.test_client_cli import RECEIPT
 
 ROOT = Path(__file__).resolve().parents[2]
 VARIABLES = ("LANGUAGE", "LC_ALL", "LC_MESSAGES", "LANG")
-# A few messages in Arabic, for a catalog made in the test (the committed ones are not filled yet).
+# A few messages in Arabic, for a catalog made in the test (independent of the committed ones). Two are
+# broken on purpose, as a careless translation could be: the receipt's number and the reply key must
+# still reach the reader.
 ARABIC = {
     "usage: ": "الاستخدام: ",
     "options": "الخيارات",
@@ -32,6 +34,9 @@ ARABIC = {
     "%(prog)s: error: %(message)s\n": "%(prog)s: خطأ: %(message)s\n",
     "the following arguments are required: %s": "المعطيات التالية مطلوبة: %s",
     "Receipt: ": "الإيصال: ",
+    "Receipt: {receipt}": "الإيصال:",
+    "Reply key: {reply_key}": "مفتاح الرد: {مفتاح}",
+    "The file {name} does not exist.": "الملف {name} غير موجود.",
     "A receipt is 20 digits in groups of four, like 1234-5678-9012-3456-7890: check it and type it again.": (
         "الإيصال ٢٠ رقمًا في مجموعات من أربعة، مثل 1234-5678-9012-3456-7890: تحقّق منه واكتبه مرة أخرى."
     ),
@@ -203,7 +208,7 @@ def test_the_client_needs_no_babel_at_run_time():
         [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, env={"PATH": "", "LANG": "ar_IQ.UTF-8"}
     )
     assert result.stderr.strip() == "False", result.stderr
-    assert result.stdout.startswith("usage: python -m client")  # the Arabic catalog has no translations yet
+    assert result.stdout.startswith("الاستخدام: python -m client")  # the committed Arabic catalog, argparse's words too
 
 
 def test_every_command_prints_its_sentence(environment, fake, capsys, monkeypatch, tmp_path):
@@ -223,3 +228,10 @@ def test_every_command_prints_its_sentence(environment, fake, capsys, monkeypatc
         "Evidence sent.",
         "Report withdrawn: its content is deleted and the receipt no longer works.",
     ]
+
+
+def test_a_translation_that_would_lose_or_break_a_value_falls_back_to_english(arabic):
+    assert i18n._f("The file {name} does not exist.", name="a.jpg") == "الملف a.jpg غير موجود."
+    # The catalog's receipt line drops the number, its reply-key line renames the placeholder: English instead.
+    assert i18n._f("Receipt: {receipt}", receipt="1234-5678") == "Receipt: 1234-5678"
+    assert i18n._f("Reply key: {reply_key}", reply_key="abc") == "Reply key: abc"

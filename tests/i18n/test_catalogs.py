@@ -14,6 +14,7 @@ which needs GNU gettext.
 from __future__ import annotations
 
 import re
+import string
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -55,6 +56,142 @@ def test_catalog_is_complete(po: Path):
     problems = [(m.id, [str(e) for e in errors]) for m, errors in catalog.check() if errors]
     assert not problems, f"placeholders differ from the msgid in {po}: {problems[:10]}"
     assert len(catalog) > 0
+
+
+# --- Translations that cannot break the code or the page -------------------------------------------
+
+PERCENT = re.compile(r"%(?:\((\w+)\))?[-#0 +]*(?:\d+|\*)?(?:\.(?:\d+|\*))?([a-zA-Z%])")
+DUMMY = {"d": 7, "i": 7, "u": 7, "x": 7, "X": 7, "o": 7, "f": 1.5, "e": 1.5, "g": 1.5, "s": "S", "r": "R", "a": "A"}
+
+
+def _percent_args(text: str):
+    """Arguments that the msgid's %-placeholders take: a dict for named ones, else a tuple."""
+    found = [(name, kind) for name, kind in PERCENT.findall(text) if kind != "%"]
+    if any(name for name, _ in found):
+        return {name: DUMMY.get(kind, "S") for name, kind in found if name}
+    return tuple(DUMMY.get(kind, "S") for _, kind in found)
+
+
+class _Anything:
+    """A value any format spec accepts ({:X}, {:>5}...)."""
+
+    def __format__(self, spec: str) -> str:
+        return "S"
+
+
+def _format(text: str) -> str:
+    fields = _brace_fields(text)
+    positional = sum(1 for name, _, _ in fields if name == "" or name.isdigit())
+    return text.format(*[_Anything()] * (positional or 10), **{name: _Anything() for name, _, _ in fields if name})
+
+
+def _formats(text: str) -> bool:
+    try:
+        _format(text)
+    except (KeyError, ValueError, IndexError, AttributeError):
+        return False
+    return True
+
+
+def _brace_fields(text: str) -> list[tuple[str, str, str | None]]:
+    return [(name, spec, conv) for _, name, spec, conv in string.Formatter().parse(text) if name is not None]
+
+
+def _placeholder_problems(message, catalog_path: Path) -> list[str]:
+    """What would go wrong when the code fills in this translation: an exception, a placeholder lost
+    or renamed (the secret a sentence carries, such as a receipt, must reach the reader)."""
+    problems = []
+    plural = isinstance(message.id, tuple | list)
+    msgids = tuple(message.id) if plural else (message.id,)
+    forms = [form for form in _strings(message) if form]
+    if "python-format" in message.flags:
+        args = _percent_args(msgids[-1])
+        wanted = set(args) if isinstance(args, dict) else None
+        for form in forms:
+            try:
+                form % args
+            except (KeyError, ValueError, TypeError, IndexError) as exc:
+                problems.append(f"{form!r}: {exc!r}")
+                continue
+            if wanted is not None:
+                names = {name for name, kind in PERCENT.findall(form) if name}
+                # In a plural, a form may leave out the count ("one report", "two reports" in Arabic).
+                if names - wanted or (not plural and names != wanted):
+                    problems.append(f"{form!r}: placeholders {sorted(names)} for {sorted(wanted)}")
+    brace = "python-brace-format" in message.flags or (
+        catalog_path.is_relative_to(catalogs.CLIENT)
+        and _brace_fields(msgids[0])
+        and "python-format" not in message.flags
+    )
+    if brace and _formats(msgids[-1]):  # literal braces (a JSON example) are not placeholders
+        wanted = sorted(_brace_fields(msgids[-1]))
+        for form in forms:
+            try:
+                fields = sorted(_brace_fields(form))
+                _format(form)
+            except (KeyError, ValueError, IndexError, AttributeError) as exc:
+                problems.append(f"{form!r}: {exc!r}")
+                continue
+            if fields != wanted and not (plural and set(fields) < set(wanted)):
+                problems.append(f"{form!r}: fields {fields} for {wanted}")
+    return problems
+
+
+TAG = re.compile(r"<[^>]*>")
+
+
+def _markup_problems(message) -> list[str]:
+    """A translation has the msgid's tags, exactly, and no <, >, " or & the msgid lacks: translated
+    text is marked safe in templates and sits inside attribute values (value="...")."""
+    msgid = message.id[-1] if isinstance(message.id, tuple | list) else message.id
+    problems = []
+    for form in _strings(message):
+        if form and sorted(TAG.findall(form)) != sorted(TAG.findall(msgid)):
+            problems.append(f"{form!r}: tags {TAG.findall(form)} for {TAG.findall(msgid)}")
+        for char in '<>"&':
+            if form and form.count(char) > msgid.count(char):
+                problems.append(f"{form!r}: adds {char!r}")
+    return problems
+
+
+@pytest.mark.parametrize("po", CATALOGS, ids=lambda p: str(p.relative_to(ROOT)))
+def test_translations_keep_placeholders_and_markup(po: Path):
+    problems = []
+    for message in catalogs.read(po):
+        if message.id:
+            problems += _placeholder_problems(message, po) + _markup_problems(message)
+    assert not problems, "\n".join(problems[:20])
+
+
+def test_the_placeholder_and_markup_checks_catch_what_breaks():
+    from babel.messages.catalog import Message
+
+    client_po = catalogs.CLIENT / "ar" / "LC_MESSAGES" / "x.po"
+    django_po = catalogs.PROJECT / "ar" / "LC_MESSAGES" / "x.po"
+
+    def bad(msgid, msgstr, flags=(), path=django_po):
+        message = Message(msgid, msgstr, flags=flags)
+        return _placeholder_problems(message, path) + _markup_problems(message)
+
+    fmt = ("python-format",)
+    assert bad("Receipt: {receipt}", "الإيصال:", path=client_po)  # the receipt would not be shown
+    assert bad("Receipt: {receipt}", "الإيصال: {إيصال}", path=client_po)
+    assert bad("Receipt: {receipt}", "الإيصال: {receipt!x}", path=client_po)
+    assert not bad("Receipt: {receipt}", "الإيصال: {receipt}", path=client_po)
+    assert bad('Method "{method}" not allowed.', "«{میتۆد}»", flags=("python-brace-format",))
+    assert bad("(severity: %(severity)s)", "(الخطورة: %(severity))", flags=fmt)
+    assert bad("in %(wait)d seconds", "بعد %(wait)d ثانية 100%", flags=fmt)
+    assert bad("Assigned to %(name)s.", "أُسند.", flags=fmt)  # who it was assigned to is lost
+    assert not bad("Assigned to %(name)s.", "أُسند إلى %(name)s.", flags=fmt)
+    assert not bad(
+        ("%(count)d report", "%(count)d reports"),
+        ("", "بلاغ واحد", "بلاغان", "%(count)d بلاغات", "%(count)d بلاغًا", "%(count)d بلاغ"),
+        flags=fmt,
+    )
+    assert bad("Close", 'إغلاق" onclick="x')
+    assert bad('at <a href="%(url)s">%(url)s</a>', 'في <a href="https://evil.example">%(url)s</a>', flags=fmt)
+    assert bad("Keep it", "<script>x</script>")
+    assert not bad('Must be "YYYY-MM".', "يجب أن يكون «YYYY-MM».")
 
 
 @pytest.mark.parametrize("po", CATALOGS, ids=lambda p: str(p.relative_to(ROOT)))
