@@ -192,7 +192,9 @@ CASE_ACTIONS: dict[str, Rule] = {
         _l("Only a triage lead assigns, and only a report in triage or in work."),
         _someone_to_assign,
     ),
-    CaseAction.UNPARK: Rule(frozenset({S.PARKED}), LEAD, _l("Only a triage lead sends a parked report back to triage.")),
+    CaseAction.UNPARK: Rule(
+        frozenset({S.PARKED}), LEAD, _l("Only a triage lead sends a parked report back to triage.")
+    ),
     CaseAction.REPLY: Rule(
         WORKING, WORKER, _l("Only the assigned caseworker or a lead replies, while the case is open."), _has_reply_key
     ),
