@@ -386,7 +386,8 @@ class CoverageForm(forms.ModelForm):
         choices=(),  # named and grouped in the reader's language: see __init__
         widget=forms.SelectMultiple(attrs={"size": 14}),
         help_text=gettext_lazy(
-            "Iraq's governorates first, then the Kurdistan Region's, then countries for reporters abroad. "
+            "Iraq's governorates outside the Kurdistan Region first, then the Kurdistan Region's, then countries "
+            "for reporters abroad. "
             "Hold Ctrl to choose several."
         ),
     )

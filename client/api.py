@@ -40,9 +40,7 @@ UNREACHABLE = {
         "The server could not be reached (its secure connection could not be verified, which can mean the network "
         "is interfering), so nothing was sent or stored."
     ),
-    # Translators: the subject of "{field} was refused: {message}".
     "unreachable": N_("The server could not be reached, so nothing was sent or stored."),
-    # Translators: the subject of "{field} was refused: {message}".
     "lost_reading": N_("The connection to the server broke before it answered, so nothing changed: try again later."),
     "lost_writing": N_(
         "The connection to the server broke before it answered, so this client cannot tell whether anything was "

@@ -18,7 +18,7 @@ from pathlib import Path
 
 from client import i18n, vault
 from client.api import ClientError, SanadClient, Triage
-from client.i18n import N_, _, _f
+from client.i18n import N_, _, _f, language
 from client.images import strip_metadata
 from client.receipts import receipt_canonical
 
@@ -185,7 +185,9 @@ def cmd_submit(args) -> None:
         category=args.category,
         governorate=args.governorate,
         incident_month=args.month,
-        language=args.language,
+        # A caseworker who reads the reporter's language is chosen by this: the client's own language
+        # (a Sorani reader's client asks for a Sorani reader), Arabic when the client speaks English.
+        language=args.language or (language() if language() != "en" else "ar"),
         immediate_danger=args.danger,
         needs_relocation=args.relocation,
         flags=args.flag,
@@ -326,12 +328,11 @@ def build_parser() -> argparse.ArgumentParser:
     submit.add_argument("--month", required=True, help=_("YYYY-MM of the incident"))
     submit.add_argument(
         "--language",
-        default="ar",
         choices=["ar", "ckb", "en"],
         # Translators: keep the codes ar, ckb and en as they are.
         help=_(
-            "The language you write in and would like answers in: ar (Arabic, the default), "
-            "ckb (Sorani Kurdish) or en (English)."
+            "The language you write in and would like answers in: ar (Arabic), ckb (Sorani Kurdish) or "
+            "en (English). Without it, the language this client speaks, or Arabic if that is English."
         ),
     )
     submit.add_argument("--danger", action="store_true", help=_("I am in immediate danger."))
@@ -369,7 +370,12 @@ def build_parser() -> argparse.ArgumentParser:
         ("withdraw", cmd_withdraw, _("Withdraw and delete your report.")),
     ):
         command = sub.add_parser(name, help=text, description=text)
-        command.add_argument("--vault", help=_("Vault file written by submit --save (else you are asked)."))
+        command.add_argument(
+            "--vault",
+            help=_(
+                "The vault file written by submit --save (without it, you are asked for the receipt and reply key)."
+            ),
+        )
         command.set_defaults(func=func)
         if name == "followup":
             command.add_argument("--narrative-file", metavar="FILE", help=_narrative_file_help())

@@ -21,7 +21,7 @@ limit_request_line = 4094
 limit_request_fields = 50
 accesslog = "-"
 errorlog = "-"
-access_log_format = '%(t)s "%(m)s %(U)s" %(s)s %(B)s %(M)sms'
+access_log_format = '%(t)s "%(m)s %(U)s" %(s)s %(M)sms'
 # gunicorn would otherwise trust X-Forwarded-* only from 127.0.0.1; the proxy in front sets them.
 forwarded_allow_ips = os.environ.get("SANAD_FORWARDED_ALLOW_IPS", "127.0.0.1")
 

@@ -155,7 +155,7 @@ def _unassigned_and_readable(user: StaffUser, report: Report) -> str | None:
         return _("This report is not in your queue any more.")
     if user.key_grants.filter(shared_key_id=report.intake_key_id).exists():
         return None
-    return _("You hold no grant of this report's intake key, so you could not read it.")
+    return _("You hold no grant of this report's intake key, so you cannot read it.")
 
 
 def _has_reply_key(user: StaffUser, report: Report) -> str | None:

@@ -113,12 +113,24 @@ def _publish(ids: list[int]) -> None:
 
 
 def notification_text(note: Notification) -> tuple[str, str]:
-    """(subject, body) in the recipient's language: what may leave the server about a report."""
+    """(subject, body) in the recipient's language: what may leave the server about a report. A
+    translation that cannot be filled in costs the language, never the message: English instead."""
     language = note.recipient.language or settings.LANGUAGE_CODE
-    with translation.override(language if language in dict(settings.LANGUAGES) else settings.LANGUAGE_CODE):
+    if language not in dict(settings.LANGUAGES):
+        language = settings.LANGUAGE_CODE
+    try:
+        return _text(note, language)
+    except (KeyError, ValueError, TypeError):
+        logger.warning("notification %s: the %s text could not be filled in; sent in English", note.pk, language)
+        return _text(note, "en")
+
+
+def _text(note: Notification, language: str) -> tuple[str, str]:
+    with translation.override(language):
         report = note.report
         severity = report.get_severity_display() if report.severity else gettext("not yet triaged")
-        subject = str(SUBJECTS[note.kind]) % {"severity": severity}
+        # One line: a line break in a subject is refused by the mail library (BadHeaderError).
+        subject = " ".join((str(SUBJECTS[note.kind]) % {"severity": severity}).split())
         body = gettext(
             "%(subject)s: reference %(reference)s. Open Sanad to see it. (No details are sent by e-mail.)"
         ) % {"subject": subject, "reference": report.reference}

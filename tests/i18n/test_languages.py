@@ -223,3 +223,31 @@ def test_the_client_speaks_the_environments_language(lang, usage):
         letters = re.findall(r"[^\W\d_]", result.stdout)
         arabic = [ch for ch in letters if ARABIC_SCRIPT.match(ch)]
         assert len(arabic) > len(letters) / 2, "the help is mostly not in Arabic script"
+
+
+def test_a_translation_that_cannot_be_filled_costs_the_language_not_the_message(personas, monkeypatch):
+    from django.utils.functional import lazy
+    from django.utils.translation import get_language
+
+    from reports import notifications
+    from reports.models import Notification, Report
+
+    def subject():
+        broken = "بلاغ (الخطورة: %(severity))"  # an incomplete placeholder, as a careless translation might have
+        return broken if get_language() == "ar" else "A report was assigned to you (severity: %(severity)s)"
+
+    monkeypatch.setitem(notifications.SUBJECTS, Notification.Kind.ASSIGNED, lazy(subject, str)())
+    alice = personas["alice"]
+    alice.language = "ar"
+    note = Notification(report=Report(severity="high"), kind=Notification.Kind.ASSIGNED, recipient=alice)
+    assert notifications.notification_text(note)[0] == "A report was assigned to you (severity: High)"
+
+
+def test_the_access_log_does_not_record_sizes():
+    """A refusal's size differs with its language: logged, it would tell which language a reporter reads."""
+    import runpy
+
+    from backend.catalogs import ROOT
+
+    config = runpy.run_path(str(ROOT / "config" / "gunicorn.conf.py"))
+    assert "%(B)" not in config["access_log_format"] and "%(b)" not in config["access_log_format"]

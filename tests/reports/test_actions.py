@@ -182,5 +182,5 @@ def test_each_role_gets_what_the_roles_table_says(cast):
     assert not any(CaseAction.CLAIM in access.actions_for(cast[who], taken) for who in PERSONAS)
     queued = put_in(cast["report"], S.TRIAGED, None)
     assert access.refusal(cast["bob"], queued, CaseAction.CLAIM) == (
-        "You hold no grant of this report's intake key, so you could not read it."
+        "You hold no grant of this report's intake key, so you cannot read it."
     )
