@@ -77,11 +77,15 @@ def place_name(code: str, language: str | None = None) -> str:
     return code
 
 
-def place_choices(codes, language: str | None = None) -> list[tuple[str, str]]:
-    """(code, "Name (code)") for each code, Iraq's places first, then countries, each by name."""
+def place_choices(codes, language: str | None = None, *, with_code: bool = True) -> list[tuple[str, str]]:
+    """(code, "Name (code)"), or (code, "Name") without the code, for each code: Iraq's places first,
+    then countries, each by name."""
     language = _language(language)
     return sorted(
-        ((code, f"{place_name(code, language)} ({code})") for code in codes),
+        (
+            (code, f"{place_name(code, language)} ({code})" if with_code else place_name(code, language))
+            for code in codes
+        ),
         key=lambda choice: (choice[0] not in IRAQ_SUBDIVISIONS, choice[1]),
     )
 

@@ -218,7 +218,7 @@ class GovernorateFilter(admin.SimpleListFilter):
             codes = IRAQ_SUBDIVISIONS | covered
         else:
             codes = set(access.covered_places(request.user))
-        return place_choices(codes)
+        return place_choices(codes, with_code=False)  # a phone's narrow filter: names only
 
     def queryset(self, request, queryset):
         return queryset.filter(governorate=self.value()) if self.value() else queryset

@@ -65,8 +65,9 @@ def shot(page, name: str) -> None:
 
 def check_page(page, language: str, *, data: tuple[str, ...] = ()) -> None:
     """lang and dir are the browser's language; at 390 px nothing scrolls sideways; an Arabic or Sorani
-    page shows no English of ours (Latin-script words are allowed only in `data`: usernames, references,
-    and in elements marked with another language, such as the switcher's "English")."""
+    page shows no English of ours (Latin-script words are allowed only in `data`: usernames, references;
+    in elements marked with another language, such as the switcher's "English"; and in what reporters
+    wrote: the narrative and the values set apart in <bdi>)."""
     html = page.locator("html")
     assert (html.get_attribute("lang"), html.get_attribute("dir")) == (language, DIRECTION[language]), page.url
     sideways = page.evaluate("() => [document.documentElement.scrollWidth, document.documentElement.clientWidth]")
@@ -84,7 +85,8 @@ def check_page(page, language: str, *, data: tuple[str, ...] = ()) -> None:
     text = page.evaluate(
         """() => {
              const clone = document.body.cloneNode(true);
-             clone.querySelectorAll('[lang]:not([lang="' + document.documentElement.lang + '"]), script, style')
+             clone.querySelectorAll('[lang]:not([lang="' + document.documentElement.lang + '"]), script, style, '
+                                    + 'bdi, .sanad-narrative, [translate="no"]')
                   .forEach(e => e.remove());
              return clone.innerText + ' ' + [...document.querySelectorAll('[title],[placeholder],[aria-label]')]
                   .filter(e => !e.closest('[lang]:not([lang="' + document.documentElement.lang + '"])'))
