@@ -9,6 +9,7 @@ from django.utils import formats, timezone
 from django.utils.html import format_html
 
 register = template.Library()
+ISOLATES = "\u2066\u2069"  # config/formats: a date and time elsewhere is isolated in plain text
 
 
 @register.filter
@@ -18,6 +19,5 @@ def when(value: datetime | None):
     if not value:
         return ""
     local = timezone.localtime(value) if timezone.is_aware(value) else value
-    return format_html(
-        '<time datetime="{}" dir="ltr">{}</time>', local.isoformat(), formats.date_format(local, "DATETIME_FORMAT")
-    )
+    text = formats.date_format(local, "DATETIME_FORMAT").strip(ISOLATES)  # dir="ltr" isolates it here
+    return format_html('<time datetime="{}" dir="ltr">{}</time>', local.isoformat(), text)

@@ -122,6 +122,12 @@ def test_times_are_shown_in_baghdad_time_with_the_zone(settings):
             html = str(when(datetime(2026, 12, 6, 12, 4, tzinfo=UTC)))
         assert html == '<time datetime="2026-12-06T15:04:00+03:00" dir="ltr">2026-12-06 15:04 +03</time>'
     assert when(None) == ""
+    # Wherever Django prints one (lists, read-only fields), it is isolated left to right in the text itself.
+    from django.utils import formats, timezone
+
+    with translation.override("ckb"):
+        printed = formats.localize(timezone.localtime(datetime(2026, 12, 6, 12, 4, tzinfo=UTC)))
+    assert printed == "\u20662026-12-06 15:04 +03\u2069"
 
 
 def test_the_time_zone_is_configurable_and_checked(prod_env):
