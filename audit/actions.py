@@ -41,5 +41,16 @@ class Action(models.TextChoices):
     STAFF_PASSWORD_RESET = "staff_password_reset", _("Staff password reset")
     STAFF_PASSWORD_CHANGED = "staff_password_changed", _("Staff password changed")
     COVERAGE_CHANGED = "coverage_changed", _("Caseworker coverage changed")
+    # Relocation
+    SAFEHOUSE_CREATED = "safehouse_created", _("Safe house created")
+    SAFEHOUSE_CHANGED = "safehouse_changed", _("Safe house changed")
+    SAFEHOUSE_ADDRESS_READ = "safehouse_address_read", _("Safe house address decrypted")
+    REFERRAL_CREATED = "referral_created", _("Referred for relocation")
+    REFERRAL_NEEDS_READ = "referral_needs_read", _("Referral needs decrypted")
+    PLACEMENT_HELD = "placement_held", _("Bed held")
+    PLACEMENT_PLACED = "placement_placed", _("Placed in a safe house")
+    PLACEMENT_DEPARTED = "placement_departed", _("Left the safe house")
+    PLACEMENT_CANCELLED = "placement_cancelled", _("Hold cancelled")
+    PLACEMENT_EXPIRED = "placement_expired", _("Hold expired")
     # The chain itself
     AUDIT_VERIFIED = "audit_verified", _("Audit chain verified")

@@ -170,6 +170,11 @@ EMAIL_USE_TLS = env_bool("SANAD_EMAIL_TLS", True)
 EMAIL_TIMEOUT = 10
 EMAIL_FILE_PATH = env_str("SANAD_EMAIL_FILE_PATH", str(VAR_DIR / "mail"))
 
+# --- Relocation ---------------------------------------------------------------------
+# A bed offered to a referral is held this long, then freed by the beat task if nobody placed the person.
+SANAD_RELOCATION_HOLD_HOURS = env_int("SANAD_RELOCATION_HOLD_HOURS", 48, minimum=1, maximum=24 * 14)
+SANAD_RELOCATION_EXPIRE_EVERY_SECONDS = env_int("SANAD_RELOCATION_EXPIRE_EVERY_SECONDS", 60, minimum=5)
+
 # --- Hosts, database, broker ----------------------------------------------------
 
 ALLOWED_HOSTS = env_list("SANAD_ALLOWED_HOSTS", ["127.0.0.1", "localhost"] if SANAD_DEV else [])
@@ -244,6 +249,7 @@ CELERY_TASK_ROUTES = {
     "reports.tasks.sweep": {"queue": "maintenance"},
     "reports.tasks.escalate_sla": {"queue": "maintenance"},
     "backend.tasks.*": {"queue": "maintenance"},
+    "relocation.tasks.*": {"queue": "maintenance"},
 }
 CELERY_BEAT_SCHEDULE = {
     "sweep-pending-reports-and-notifications": {
@@ -251,6 +257,10 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": float(SANAD_SWEEP_EVERY_SECONDS),
     },
     "escalate-sla-breaches": {"task": "reports.tasks.escalate_sla", "schedule": 60.0},
+    "expire-relocation-holds": {
+        "task": "relocation.tasks.expire_holds",
+        "schedule": float(SANAD_RELOCATION_EXPIRE_EVERY_SECONDS),
+    },
 }
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
@@ -262,6 +272,7 @@ INSTALLED_APPS = [
     "backend",
     "accounts",
     "reports",
+    "relocation",
     "audit",
     "config.apps.SanadAdminConfig",
     "django.contrib.auth",
