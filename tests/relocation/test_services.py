@@ -370,3 +370,21 @@ def test_the_beat_task_expires_holds(coordinators, waiting, settings):
     Placement.objects.filter(pk=placement.pk).update(held_until=timezone.now() - timedelta(minutes=1))
     assert expire_holds.apply().get() == 1
     assert _counts(made) == (5, 0, 0)
+
+
+def test_a_coordinator_creates_the_relocation_key_from_the_command_line(personas, tmp_path, capsys):
+    from django.core.management import call_command
+    from django.core.management.base import CommandError
+
+    from accounts.models import SharedKey
+    from accounts.roles import KeyPurpose, Role
+    from accounts.services import staff_create
+
+    staff_create(username="carla", password=PASSWORD, roles=[Role.RELOCATION_COORDINATOR], password_set_by_owner=True)
+    password_file = tmp_path / "pw"
+    password_file.write_text(PASSWORD + "\n")
+    call_command("create_relocation_key", holder="carla", password_file=str(password_file))
+    key = SharedKey.objects.get(purpose=KeyPurpose.RELOCATION)
+    assert f"Created relocation key {key.key_id}" in capsys.readouterr().out
+    with pytest.raises(CommandError):  # a caseworker may not hold relocation keys
+        call_command("create_relocation_key", holder="alice", password_file=str(password_file))
