@@ -22,13 +22,11 @@ from django.utils.translation import gettext_lazy as _
 from accounts.models import SharedKey
 from relocation.vocabulary import (
     CancelReason,
-    HouseholdType,
     HouseStatus,
     PlacementState,
     ReferralState,
     Region,
     Urgency,
-    UrgencyReason,
 )
 
 
@@ -70,48 +68,53 @@ class SafeHouse(models.Model):
 
 
 class SafeHouseSecret(models.Model):
-    """A house's address, contact and access notes: HPKE ciphertext to a relocation key, bound to the house."""
+    """A house's address, contact and access notes: HPKE ciphertext to a relocation key, bound to the house.
+
+    HPKE does not say who encrypted: anyone with the public key could write a new ciphertext. The
+    sealed attestation (AES-GCM under SANAD_SEALING_KEYS, bound to this row) holds the ciphertext's
+    hash, so a row written by anyone but Sanad itself is refused, never shown as an address."""
 
     house = models.OneToOneField(
-        SafeHouse, on_delete=models.CASCADE, related_name="secret", verbose_name=_("safe house")
+        SafeHouse, on_delete=models.CASCADE, primary_key=True, related_name="secret", verbose_name=_("safe house")
     )
     relocation_key = models.ForeignKey(
         SharedKey, on_delete=models.PROTECT, related_name="+", verbose_name=_("relocation key")
     )
     ciphertext = models.BinaryField(editable=False, verbose_name=_("ciphertext"))
+    attestation_sealed = models.BinaryField(editable=False, verbose_name=_("attestation (sealed)"))
     updated_at = models.DateTimeField(default=timezone.now, verbose_name=_("updated"))
 
     class Meta:
-        verbose_name = _("safe house's address")
-        verbose_name_plural = _("safe houses' addresses")
+        verbose_name = _("safe house's address and contact")
+        verbose_name_plural = _("safe houses' addresses and contacts")
 
     def __str__(self) -> str:
         return f"address of {self.house_id}"
 
 
 class Referral(models.Model):
-    """A caseworker asks for a safe bed for the people of one report."""
+    """A caseworker asks for a safe bed for the people of one report.
+
+    Plain: what the waitlist sorts on (state, urgency, time) and nothing that describes the people.
+    Sealed (SANAD_SEALING_KEYS, like a report's triage details): who they are as a household, why
+    more urgent, where they would and must not go, and the hash of the needs' ciphertext. Needs
+    themselves: HPKE to the relocation key, readable only by coordinators."""
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False, verbose_name=_("identifier"))
     report = models.ForeignKey(
-        "reports.Report", on_delete=models.CASCADE, related_name="referrals", verbose_name=_("report")
+        "reports.Report", on_delete=models.PROTECT, related_name="referrals", verbose_name=_("report")
     )
     referred_by = models.ForeignKey(
         "accounts.StaffUser", on_delete=models.PROTECT, related_name="+", verbose_name=_("referred by")
     )
-    adults = models.PositiveSmallIntegerField(verbose_name=_("adults"))
-    children = models.PositiveSmallIntegerField(default=0, verbose_name=_("children"))
-    household_type = models.CharField(max_length=24, choices=HouseholdType.choices, verbose_name=_("household type"))
     urgency = models.PositiveSmallIntegerField(choices=Urgency.choices, verbose_name=_("urgency"))
-    urgency_reason = models.CharField(
-        max_length=24, choices=UrgencyReason.choices, blank=True, verbose_name=_("why more urgent")
-    )
-    preferred_regions = models.JSONField(default=list, verbose_name=_("preferred regions"))
-    avoid_regions = models.JSONField(default=list, verbose_name=_("regions to avoid"))
-    # Free-text needs, HPKE ciphertext to the relocation key (empty: none given).
+    # Sealed JSON: adults, children, household_type, urgency_reason, preferred_regions, avoid_regions,
+    # needs_sha256. Emptied when the report is withdrawn.
+    details_sealed = models.BinaryField(null=True, editable=False, verbose_name=_("details (sealed)"))
     relocation_key = models.ForeignKey(
         SharedKey, on_delete=models.PROTECT, related_name="+", verbose_name=_("relocation key")
     )
+    # Free-text needs, HPKE ciphertext to the relocation key (empty: none given, or withdrawn).
     needs_ciphertext = models.BinaryField(null=True, editable=False, verbose_name=_("needs (encrypted)"))
     state = models.CharField(
         max_length=8, choices=ReferralState.choices, default=ReferralState.WAITING, verbose_name=_("status")
@@ -129,15 +132,10 @@ class Referral(models.Model):
                 condition=Q(state__in=[ReferralState.WAITING, ReferralState.HELD, ReferralState.PLACED]),
                 name="one_open_referral_per_report",
             ),
-            models.CheckConstraint(condition=Q(adults__gte=1), name="referral_has_an_adult"),
         ]
 
     def __str__(self) -> str:
         return f"referral {str(self.pk)[:8]}"
-
-    @property
-    def party_size(self) -> int:
-        return self.adults + self.children
 
 
 class Placement(models.Model):
@@ -145,7 +143,7 @@ class Placement(models.Model):
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False, verbose_name=_("identifier"))
     referral = models.ForeignKey(
-        Referral, on_delete=models.CASCADE, related_name="placements", verbose_name=_("referral")
+        Referral, on_delete=models.PROTECT, related_name="placements", verbose_name=_("referral")
     )
     house = models.ForeignKey(
         SafeHouse, on_delete=models.PROTECT, related_name="placements", verbose_name=_("safe house")

@@ -8,7 +8,9 @@ occupancy and the audit entry in one transaction. The database's own constraint
 
 from __future__ import annotations
 
+import hashlib
 import json
+import logging
 from datetime import timedelta
 
 from django.conf import settings
@@ -25,6 +27,7 @@ from audit.actions import Action
 from audit.services import audit_record
 from backend.crypto import hpke
 from backend.crypto.errors import CryptoError
+from backend.sealed_fields import open_value, seal_value
 from relocation.models import OccupancyDay, Placement, Referral, SafeHouse, SafeHouseSecret
 from relocation.vocabulary import (
     URGENCY_FROM_SEVERITY,
@@ -42,6 +45,8 @@ from relocation.vocabulary import (
 MAX_PEOPLE = 30  # adults, and children, in one referral: more is a typing mistake
 MAX_BEDS = 500  # in one house
 MAX_TEXT = 2000  # characters of an address, contact, access notes or needs
+PAD_TO = 512  # encrypted texts are padded to a multiple of this many bytes: their length tells little
+logger = logging.getLogger(__name__)
 REFERRING_STATES = frozenset({"assigned", "acknowledged", "in_progress"})
 
 
@@ -90,14 +95,33 @@ def needs_info(key: SharedKey, referral_id) -> bytes:
 
 
 def _encrypt(key: SharedKey, value: dict, info: bytes) -> bytes:
+    """`value` as JSON padded with spaces to a multiple of PAD_TO bytes, HPKE-encrypted to `key`."""
+    plain = json.dumps(value, ensure_ascii=False).encode("utf-8")
+    plain += b" " * (-len(plain) % PAD_TO)
     public = hpke.load_public_key(hpke.Suite.parse(key.suite), bytes(key.public_key))
-    return hpke.encrypt(public, json.dumps(value, ensure_ascii=False).encode("utf-8"), info=info)
+    return hpke.encrypt(public, plain, info=info)
 
 
-def _text(value, limit: int = MAX_TEXT) -> str:
-    text = value if isinstance(value, str) else ""
-    if len(text) > limit or "\x00" in text:
-        raise RelocationError(_("A text is at most %(limit)d characters.") % {"limit": limit})
+def _attestation(ciphertext: bytes, key: SharedKey, row_id) -> bytes:
+    """What Sanad seals beside a ciphertext it wrote: its hash, bound to the key and the row."""
+    return hashlib.sha256(bytes(ciphertext)).digest() + key.key_id.encode("ascii") + str(row_id).encode("ascii")
+
+
+def _text(value, *, what: str, limit: int = MAX_TEXT) -> str:
+    if not isinstance(value, str):
+        raise RelocationError(_("%(what)s must be text.") % {"what": what})
+    text = value
+    if len(text) > limit:
+        raise RelocationError(
+            # Translators: what is a field's name, such as "Address" or "Needs".
+            _("%(what)s is at most %(limit)d characters long.") % {"what": what, "limit": limit}
+        )
+    try:
+        text.encode("utf-8")  # a lone surrogate, which JSON can carry, is not text
+    except UnicodeEncodeError:
+        text = "\x00"
+    if "\x00" in text:
+        raise RelocationError(_("%(what)s holds a character that is not allowed.") % {"what": what})
     return text.strip()
 
 
@@ -111,12 +135,20 @@ def _count(value, *, low: int, high: int, what: str) -> int:
 
 
 def _choices(values, allowed, *, what: str) -> list[str]:
-    if not isinstance(values, list | tuple) or any(value not in allowed for value in values):
+    if not isinstance(values, list | tuple) or any(not isinstance(v, str) or v not in allowed for v in values):
         raise RelocationError(_("%(what)s holds an unknown value.") % {"what": what})
     return sorted(set(values))
 
 
 # --- Houses ----------------------------------------------------------------------------------
+
+
+def _opened(instance, field: str) -> bytes | None:
+    """A sealed value, or None if it does not open for this row (copied from another row, or forged)."""
+    try:
+        return open_value(instance, field)
+    except CryptoError:
+        return None
 
 
 def _record_day(house: SafeHouse) -> None:
@@ -146,7 +178,7 @@ def house_create(
 ) -> SafeHouse:
     """A new house; its address, contact and access notes are encrypted to the relocation key."""
     _require_coordinator(user)
-    code_name = _text(code_name, 40)
+    code_name = _text(code_name, what=_("Code name"), limit=40)
     if not code_name:
         raise RelocationError(_("Give the house a code name (never its address)."))
     if region not in Region.values:
@@ -156,7 +188,11 @@ def house_create(
         raise RelocationError(_("Choose at least one household type the house takes."))
     funded = _count(beds_funded, low=0, high=MAX_BEDS, what=_("Beds funded"))
     in_service = _count(beds_in_service, low=0, high=MAX_BEDS, what=_("Beds in service"))
-    secret = {"address": _text(address), "contact": _text(contact), "access_notes": _text(access_notes)}
+    secret = {
+        "address": _text(address, what=_("Address")),
+        "contact": _text(contact, what=_("Contact")),
+        "access_notes": _text(access_notes, what=_("Access notes")),
+    }
     if not secret["address"]:
         raise RelocationError(_("Give the house's address: only coordinators holding the relocation key can read it."))
     key = relocation_key()
@@ -169,16 +205,19 @@ def house_create(
                 beds_funded=funded,
                 beds_in_service=in_service,
             )
-            SafeHouseSecret.objects.create(
-                house=house, relocation_key=key, ciphertext=_encrypt(key, secret, house_info(key, house.pk))
+            ciphertext = _encrypt(key, secret, house_info(key, house.pk))
+            record = SafeHouseSecret(house=house, relocation_key=key, ciphertext=ciphertext)
+            record.attestation_sealed = seal_value(
+                record, "attestation_sealed", _attestation(ciphertext, key, house.pk)
             )
+            record.save()
             _record_day(house)
             audit_record(
                 Action.SAFEHOUSE_CREATED,
                 actor=user,
                 obj_type="safe_house",
                 obj_id=str(house.pk),
-                details={"region": region, "beds_in_service": in_service},
+                details={"beds_in_service": in_service},
             )
     except IntegrityError:
         raise RelocationError(_("Another house has this code name.")) from None
@@ -189,6 +228,11 @@ def house_address_open(*, user: StaffUser, house: SafeHouse, personal_key: hpke.
     """The house's address, contact and access notes, decrypted for a coordinator; on the audit chain."""
     _require_coordinator(user)
     secret = SafeHouseSecret.objects.select_related("relocation_key").get(house=house)
+    if _opened(secret, "attestation_sealed") != _attestation(secret.ciphertext, secret.relocation_key, house.pk):
+        logger.error("safe house %s: its address row was not written by Sanad; not shown", str(house.pk)[:8])
+        raise RelocationError(
+            _("This address was not written by Sanad: it is not shown. Tell the system administrators.")
+        )
     try:
         private = SharedKeyOpener(user=user, personal_key=personal_key).open(secret.relocation_key)
         plain = hpke.decrypt(private, bytes(secret.ciphertext), info=house_info(secret.relocation_key, house.pk))
@@ -212,13 +256,25 @@ def house_change(
     with transaction.atomic():
         locked = SafeHouse.objects.select_for_update().get(pk=house.pk)
         used = locked.beds_held + locked.beds_occupied
+        if status == HouseStatus.CLOSED and locked.beds_held:
+            raise RelocationError(
+                ngettext(
+                    "%(count)d bed is held in this house: cancel that hold before closing it.",
+                    "%(count)d beds are held in this house: cancel those holds before closing it.",
+                    locked.beds_held,
+                )
+                % {"count": locked.beds_held}
+            )
         if in_service < used:
             raise RelocationError(
-                _(
-                    "%(held)d beds are held and %(occupied)d occupied: the house cannot have fewer than %(used)d "
-                    "beds in service. End those placements first."
+                ngettext(
+                    "%(count)d bed of this house is held or occupied: it cannot have fewer beds in service. "
+                    "End those placements first.",
+                    "%(count)d beds of this house are held or occupied: it cannot have fewer beds in service. "
+                    "End those placements first.",
+                    used,
                 )
-                % {"held": locked.beds_held, "occupied": locked.beds_occupied, "used": used}
+                % {"count": used}
             )
         locked.beds_funded, locked.beds_in_service, locked.status = funded, in_service, status
         locked.save(update_fields=["beds_funded", "beds_in_service", "status"])
@@ -236,6 +292,13 @@ def house_change(
 # --- Referrals ---------------------------------------------------------------------------------
 
 
+def referral_details(referral: Referral) -> dict:
+    """A referral's sealed details (adults, children, household_type, urgency_reason, preferred_regions,
+    avoid_regions, needs_sha256); empty once its report was withdrawn."""
+    sealed = _opened(referral, "details_sealed")
+    return json.loads(sealed) if sealed else {}
+
+
 def referral_create(
     *,
     user: StaffUser,
@@ -251,45 +314,52 @@ def referral_create(
     """The assigned caseworker (or a lead) asks for safe beds for a report's people.
 
     Urgency comes from the report's severity; a reason raises it one step. The region the threat came
-    from is never a destination. The needs, free text, are encrypted to the relocation key."""
-    from reports import access  # reports imports relocation's models; keep this import out of the module's top
+    from is never a destination. What describes the people is sealed; the needs, free text, are
+    encrypted to the relocation key."""
+    from reports import access  # reports' modules import this app's models: keep this out of the module's top
 
     adults = _count(adults, low=1, high=MAX_PEOPLE, what=_("Adults"))
     children = _count(children, low=0, high=MAX_PEOPLE, what=_("Children"))
     if household_type not in HouseholdType.values:
         raise RelocationError(_("Unknown household type."))
-    if urgency_reason and urgency_reason not in UrgencyReason.values:
+    if not isinstance(urgency_reason, str) or (urgency_reason and urgency_reason not in UrgencyReason.values):
         raise RelocationError(_("Unknown reason for more urgency."))
-    preferred = _choices(list(preferred_regions), Region.values, what=_("Preferred regions"))
-    avoid = _choices(list(avoid_regions), Region.values, what=_("Regions to avoid"))
-    needs = _text(needs)
+    preferred = _choices(preferred_regions, Region.values, what=_("Preferred regions"))
+    avoid = _choices(avoid_regions, Region.values, what=_("Regions to avoid"))
+    needs = _text(needs, what=_("Needs"))
     key = relocation_key()
     with transaction.atomic():
         locked = type(report).objects.select_for_update().get(pk=report.pk)
         if not (access.is_lead(user) or (access.is_caseworker(user) and locked.assigned_to_id == user.pk)):
-            raise RelocationError(_("Only the report's caseworker or a triage lead refers it for relocation."))
+            raise RelocationError(_("Only the report's caseworker or a triage lead may refer it for relocation."))
         if locked.state not in REFERRING_STATES:
-            raise RelocationError(_("Only a report in work can be referred for relocation."))
+            raise RelocationError(_("Only a report being worked on can be referred for relocation."))
         ruled_out = regions_ruled_out(locked.governorate)
         if set(preferred) & ruled_out:
-            raise RelocationError(_("The threat came from there: a person is never sent to the region of the threat."))
+            raise RelocationError(
+                _(
+                    "One of the preferred regions is where the threat came from: a person is never sent to "
+                    "the region of the threat."
+                )
+            )
         avoid = sorted(set(avoid) | ruled_out)
         people = adults + children
+        # Whether any house that may take them could: the houses of ruled-out regions do not count.
         largest = max(
             (
                 house.beds_in_service
                 for house in SafeHouse.objects.exclude(status=HouseStatus.CLOSED).only(
-                    "beds_in_service", "household_types"
+                    "beds_in_service", "household_types", "region"
                 )
-                if household_type in house.household_types
+                if household_type in house.household_types and house.region not in avoid
             ),
             default=0,
         )
-        if not largest or people > largest:
+        if people > largest:
             raise RelocationError(
                 ngettext(
-                    "No safe house takes %(count)d person of this household type.",
-                    "No safe house takes %(count)d people of this household type.",
+                    "No safe house that may take them takes %(count)d person of this household type.",
+                    "No safe house that may take them takes %(count)d people of this household type.",
                     people,
                 )
                 % {"count": people}
@@ -297,20 +367,19 @@ def referral_create(
         urgency = URGENCY_FROM_SEVERITY.get(locked.severity, Urgency.LOW)
         if urgency_reason:
             urgency = max(Urgency.IMMEDIATE, urgency - 1)
-        referral = Referral(
-            report=locked,
-            referred_by=user,
-            adults=adults,
-            children=children,
-            household_type=household_type,
-            urgency=urgency,
-            urgency_reason=urgency_reason,
-            preferred_regions=preferred,
-            avoid_regions=avoid,
-            relocation_key=key,
-        )
+        referral = Referral(report=locked, referred_by=user, urgency=urgency, relocation_key=key)
         if needs:
             referral.needs_ciphertext = _encrypt(key, {"needs": needs}, needs_info(key, referral.pk))
+        details = {
+            "adults": adults,
+            "children": children,
+            "household_type": household_type,
+            "urgency_reason": urgency_reason,
+            "preferred_regions": preferred,
+            "avoid_regions": avoid,
+            "needs_sha256": hashlib.sha256(referral.needs_ciphertext).hexdigest() if needs else None,
+        }
+        referral.details_sealed = seal_value(referral, "details_sealed", json.dumps(details).encode())
         try:
             with transaction.atomic():
                 referral.save()
@@ -327,10 +396,17 @@ def referral_create(
 
 
 def referral_needs_open(*, user: StaffUser, referral: Referral, personal_key: hpke.PrivateKey | None) -> str:
-    """A referral's needs, decrypted for a coordinator; on the audit chain."""
+    """A referral's needs, decrypted for a coordinator; on the audit chain. Needs whose ciphertext Sanad did
+    not write (its hash is sealed in the details) are refused, never shown."""
     _require_coordinator(user)
     if referral.needs_ciphertext is None:
         return ""
+    expected = referral_details(referral).get("needs_sha256")
+    if expected != hashlib.sha256(bytes(referral.needs_ciphertext)).hexdigest():
+        logger.error("referral %s: its needs were not written by Sanad; not shown", str(referral.pk)[:8])
+        raise RelocationError(
+            _("These needs were not written by Sanad: they are not shown. Tell the system administrators.")
+        )
     try:
         private = SharedKeyOpener(user=user, personal_key=personal_key).open(referral.relocation_key)
         plain = hpke.decrypt(
@@ -344,12 +420,34 @@ def referral_needs_open(*, user: StaffUser, referral: Referral, personal_key: hp
     return json.loads(plain)["needs"]
 
 
+def report_withdrawn(report) -> None:
+    """The reporter withdrew `report` (call inside report_withdraw's transaction, its row locked): held beds
+    are freed, waiting referrals close, and nothing said about the people is kept: details and needs go,
+    times are cut to the day. A person already placed stays placed until a coordinator records them leaving."""
+    for referral_id in Referral.objects.filter(report=report).values_list("pk", flat=True):
+        referral = Referral.objects.select_for_update().get(pk=referral_id)
+        for placement in Placement.objects.filter(referral=referral, state=PlacementState.HELD):
+            house = SafeHouse.objects.select_for_update().get(pk=placement.house_id)
+            locked = Placement.objects.select_for_update().get(pk=placement.pk)
+            if locked.state == PlacementState.HELD:
+                _move_beds(house, held=-locked.beds)
+                _set(locked, PlacementState.CANCELLED, cancel_reason=CancelReason.NO_LONGER_NEEDED)
+        placed = Placement.objects.filter(referral=referral, state=PlacementState.PLACED).exists()
+        day = referral.created_at.replace(hour=0, minute=0, second=0, microsecond=0)
+        Referral.objects.filter(pk=referral.pk).update(
+            state=ReferralState.PLACED if placed else ReferralState.CLOSED,
+            details_sealed=None,
+            needs_ciphertext=None,
+            created_at=day,
+        )
+
+
 # --- Placements ------------------------------------------------------------------------------
 
 
 def _lock(referral_id, house_id, placement_id=None):
-    """Lock in the one order every path uses: referral, house, placement."""
-    referral = Referral.objects.select_for_update().select_related("report").get(pk=referral_id)
+    """Lock in the one order every path uses: (report, when withdrawing,) referral, house, placement."""
+    referral = Referral.objects.select_for_update().get(pk=referral_id)
     house = SafeHouse.objects.select_for_update().get(pk=house_id)
     placement = Placement.objects.select_for_update().get(pk=placement_id) if placement_id else None
     return referral, house, placement
@@ -371,21 +469,25 @@ def placement_hold(*, user: StaffUser, referral: Referral, house: SafeHouse) -> 
         referral, house, _placement = _lock(referral.pk, house.pk)
         if referral.state != ReferralState.WAITING:
             raise RelocationError(_("This referral is not waiting for a bed any more."))
+        report = referral.report  # read, not locked: its state and place only
+        if report.state not in REFERRING_STATES:
+            raise RelocationError(_("The report is no longer being worked on: no bed is held for it."))
         if house.status != HouseStatus.OPEN:
             raise RelocationError(_("This house takes no one new now."))
-        if referral.household_type not in house.household_types:
+        details = referral_details(referral)
+        if details.get("household_type") not in house.household_types:
             raise RelocationError(_("This house does not take this household type."))
-        if house.region in referral.avoid_regions or house.region in regions_ruled_out(referral.report.governorate):
+        if house.region in details.get("avoid_regions", ()) or house.region in regions_ruled_out(report.governorate):
             raise RelocationError(_("This house is in a region the person must not be sent to."))
-        beds = referral.party_size
+        beds = details["adults"] + details["children"]
         if house.beds_free < beds:
             raise RelocationError(
                 ngettext(
-                    "Only %(count)d bed is free in this house.",
-                    "Only %(count)d beds are free in this house.",
+                    "The referral needs %(needed)d beds; this house has %(count)d bed free.",
+                    "The referral needs %(needed)d beds; this house has %(count)d beds free.",
                     house.beds_free,
                 )
-                % {"count": house.beds_free}
+                % {"needed": beds, "count": house.beds_free}
             )
         _move_beds(house, held=beds)
         placement = Placement.objects.create(
@@ -398,12 +500,13 @@ def placement_hold(*, user: StaffUser, referral: Referral, house: SafeHouse) -> 
             updated_at=now,
         )
         Referral.objects.filter(pk=referral.pk).update(state=ReferralState.HELD)
+        # Which house is the placement's own row (redacted with it); the chain names only the placement.
         audit_record(
             Action.PLACEMENT_HELD,
             actor=user,
             obj_type="placement",
             obj_id=str(placement.pk),
-            details={"referral": str(referral.pk), "house": str(house.pk), "beds": beds},
+            details={"beds": beds},
         )
     return placement
 
@@ -413,10 +516,13 @@ def _live(placement: Placement, state: str):
     referral, house, locked = _lock(placement.referral_id, placement.house_id, placement.pk)
     if locked.state != state:
         raise RelocationError(
-            _("This placement is %(state)s now; nothing was changed.") % {"state": locked.get_state_display()}
+            _("This placement's status is now “%(state)s”: nothing was changed.")
+            % {"state": locked.get_state_display()}
         )
     if state == PlacementState.HELD and locked.held_until <= timezone.now():
-        raise RelocationError(_("This hold has expired; its beds are free again. Hold them anew if they still are."))
+        raise RelocationError(
+            _("This hold has expired; its beds are free again. Hold them anew if they are still free.")
+        )
     return referral, house, locked
 
 
@@ -429,6 +535,8 @@ def placement_place(*, user: StaffUser, placement: Placement) -> None:
     _require_coordinator(user)
     with transaction.atomic():
         referral, house, locked = _live(placement, PlacementState.HELD)
+        if house.status == HouseStatus.CLOSED:
+            raise RelocationError(_("This house is closed: no one is placed in it."))
         _move_beds(house, held=-locked.beds, occupied=locked.beds)
         _set(locked, PlacementState.PLACED)
         Referral.objects.filter(pk=referral.pk).update(state=ReferralState.PLACED)
@@ -456,7 +564,8 @@ def placement_cancel(*, user: StaffUser, placement: Placement, reason: str) -> N
         referral, house, locked = _lock(placement.referral_id, placement.house_id, placement.pk)
         if locked.state != PlacementState.HELD:
             raise RelocationError(
-                _("This placement is %(state)s now; nothing was changed.") % {"state": locked.get_state_display()}
+                _("This placement's status is now “%(state)s”: nothing was changed.")
+                % {"state": locked.get_state_display()}
             )
         _move_beds(house, held=-locked.beds)
         _set(locked, PlacementState.CANCELLED, cancel_reason=reason)
@@ -472,21 +581,27 @@ def placement_cancel(*, user: StaffUser, placement: Placement, reason: str) -> N
 
 
 def holds_expire(*, now=None, limit: int = 500) -> int:
-    """Expire holds past their time, each in its own transaction (a worker that dies loses none and
-    frees none twice: each is re-read locked and expired only while still held); the number expired."""
+    """Expire holds past their time, oldest first, each in its own transaction (a worker that dies loses
+    none and frees none twice: each is re-read locked and expired only while still held). One that
+    cannot be expired is logged and skipped: it must not keep the others held. The number expired."""
     now = now or timezone.now()
     expired = 0
-    due = Placement.objects.filter(state=PlacementState.HELD, held_until__lte=now).values_list(
-        "pk", "referral_id", "house_id"
-    )[:limit]
+    due = (
+        Placement.objects.filter(state=PlacementState.HELD, held_until__lte=now)
+        .order_by("held_until")
+        .values_list("pk", "referral_id", "house_id")[:limit]
+    )
     for pk, referral_id, house_id in due:
-        with transaction.atomic():
-            referral, house, locked = _lock(referral_id, house_id, pk)
-            if locked.state != PlacementState.HELD or locked.held_until > now:
-                continue  # placed, cancelled or expired meanwhile
-            _move_beds(house, held=-locked.beds)
-            _set(locked, PlacementState.EXPIRED)
-            Referral.objects.filter(pk=referral.pk, state=ReferralState.HELD).update(state=ReferralState.WAITING)
-            audit_record(Action.PLACEMENT_EXPIRED, obj_type="placement", obj_id=str(locked.pk))
-            expired += 1
+        try:
+            with transaction.atomic():
+                referral, house, locked = _lock(referral_id, house_id, pk)
+                if locked.state != PlacementState.HELD or locked.held_until > now:
+                    continue  # placed, cancelled or expired meanwhile
+                _move_beds(house, held=-locked.beds)
+                _set(locked, PlacementState.EXPIRED)
+                Referral.objects.filter(pk=referral.pk, state=ReferralState.HELD).update(state=ReferralState.WAITING)
+                audit_record(Action.PLACEMENT_EXPIRED, obj_type="placement", obj_id=str(locked.pk))
+                expired += 1
+        except Exception as exc:  # noqa: BLE001 - one broken row must not hold every other bed
+            logger.error("placement %s could not be expired: %s", str(pk)[:8], type(exc).__name__)
     return expired

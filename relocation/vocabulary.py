@@ -13,6 +13,7 @@ class Region(models.TextChoices):
     KRI_SULAYMANIYAH = "kri-sulaymaniyah", _("Kurdistan Region: Sulaymaniyah")
     KRI_DUHOK = "kri-duhok", _("Kurdistan Region: Duhok")
     TR = "tr", _("Turkey")
+    # Anywhere the regions above are not: it may be the very place of a threat made elsewhere.
     OTHER = "other", _("Elsewhere")
 
 
@@ -37,9 +38,16 @@ REGION_PLACES = {
 }
 
 
+NAMED_PLACES = frozenset().union(*REGION_PLACES.values())
+
+
 def regions_ruled_out(threat_place: str) -> frozenset[str]:
-    """Regions a person threatened in `threat_place` may never be sent to."""
-    return frozenset(region for region, places in REGION_PLACES.items() if threat_place in places)
+    """Regions a person threatened in `threat_place` may never be sent to: the region that holds the place
+    and, for a place outside every named region (Baghdad, Jordan...), "elsewhere", which may be there."""
+    ruled_out = {region for region, places in REGION_PLACES.items() if threat_place in places}
+    if threat_place not in NAMED_PLACES:
+        ruled_out.add(Region.OTHER)
+    return frozenset(ruled_out)
 
 
 class HouseholdType(models.TextChoices):
@@ -79,7 +87,7 @@ class UrgencyReason(models.TextChoices):
 
 class ReferralState(models.TextChoices):
     WAITING = "waiting", _("Waiting for a bed")
-    HELD = "held", _("A bed is held")
+    HELD = "held", _("Beds are held")
     PLACED = "placed", _("Placed")
     CLOSED = "closed", _("Closed")
 

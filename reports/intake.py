@@ -28,6 +28,7 @@ from reports.intake_writes import (
     spend_proof,
 )
 from reports.models import CandidateLink, Evidence, FollowUp, Report, ReportState, ReportTransition
+from reports.signals import report_withdrawn
 from reports.states import report_transition
 
 
@@ -126,6 +127,7 @@ def report_withdraw(*, report: Report) -> None:
     """
     with transaction.atomic():
         locked = Report.objects.select_for_update().get(pk=report.pk)
+        report_withdrawn.send(sender=Report, report=locked)
         # Links would tell that this reporter shared an indicator with named reports.
         CandidateLink.objects.filter(Q(report=locked) | Q(other=locked)).delete()
         locked.notifications.all().delete()

@@ -55,14 +55,37 @@ def test_a_house_address_is_readable_only_by_a_coordinator_with_the_key(coordina
             services.house_address_open(user=user, house=made, personal_key=personal)
 
 
-def test_an_address_cannot_be_moved_to_another_house(coordinators, house):
+@pytest.mark.parametrize("what", ["ciphertext", "ciphertext and attestation", "forged"])
+def test_an_address_sanad_did_not_write_is_never_shown(coordinators, house, what):
+    """Moved from another house's row (with or without its attestation), or written anew by someone with
+    the public key and write access to the database (HPKE does not say who encrypted): refused."""
+    from relocation.models import SafeHouseSecret
+
     first, second = house(address=CANARY), house(address="somewhere else")
-    first.secret.__class__.objects.filter(house=second).update(ciphertext=first.secret.ciphertext)
+    source = SafeHouseSecret.objects.get(house=first)
+    if what == "ciphertext":
+        SafeHouseSecret.objects.filter(house=second).update(ciphertext=source.ciphertext)
+    elif what == "ciphertext and attestation":
+        SafeHouseSecret.objects.filter(house=second).update(
+            ciphertext=source.ciphertext, attestation_sealed=source.attestation_sealed
+        )
+    else:
+        key = coordinators["relocation_key"]
+        trap = services._encrypt(key, {"address": "TRAP 99 Militia Road"}, services.house_info(key, second.pk))
+        SafeHouseSecret.objects.filter(house=second).update(ciphertext=trap)
     carla = coordinators["carla"]
-    with pytest.raises(RelocationError, match="does not open"):
+    with pytest.raises(RelocationError, match="not written by Sanad"):
         services.house_address_open(
             user=carla, house=second, personal_key=personal_key_unlock(user=carla, password=PASSWORD)
         )
+
+
+def test_addresses_of_different_lengths_encrypt_to_the_same_length(coordinators, house):
+    from relocation.models import SafeHouseSecret
+
+    short, longer = house(address="Erbil"), house(address="Building 7, third floor, the door by the pharmacy")
+    lengths = {len(bytes(SafeHouseSecret.objects.get(house=h).ciphertext)) for h in (short, longer)}
+    assert len(lengths) == 1
 
 
 def test_no_house_before_two_coordinators_hold_the_key(personas):
@@ -120,7 +143,7 @@ def test_lowering_beds_below_use_is_refused_with_the_numbers(coordinators, house
         household_type="family_with_children",
     )
     services.placement_hold(user=coordinators["carla"], referral=referral, house=made)
-    with pytest.raises(RelocationError, match="3 beds are held and 0 occupied"):
+    with pytest.raises(RelocationError, match="3 beds of this house are held or occupied"):
         services.house_change(user=coordinators["carla"], house=made, beds_funded=6, beds_in_service=2, status="open")
     assert _counts(made) == (5, 3, 0)
     services.house_change(user=coordinators["carla"], house=made, beds_funded=6, beds_in_service=3, status="paused")
@@ -191,6 +214,7 @@ def test_only_the_reports_caseworker_or_a_lead_refers(coordinators, house, assig
 
 def test_the_region_of_the_threat_is_never_a_destination(coordinators, house, assigned_report):
     sulaymaniyah = house(region="kri-sulaymaniyah")
+    house(region="kri-erbil")
     report = assigned_report(governorate="IQ-SU")
     with pytest.raises(RelocationError, match="region of the threat"):
         services.referral_create(
@@ -203,7 +227,7 @@ def test_the_region_of_the_threat_is_never_a_destination(coordinators, house, as
     referral = services.referral_create(
         user=coordinators["alice"], report=report, adults=1, household_type="single_adult"
     )
-    assert "kri-sulaymaniyah" in referral.avoid_regions
+    assert "kri-sulaymaniyah" in services.referral_details(referral)["avoid_regions"]
     with pytest.raises(RelocationError, match="must not be sent"):
         services.placement_hold(user=coordinators["carla"], referral=referral, house=sulaymaniyah)
 
@@ -244,7 +268,7 @@ def test_one_open_referral_per_report(coordinators, house, assigned_report):
 
 def test_a_closed_report_is_not_referred(coordinators, house, assigned_report):
     house()
-    with pytest.raises(RelocationError, match="in work"):
+    with pytest.raises(RelocationError, match="being worked on"):
         services.referral_create(
             user=coordinators["alice"], report=assigned_report(state="closed"), adults=1, household_type="single_adult"
         )
@@ -313,7 +337,7 @@ def test_no_more_beds_than_are_free_and_no_paused_house(coordinators, waiting, h
     made, refer = waiting
     carla = coordinators["carla"]
     services.placement_hold(user=carla, referral=refer(adults=4), house=made)
-    with pytest.raises(RelocationError, match="Only 1 bed is free"):
+    with pytest.raises(RelocationError, match="needs 2 beds; this house has 1 bed free"):
         services.placement_hold(user=carla, referral=refer(adults=2), house=made)
     services.house_change(user=carla, house=made, beds_funded=6, beds_in_service=5, status="paused")
     with pytest.raises(RelocationError, match="takes no one new"):
@@ -388,3 +412,127 @@ def test_a_coordinator_creates_the_relocation_key_from_the_command_line(personas
     assert f"Created relocation key {key.key_id}" in capsys.readouterr().out
     with pytest.raises(CommandError):  # a caseworker may not hold relocation keys
         call_command("create_relocation_key", holder="alice", password_file=str(password_file))
+
+
+def test_elsewhere_is_ruled_out_for_a_threat_outside_the_named_regions():
+    from relocation.vocabulary import regions_ruled_out
+
+    assert regions_ruled_out("JO") == {"other"}  # "elsewhere" could be Jordan itself
+    assert regions_ruled_out("IQ-BG") == {"other"}
+    assert regions_ruled_out("IQ-HA") == {"kri-sulaymaniyah"}
+    assert regions_ruled_out("IQ-KR") == {"kri-erbil", "kri-sulaymaniyah", "kri-duhok"}
+    assert regions_ruled_out("TR") == {"tr"}
+
+
+def test_a_database_copy_shows_nothing_that_describes_the_people(coordinators, house, assigned_report):
+    house(household_types=["women_only", "single_adult"], region="tr")
+    services.referral_create(
+        user=coordinators["alice"],
+        report=assigned_report(),
+        adults=2,
+        children=0,
+        household_type="women_only",
+        urgency_reason="children_at_risk",
+        preferred_regions=["tr"],
+    )
+    dump = _every_table_dump()
+    for secret in (b"women_only'", b"children_at_risk", b"preferred"):
+        assert secret not in dump
+
+
+def test_a_withdrawn_report_frees_its_held_beds_and_keeps_nothing_about_its_people(coordinators, waiting):
+    from reports.intake import report_withdraw
+
+    made, refer = waiting
+    referral = refer(adults=2)
+    placement = services.placement_hold(user=coordinators["carla"], referral=referral, house=made)
+    report_withdraw(report=referral.report)
+    referral.refresh_from_db()
+    assert referral.state == ReferralState.CLOSED
+    assert referral.details_sealed is None and referral.needs_ciphertext is None
+    assert referral.created_at.hour == 0 and referral.created_at.minute == 0
+    assert Placement.objects.get(pk=placement.pk).state == PlacementState.CANCELLED
+    assert _counts(made) == (5, 0, 0)
+    with pytest.raises(RelocationError):
+        services.placement_hold(user=coordinators["carla"], referral=referral, house=made)
+
+
+def test_a_placed_person_stays_placed_when_the_report_is_withdrawn(coordinators, waiting):
+    from reports.intake import report_withdraw
+
+    made, refer = waiting
+    referral = refer(adults=2)
+    placement = services.placement_hold(user=coordinators["carla"], referral=referral, house=made)
+    services.placement_place(user=coordinators["carla"], placement=placement)
+    report_withdraw(report=referral.report)
+    assert _counts(made) == (5, 0, 2)  # they are in the house until a coordinator records them leaving
+    services.placement_depart(user=coordinators["carla"], placement=placement)
+    assert _counts(made) == (5, 0, 0)
+
+
+def test_a_closed_house_takes_no_one_and_is_not_closed_over_holds(coordinators, waiting):
+    made, refer = waiting
+    carla = coordinators["carla"]
+    placement = services.placement_hold(user=carla, referral=refer(adults=1), house=made)
+    with pytest.raises(RelocationError, match="cancel that hold before closing"):
+        services.house_change(user=carla, house=made, beds_funded=6, beds_in_service=5, status="closed")
+    services.house_change(user=carla, house=made, beds_funded=6, beds_in_service=5, status="paused")
+    SafeHouse.objects.filter(pk=made.pk).update(status="closed")  # as an older release could have left it
+    with pytest.raises(RelocationError, match="closed"):
+        services.placement_place(user=carla, placement=placement)
+    assert _counts(made) == (5, 1, 0)
+
+
+def test_a_hold_is_refused_once_the_report_is_no_longer_in_work(coordinators, waiting):
+    from reports.models import Report
+
+    made, refer = waiting
+    referral = refer()
+    Report.objects.filter(pk=referral.report_id).update(state="closed")
+    with pytest.raises(RelocationError, match="no longer being worked on"):
+        services.placement_hold(user=coordinators["carla"], referral=referral, house=made)
+
+
+@pytest.mark.parametrize(
+    "changes",
+    [
+        {"preferred_regions": None},
+        {"avoid_regions": 5},
+        {"preferred_regions": {"tr": 1}},
+        {"preferred_regions": [None]},
+        {"urgency_reason": None},
+        {"urgency_reason": []},
+        {"needs": ["insulin"]},
+        {"needs": "\ud800"},
+        {"needs": "a\x00b"},
+    ],
+)
+def test_input_of_the_wrong_type_is_refused_not_a_crash(coordinators, house, assigned_report, changes):
+    house()
+    values = {"user": coordinators["alice"], "report": assigned_report(), "adults": 1, "household_type": "single_adult"}
+    values.update(changes)
+    with pytest.raises(RelocationError):
+        services.referral_create(**values)
+    assert not Referral.objects.exists()
+
+
+@pytest.mark.parametrize("field", ["address", "contact", "access_notes", "code_name"])
+@pytest.mark.parametrize("value", [12345, None, "\ud800"])
+def test_house_text_of_the_wrong_type_is_refused(coordinators, house, field, value):
+    with pytest.raises(RelocationError):
+        house(**{field: value})
+    assert not SafeHouse.objects.exists()
+
+
+def test_one_broken_hold_does_not_keep_the_others_held(coordinators, waiting, house):
+    made, refer = waiting
+    other = house()
+    carla = coordinators["carla"]
+    broken = services.placement_hold(user=carla, referral=refer(adults=1), house=made)
+    fine = services.placement_hold(user=carla, referral=refer(adults=1), house=other)
+    past = timezone.now() - timedelta(minutes=1)
+    Placement.objects.filter(pk__in=[broken.pk, fine.pk]).update(held_until=past)
+    SafeHouse.objects.filter(pk=made.pk).update(beds_held=0)  # drifted by some bug
+    assert services.holds_expire() == 1
+    assert Placement.objects.get(pk=fine.pk).state == PlacementState.EXPIRED
+    assert Placement.objects.get(pk=broken.pk).state == PlacementState.HELD
