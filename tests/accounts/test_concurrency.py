@@ -1,37 +1,18 @@
 """Races on PostgreSQL: the last holder of a key is never removed by two revocations at once."""
 
-import threading
-
 import pytest
-from django.db import connection, connections
+from django.db import connection
 
 from accounts.models import KeyGrant, StaffUser
 from accounts.services import WouldOrphanKey, staff_deactivate, staff_reset_password
 from tests.conftest import OTHER_PASSWORD
+from tests.races import run_together as run_together_as
 
 pytestmark = [pytest.mark.services, pytest.mark.django_db(transaction=True)]
 
 
 def run_together(*functions):
-    barrier = threading.Barrier(len(functions))
-    outcomes = [None] * len(functions)
-
-    def runner(index, function):
-        barrier.wait()
-        try:
-            function()
-            outcomes[index] = "ok"
-        except WouldOrphanKey:
-            outcomes[index] = "refused"
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=runner, args=(i, f)) for i, f in enumerate(functions)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    return outcomes
+    return run_together_as(list(functions), {WouldOrphanKey: "refused"})
 
 
 @pytest.mark.parametrize("attempt", range(5))

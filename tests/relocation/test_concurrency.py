@@ -7,15 +7,15 @@ refuse what the lock would have, so the first test would fail without the lock.
 
 from __future__ import annotations
 
-import threading
 import time
 
 import pytest
-from django.db import IntegrityError, connection, connections
+from django.db import IntegrityError, connection
 
 from relocation import services
 from relocation.models import Placement, Referral, SafeHouse
 from relocation.services import RelocationError
+from tests.races import run_together
 
 pytestmark = [pytest.mark.services, pytest.mark.django_db(transaction=True)]
 
@@ -24,27 +24,7 @@ FREE_BEDS = 4
 
 
 def race(functions):
-    barrier = threading.Barrier(len(functions))
-    outcomes = [None] * len(functions)
-
-    def runner(index, function):
-        barrier.wait()
-        try:
-            function()
-            outcomes[index] = "held"
-        except RelocationError:
-            outcomes[index] = "refused"
-        except IntegrityError:
-            outcomes[index] = "constraint"
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=runner, args=(i, f)) for i, f in enumerate(functions)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
-    return outcomes
+    return run_together(functions, {RelocationError: "refused", IntegrityError: "constraint"})
 
 
 @pytest.fixture
@@ -76,7 +56,7 @@ def _holds(coordinators, made, referrals):
 def test_fifty_holds_racing_for_the_last_beds_never_overbook(coordinators, contested):
     made, referrals = contested
     outcomes = race(_holds(coordinators, made, referrals))
-    assert outcomes.count("held") == FREE_BEDS
+    assert outcomes.count("ok") == FREE_BEDS
     assert outcomes.count("refused") == RACERS - FREE_BEDS
     assert outcomes.count("constraint") == 0  # every loser was told why, none hit the backstop
     house = SafeHouse.objects.get(pk=made.pk)
@@ -118,6 +98,6 @@ def test_two_coordinators_holding_one_referral_at_once_hold_one_bed(coordinators
             lambda: services.placement_hold(user=coordinators["dana"], referral=referral, house=second),
         ]
     )
-    assert sorted(outcomes) == ["held", "refused"]
+    assert sorted(outcomes) == ["ok", "refused"]
     held = SafeHouse.objects.filter(pk__in=[first.pk, second.pk]).values_list("beds_held", flat=True)
     assert sorted(held) == [0, 1]
