@@ -37,17 +37,22 @@ def forget_offered_keys() -> None:
 
 
 def intake_keys_active() -> list[SharedKey]:
-    """Intake keys to offer clients, newest first.
+    """Intake keys to offer clients, newest first (shared_keys_usable)."""
+    return shared_keys_usable(KeyPurpose.INTAKE)
+
+
+def shared_keys_usable(purpose: str) -> list[SharedKey]:
+    """Active shared keys of `purpose` that may be encrypted to, newest first.
 
     Only keys whose sealed attestation checks and says active (a row written
-    or flipped without the sealing keys is never offered), held by at least
+    or flipped without the sealing keys is never used), held by at least
     SANAD_INTAKE_MIN_HOLDERS staff who may still use their grant (one
-    forgotten password must not make reports unreadable).
+    forgotten password must not make what is encrypted to it unreadable).
     """
-    offered = []
-    for key in SharedKey.objects.filter(purpose=KeyPurpose.INTAKE, active=True).order_by("-created_at", "key_id"):
+    usable = []
+    for key in SharedKey.objects.filter(purpose=purpose, active=True).order_by("-created_at", "key_id"):
         if not shared_key_attested(key):
-            logger.error("intake key %s fails its attestation and is not offered", key.key_id)
+            logger.error("%s key %s fails its attestation and is not used", purpose, key.key_id)
         elif usable_holders(key) >= settings.SANAD_INTAKE_MIN_HOLDERS:
-            offered.append(key)
-    return offered
+            usable.append(key)
+    return usable

@@ -22,7 +22,8 @@ from django.utils.translation import ngettext
 
 from accounts.models import SharedKey, StaffUser
 from accounts.roles import KeyPurpose, Role, has_role
-from accounts.services import AccountError, SharedKeyOpener, shared_key_attested, usable_holders
+from accounts.selectors import shared_keys_usable
+from accounts.services import AccountError, SharedKeyOpener
 from audit.actions import Action
 from audit.services import audit_record
 from backend.crypto import hpke
@@ -72,9 +73,9 @@ def _require_coordinator(user: StaffUser) -> None:
 def relocation_key() -> SharedKey:
     """The newest relocation key that may be used: attested, active, and held by enough coordinators
     that one forgotten password cannot make every address unreadable (SANAD_INTAKE_MIN_HOLDERS)."""
-    for key in SharedKey.objects.filter(purpose=KeyPurpose.RELOCATION, active=True).order_by("-created_at"):
-        if shared_key_attested(key) and usable_holders(key) >= settings.SANAD_INTAKE_MIN_HOLDERS:
-            return key
+    usable = shared_keys_usable(KeyPurpose.RELOCATION)
+    if usable:
+        return usable[0]
     raise RelocationError(
         ngettext(
             "No relocation key is ready: one needs at least %(count)d coordinator holding it.",
