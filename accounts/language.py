@@ -17,10 +17,14 @@ from django.views.i18n import set_language as django_set_language
 from accounts.models import StaffUser
 
 
+def supported(language) -> str | None:
+    """`language` if Sanad speaks it (settings.LANGUAGES), else None."""
+    return language if language in dict(settings.LANGUAGES) else None
+
+
 def chosen_language(user) -> str | None:
     """The user's own choice among settings.LANGUAGES, or None (follow the browser)."""
-    language = getattr(user, "language", "")
-    return language if language in dict(settings.LANGUAGES) else None
+    return supported(getattr(user, "language", ""))
 
 
 class StaffLanguageMiddleware:
@@ -45,6 +49,6 @@ def set_language(request: HttpRequest) -> HttpResponse:
     response = django_set_language(request)
     language = request.POST.get("language")
     user = request.user
-    if user.is_authenticated and language in dict(settings.LANGUAGES) and user.language != language:
+    if user.is_authenticated and supported(language) and user.language != language:
         StaffUser.objects.filter(pk=user.pk).update(language=language)
     return response

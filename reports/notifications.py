@@ -29,6 +29,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from accounts.language import chosen_language
 from accounts.services import staff_contact
 from reports.models import Notification, Report
 
@@ -115,9 +116,7 @@ def _publish(ids: list[int]) -> None:
 def notification_text(note: Notification) -> tuple[str, str]:
     """(subject, body) in the recipient's language: what may leave the server about a report. A
     translation that cannot be filled in costs the language, never the message: English instead."""
-    language = note.recipient.language or settings.LANGUAGE_CODE
-    if language not in dict(settings.LANGUAGES):
-        language = settings.LANGUAGE_CODE
+    language = chosen_language(note.recipient) or settings.LANGUAGE_CODE
     try:
         return _text(note, language)
     except (KeyError, ValueError, TypeError):

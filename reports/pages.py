@@ -5,18 +5,19 @@ Like the API, it sets no cookie and asks the browser to keep nothing: a phone
 that may be searched at a checkpoint should not show a visit.
 """
 
-from django.conf import settings
 from django.http import HttpRequest
 from django.template.response import TemplateResponse
 from django.utils import translation
 from django.views.decorators.http import require_safe
 
+from accounts.language import supported
+
 
 @require_safe
 def home(request: HttpRequest) -> TemplateResponse:
     # The page's language: ?lang= (its own links: no cookie is set), else the browser's.
-    language = request.GET.get("lang")
-    if language in dict(settings.LANGUAGES):
+    language = supported(request.GET.get("lang"))
+    if language:
         translation.activate(language)
         request.LANGUAGE_CODE = language
     response = TemplateResponse(request, "reports/home.html", {"server": request.build_absolute_uri("/").rstrip("/")})
