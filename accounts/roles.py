@@ -86,7 +86,13 @@ ROLE_PERMISSIONS: dict[str, set[str]] = {
         "accounts.change_coverage",
         "accounts.add_coverage",
     },
-    Role.RELOCATION_COORDINATOR: {"accounts.view_sharedkey"},
+    Role.RELOCATION_COORDINATOR: {
+        "accounts.view_sharedkey",
+        "relocation.view_safehouse",
+        "relocation.add_safehouse",
+        "relocation.view_referral",
+        "relocation.view_placement",
+    },
     Role.AUDITOR: {"audit.view_auditentry"},
     Role.SYSADMIN: {"accounts.view_staffuser", "accounts.add_staffuser"},
 }

@@ -21,7 +21,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from accounts.models import SharedKey, StaffUser
-from accounts.roles import KeyPurpose, Role, has_role
+from accounts.roles import KeyPurpose
 from accounts.selectors import shared_keys_usable
 from accounts.services import AccountError, SharedKeyOpener
 from audit.actions import Action
@@ -29,6 +29,8 @@ from audit.services import audit_record
 from backend.crypto import hpke
 from backend.crypto.errors import CryptoError
 from backend.sealed_fields import open_value, seal_value
+from relocation import access
+from relocation.access import PlacementAction, RelocationError, house_refusal, require_coordinator
 from relocation.models import OccupancyDay, Placement, Referral, SafeHouse, SafeHouseSecret
 from relocation.vocabulary import (
     URGENCY_FROM_SEVERITY,
@@ -48,23 +50,6 @@ MAX_BEDS = 500  # in one house
 MAX_TEXT = 2000  # characters of an address, contact, access notes or needs
 PAD_TO = 512  # encrypted texts are padded to a multiple of this many bytes: their length tells little
 logger = logging.getLogger(__name__)
-REFERRING_STATES = frozenset({"assigned", "acknowledged", "in_progress"})
-
-
-class RelocationError(Exception):
-    """A relocation request that cannot be carried out; the message is safe to show."""
-
-
-# --- Who -------------------------------------------------------------------------------
-
-
-def is_coordinator(user: StaffUser) -> bool:
-    return has_role(user, Role.RELOCATION_COORDINATOR)
-
-
-def _require_coordinator(user: StaffUser) -> None:
-    if not is_coordinator(user):
-        raise RelocationError(_("Only a relocation coordinator may do this."))
 
 
 # --- The relocation key ----------------------------------------------------------------------
@@ -178,7 +163,7 @@ def house_create(
     access_notes: str = "",
 ) -> SafeHouse:
     """A new house; its address, contact and access notes are encrypted to the relocation key."""
-    _require_coordinator(user)
+    require_coordinator(user)
     code_name = _text(code_name, what=_("Code name"), limit=40)
     if not code_name:
         raise RelocationError(_("Give the house a code name (never its address)."))
@@ -227,7 +212,7 @@ def house_create(
 
 def house_address_open(*, user: StaffUser, house: SafeHouse, personal_key: hpke.PrivateKey | None) -> dict:
     """The house's address, contact and access notes, decrypted for a coordinator; on the audit chain."""
-    _require_coordinator(user)
+    require_coordinator(user)
     secret = SafeHouseSecret.objects.select_related("relocation_key").get(house=house)
     if _opened(secret, "attestation_sealed") != _attestation(secret.ciphertext, secret.relocation_key, house.pk):
         logger.error("safe house %s: its address row was not written by Sanad; not shown", str(house.pk)[:8])
@@ -249,7 +234,7 @@ def house_change(
     *, user: StaffUser, house: SafeHouse, beds_funded: int, beds_in_service: int, status: str
 ) -> SafeHouse:
     """New capacity or status. Fewer beds in service than are held or occupied is refused: say which first."""
-    _require_coordinator(user)
+    require_coordinator(user)
     funded = _count(beds_funded, low=0, high=MAX_BEDS, what=_("Beds funded"))
     in_service = _count(beds_in_service, low=0, high=MAX_BEDS, what=_("Beds in service"))
     if status not in HouseStatus.values:
@@ -317,7 +302,7 @@ def referral_create(
     Urgency comes from the report's severity; a reason raises it one step. The region the threat came
     from is never a destination. What describes the people is sealed; the needs, free text, are
     encrypted to the relocation key."""
-    from reports import access  # reports' modules import this app's models: keep this out of the module's top
+    from reports import access as case_access  # reports' modules import this app's models: not at the top
 
     adults = _count(adults, low=1, high=MAX_PEOPLE, what=_("Adults"))
     children = _count(children, low=0, high=MAX_PEOPLE, what=_("Children"))
@@ -331,10 +316,10 @@ def referral_create(
     key = relocation_key()
     with transaction.atomic():
         locked = type(report).objects.select_for_update().get(pk=report.pk)
-        if not (access.is_lead(user) or (access.is_caseworker(user) and locked.assigned_to_id == user.pk)):
-            raise RelocationError(_("Only the report's caseworker or a triage lead may refer it for relocation."))
-        if locked.state not in REFERRING_STATES:
-            raise RelocationError(_("Only a report being worked on can be referred for relocation."))
+        try:
+            case_access.require(user, locked, case_access.CaseAction.REFER)
+        except case_access.CaseworkError as exc:
+            raise RelocationError(str(exc)) from None
         ruled_out = regions_ruled_out(locked.governorate)
         if set(preferred) & ruled_out:
             raise RelocationError(
@@ -399,7 +384,7 @@ def referral_create(
 def referral_needs_open(*, user: StaffUser, referral: Referral, personal_key: hpke.PrivateKey | None) -> str:
     """A referral's needs, decrypted for a coordinator; on the audit chain. Needs whose ciphertext Sanad did
     not write (its hash is sealed in the details) are refused, never shown."""
-    _require_coordinator(user)
+    require_coordinator(user)
     if referral.needs_ciphertext is None:
         return ""
     expected = referral_details(referral).get("needs_sha256")
@@ -464,32 +449,16 @@ def _move_beds(house: SafeHouse, *, held: int = 0, occupied: int = 0) -> None:
 
 def placement_hold(*, user: StaffUser, referral: Referral, house: SafeHouse) -> Placement:
     """Hold beds in `house` for a waiting referral, for SANAD_RELOCATION_HOLD_HOURS."""
-    _require_coordinator(user)
+    require_coordinator(user)
     now = timezone.now()
     with transaction.atomic():
         referral, house, _placement = _lock(referral.pk, house.pk)
-        if referral.state != ReferralState.WAITING:
-            raise RelocationError(_("This referral is not waiting for a bed any more."))
-        report = referral.report  # read, not locked: its state and place only
-        if report.state not in REFERRING_STATES:
-            raise RelocationError(_("The report is no longer being worked on: no bed is held for it."))
-        if house.status != HouseStatus.OPEN:
-            raise RelocationError(_("This house takes no one new now."))
+        access.require(user, referral, PlacementAction.HOLD)
         details = referral_details(referral)
-        if details.get("household_type") not in house.household_types:
-            raise RelocationError(_("This house does not take this household type."))
-        if house.region in details.get("avoid_regions", ()) or house.region in regions_ruled_out(report.governorate):
-            raise RelocationError(_("This house is in a region the person must not be sent to."))
+        reason = house_refusal(house, details=details, threat_place=referral.report.governorate)
+        if reason is not None:
+            raise RelocationError(reason)
         beds = details["adults"] + details["children"]
-        if house.beds_free < beds:
-            raise RelocationError(
-                ngettext(
-                    "The referral needs %(needed)d beds; this house has %(count)d bed free.",
-                    "The referral needs %(needed)d beds; this house has %(count)d beds free.",
-                    house.beds_free,
-                )
-                % {"needed": beds, "count": house.beds_free}
-            )
         _move_beds(house, held=beds)
         placement = Placement.objects.create(
             referral=referral,
@@ -512,18 +481,10 @@ def placement_hold(*, user: StaffUser, referral: Referral, house: SafeHouse) -> 
     return placement
 
 
-def _live(placement: Placement, state: str):
-    """The placement's rows locked, once it is in `state` (and, if held, not yet expired)."""
+def _live(user: StaffUser, placement: Placement, action: str):
+    """The placement's rows locked, once `user` may do `action` to it (relocation.access)."""
     referral, house, locked = _lock(placement.referral_id, placement.house_id, placement.pk)
-    if locked.state != state:
-        raise RelocationError(
-            _("This placement's status is now “%(state)s”: nothing was changed.")
-            % {"state": locked.get_state_display()}
-        )
-    if state == PlacementState.HELD and locked.held_until <= timezone.now():
-        raise RelocationError(
-            _("This hold has expired; its beds are free again. Hold them anew if they are still free.")
-        )
+    access.require(user, locked, action)
     return referral, house, locked
 
 
@@ -533,9 +494,8 @@ def _set(locked: Placement, state: str, **fields) -> None:
 
 def placement_place(*, user: StaffUser, placement: Placement) -> None:
     """The person arrived: held beds become occupied."""
-    _require_coordinator(user)
     with transaction.atomic():
-        referral, house, locked = _live(placement, PlacementState.HELD)
+        referral, house, locked = _live(user, placement, PlacementAction.PLACE)
         if house.status == HouseStatus.CLOSED:
             raise RelocationError(_("This house is closed: no one is placed in it."))
         _move_beds(house, held=-locked.beds, occupied=locked.beds)
@@ -546,9 +506,8 @@ def placement_place(*, user: StaffUser, placement: Placement) -> None:
 
 def placement_depart(*, user: StaffUser, placement: Placement) -> None:
     """The person left the house: their beds are free; the referral is done."""
-    _require_coordinator(user)
     with transaction.atomic():
-        referral, house, locked = _live(placement, PlacementState.PLACED)
+        referral, house, locked = _live(user, placement, PlacementAction.DEPART)
         _move_beds(house, occupied=-locked.beds)
         _set(locked, PlacementState.DEPARTED)
         Referral.objects.filter(pk=referral.pk).update(state=ReferralState.CLOSED)
@@ -558,16 +517,11 @@ def placement_depart(*, user: StaffUser, placement: Placement) -> None:
 def placement_cancel(*, user: StaffUser, placement: Placement, reason: str) -> None:
     """A held bed not taken: declined by the person or the house (the referral waits again), or no
     longer needed (the referral closes)."""
-    _require_coordinator(user)
+    require_coordinator(user)
     if reason not in CancelReason.values:
         raise RelocationError(_("Choose why the hold is cancelled."))
     with transaction.atomic():
-        referral, house, locked = _lock(placement.referral_id, placement.house_id, placement.pk)
-        if locked.state != PlacementState.HELD:
-            raise RelocationError(
-                _("This placement's status is now “%(state)s”: nothing was changed.")
-                % {"state": locked.get_state_display()}
-            )
+        referral, house, locked = _live(user, placement, PlacementAction.CANCEL)
         _move_beds(house, held=-locked.beds)
         _set(locked, PlacementState.CANCELLED, cancel_reason=reason)
         after = ReferralState.CLOSED if reason == CancelReason.NO_LONGER_NEEDED else ReferralState.WAITING

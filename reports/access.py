@@ -29,7 +29,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _l
 
 from accounts.models import Coverage, StaffUser
-from accounts.roles import Role, has_role
+from accounts.roles import KeyPurpose, Role, has_role
+from accounts.selectors import shared_keys_usable
 from accounts.services import AccountError, SharedKeyOpener
 from audit.actions import Action
 from audit.services import audit_record
@@ -133,6 +134,7 @@ class CaseAction(models.TextChoices):
     UNPARK = "unpark", _l("Send back to triage")
     REPLY = "reply", _l("Reply to the reporter")
     MARK_LINK = "mark_link", _l("Confirm or reject a candidate link")
+    REFER = "refer", _l("Refer for relocation")
 
 
 # Who: the report's caseworker or any lead; leads only; or whoever's queue holds it.
@@ -170,6 +172,19 @@ def _someone_to_assign(user: StaffUser, report: Report) -> str | None:
     return _("No other active caseworker holds this report's intake key.")
 
 
+# A referral's states while it is open (relocation.vocabulary.ReferralState; reports does not import
+# relocation, which builds on it). One open referral per report is also a constraint in the database.
+OPEN_REFERRAL_STATES = ("waiting", "held", "placed")
+
+
+def _may_refer(user: StaffUser, report: Report) -> str | None:
+    if report.referrals.filter(state__in=OPEN_REFERRAL_STATES).exists():
+        return _("This report has an open referral already.")
+    if not shared_keys_usable(KeyPurpose.RELOCATION):
+        return _("Relocation is not set up yet: no relocation key is held by enough coordinators.")
+    return None
+
+
 CASE_ACTIONS: dict[str, Rule] = {
     CaseAction.READ: Rule(NOT_WITHDRAWN, WORKER, _l("You may read a report once it is assigned to you.")),
     CaseAction.CLAIM: Rule(
@@ -199,6 +214,12 @@ CASE_ACTIONS: dict[str, Rule] = {
         WORKING, WORKER, _l("Only the assigned caseworker or a lead replies, while the case is open."), _has_reply_key
     ),
     CaseAction.MARK_LINK: Rule(NOT_WITHDRAWN, WORKER, _l("You may not work this report.")),
+    CaseAction.REFER: Rule(
+        WORKING,
+        WORKER,
+        _l("Only the report's caseworker or a triage lead refers it for relocation, while the case is open."),
+        _may_refer,
+    ),
 }
 
 

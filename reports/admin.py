@@ -266,6 +266,12 @@ ACT: dict[str, tuple[Callable, str]] = {
 }
 
 
+# What other apps add to a report's page, so that reports imports none of them (relocation adds its
+# referral): functions (request, report, actions) -> HTML ("" for nothing), shown after the actions.
+# An app that adds a form adds its action URL to ACT, and its action to reports.access.CASE_ACTIONS.
+REPORT_SECTIONS: list[Callable] = []
+
+
 def _column(description, *, ordering=None) -> Callable:
     """A queue column: its value (a dash if empty) after the column's name, which only the phone's card
     layout shows (backend/static/sanad/admin.css), since a table of nine columns cannot fit 390 px."""
@@ -429,6 +435,7 @@ class ReportAdmin(ReadOnlyModelAdmin):
             "reply_max": casework.MAX_REPLY_CHARS,
             "replies": report.replies.select_related("author").order_by("created_at"),
             "transitions": report.transitions.select_related("actor"),
+            "sections": [section(request, report, actions) for section in REPORT_SECTIONS],
         }
         response = TemplateResponse(request, self.change_form_template, context)
         response["Cache-Control"] = "no-store"

@@ -268,7 +268,7 @@ def test_one_open_referral_per_report(coordinators, house, assigned_report):
 
 def test_a_closed_report_is_not_referred(coordinators, house, assigned_report):
     house()
-    with pytest.raises(RelocationError, match="being worked on"):
+    with pytest.raises(RelocationError, match="while the case is open"):
         services.referral_create(
             user=coordinators["alice"], report=assigned_report(state="closed"), adults=1, household_type="single_adult"
         )

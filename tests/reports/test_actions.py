@@ -12,9 +12,11 @@ from django.db import transaction
 from django.test import Client
 
 from accounts.models import Coverage
-from accounts.roles import Role
-from accounts.services import key_grant_create, personal_key_unlock, staff_create
+from accounts.roles import KeyPurpose, Role
+from accounts.services import key_grant_create, personal_key_unlock, shared_key_create, staff_create
 from client.api import b64d, b64e
+from relocation.access import RelocationError
+from relocation.services import house_create, referral_create
 from reports import access, casework
 from reports.access import CaseAction, CaseworkError
 from reports.intake import report_withdraw
@@ -49,6 +51,7 @@ URL_ACTION = {
     "reply": CaseAction.REPLY,
     "confirm_link": CaseAction.MARK_LINK,
     "reject_link": CaseAction.MARK_LINK,
+    "refer": CaseAction.REFER,
 }
 
 
@@ -63,6 +66,21 @@ def cast(personas, envelope, submit):
         username="rita", password=PASSWORD, roles=[Role.RELOCATION_COORDINATOR], password_set_by_owner=True
     )
     key_grant_create(shared_key=personas["intake"], grantor=lead, grantor_password=PASSWORD, grantee=carol)
+    # A relocation key held by two coordinators, and a house: referring is possible.
+    rhea = staff_create(
+        username="rhea", password=PASSWORD, roles=[Role.RELOCATION_COORDINATOR], password_set_by_owner=True
+    )
+    relocation_key = shared_key_create(purpose=KeyPurpose.RELOCATION, holder=rita, holder_password=PASSWORD)
+    key_grant_create(shared_key=relocation_key, grantor=rita, grantor_password=PASSWORD, grantee=rhea)
+    house_create(
+        user=rita,
+        code_name="olive",
+        region="tr",
+        household_types=["single_adult"],
+        beds_funded=2,
+        beds_in_service=2,
+        address="1 Example Street",
+    )
     for user in (alice, carol, bob):
         Coverage.objects.create(user=user, governorates=["IQ-DQ"], languages=["ar"])
     made = []
@@ -112,6 +130,7 @@ def accepted(world, who: str, report: Report) -> set[str]:
         CaseAction.MARK_LINK: lambda r: casework.link_mark(
             user=user, report=r, link_id=link.pk if link else -1, confirmed=True
         ),
+        CaseAction.REFER: lambda r: referral_create(user=user, report=r, adults=1, household_type="single_adult"),
     }
     done = set()
     for action, service in services.items():
@@ -120,7 +139,7 @@ def accepted(world, who: str, report: Report) -> set[str]:
             result = service(Report.objects.select_related("intake_key").get(pk=report.pk))
             if result is not None:  # link_mark answers None for a link out of scope
                 done.add(str(action))
-        except CaseworkError:
+        except (CaseworkError, RelocationError):
             pass
         finally:
             transaction.savepoint_rollback(savepoint)
@@ -158,9 +177,9 @@ def test_the_page_offers_exactly_what_the_services_accept(cast, staff_login, sta
         S.PENDING: {"read", "mark_link"},
         S.PARKED: {"read", "unpark", "mark_link"},
         S.TRIAGED: {"read", "claim", "reassign", "mark_link"},
-        S.ASSIGNED: {"read", "acknowledge", "reassign", "reply", "mark_link"},
-        S.ACKNOWLEDGED: {"read", "start", "close", "reassign", "reply", "mark_link"},
-        S.IN_PROGRESS: {"read", "close", "reassign", "reply", "mark_link"},
+        S.ASSIGNED: {"read", "acknowledge", "reassign", "reply", "mark_link", "refer"},
+        S.ACKNOWLEDGED: {"read", "start", "close", "reassign", "reply", "mark_link", "refer"},
+        S.IN_PROGRESS: {"read", "close", "reassign", "reply", "mark_link", "refer"},
         S.CLOSED: {"read", "mark_link"},
         S.WITHDRAWN: set(),
     }
@@ -170,8 +189,8 @@ def test_the_page_offers_exactly_what_the_services_accept(cast, staff_login, sta
 def test_each_role_gets_what_the_roles_table_says(cast):
     report = put_in(cast["report"], S.ASSIGNED, cast["alice"])
     actions = {who: {str(a) for a in access.actions_for(cast[who], report)} for who in PERSONAS}
-    assert actions["lead"] == {"read", "acknowledge", "reassign", "reply", "mark_link"}
-    assert actions["alice"] == {"read", "acknowledge", "reply", "mark_link"}  # the assignee: no reassigning
+    assert actions["lead"] == {"read", "acknowledge", "reassign", "reply", "mark_link", "refer"}
+    assert actions["alice"] == {"read", "acknowledge", "reply", "mark_link", "refer"}  # the assignee: no reassigning
     assert actions["carol"] == actions["bob"] == set()  # another caseworker's case
     assert actions["rita"] == actions["sam"] == actions["audrey"] == set()
     queued = put_in(cast["report"], S.TRIAGED, None)
@@ -180,6 +199,10 @@ def test_each_role_gets_what_the_roles_table_says(cast):
     # A report with someone is claimed by nobody, a lead included.
     taken = put_in(cast["report"], S.TRIAGED, cast["alice"])
     assert not any(CaseAction.CLAIM in access.actions_for(cast[who], taken) for who in PERSONAS)
+    # Referring needs a relocation key held by enough coordinators, and no open referral.
+    assigned = put_in(cast["report"], S.ASSIGNED, cast["alice"])
+    referral_create(user=cast["alice"], report=assigned, adults=1, household_type="single_adult")
+    assert access.refusal(cast["alice"], assigned, CaseAction.REFER) == "This report has an open referral already."
     queued = put_in(cast["report"], S.TRIAGED, None)
     assert access.refusal(cast["bob"], queued, CaseAction.CLAIM) == (
         "You hold no grant of this report's intake key, so you cannot read it."
