@@ -83,7 +83,9 @@ def test_make_run_serves_and_is_idempotent(tmp_path):
             # The worker boots beside the web server, and the sample report (with its
             # proof of work) goes in after the server answers: wait for both, bounded.
             expected = [" ready."] + (
-                ["Receipt: ", "triaged: high; assigned to demo-caseworker"] if attempt == 1 else []
+                ["Receipt: ", "triaged: high; assigned to demo-caseworker", "Referred the sample report"]
+                if attempt == 1
+                else []
             )
             deadline = time.monotonic() + 90
             while not all(text in log_path.read_text() for text in expected) and time.monotonic() < deadline:
@@ -93,9 +95,11 @@ def test_make_run_serves_and_is_idempotent(tmp_path):
         output = log_path.read_text()
         assert f"Log in at http://127.0.0.1:{port}/admin/ as demo-caseworker, password " in output
         assert "manage.py dev_totp demo-caseworker" in output
+        assert "Relocation coordinator: log in as demo-relocation, password " in output
         assert "celery@" in output and " ready." in output  # the worker started on the embedded broker
         if attempt == 1:
             assert "Created intake key" in output
+            assert "Created relocation key" in output and "Created 3 demo safe houses in two regions." in output
             assert re.search(r"Receipt: \d{4}(-\d{4}){4}", output), "a sample report went through the client"
             assert "Reply key" not in output  # the reply key stays in the vault
             first_keys = sorted(key["key_id"] for key in keys)
@@ -118,9 +122,56 @@ def test_make_run_serves_and_is_idempotent(tmp_path):
         "demo-caseworker": True,
         "demo-lead": True,
         "demo-relocation": False,
+        "demo-relocation-2": False,
         "demo-auditor": False,
         "demo-admin": False,
     }
+    relocation = subprocess.run(
+        [str(ROOT / ".venv/bin/python"), "-c", RELOCATION_DEMO],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        env={**env, "SANAD_DEV": "1", "DJANGO_SETTINGS_MODULE": "config.settings"},
+        timeout=120,
+    )
+    assert relocation.returncode == 0, relocation.stderr[-3000:]
+    assert json.loads(relocation.stdout.strip().splitlines()[-1]) == {
+        "houses": 3,
+        "regions": ["kri-erbil", "kri-sulaymaniyah"],
+        "referred": ["waiting"],
+        "address_opens_for": ["demo-relocation", "demo-relocation-2"],
+    }
+
+
+# The relocation demo: houses, the sample report referred, and who opens an address with their password.
+RELOCATION_DEMO = """
+import json, django
+django.setup()
+from django.conf import settings
+from accounts.models import StaffUser
+from accounts.services import AccountError, personal_key_unlock
+from relocation import services
+from relocation.access import RelocationError
+from relocation.models import Referral, SafeHouse
+from reports.models import Report
+passwords = json.loads((settings.VAR_DIR / "dev-demo-passwords.json").read_text())
+house = SafeHouse.objects.order_by("code_name").first()
+opens = []
+for name, password in sorted(passwords.items()):
+    user = StaffUser.objects.get(username=name)
+    try:
+        key = personal_key_unlock(user=user, password=password)
+        services.house_address_open(user=user, house=house, personal_key=key)
+        opens.append(name)
+    except (AccountError, RelocationError):
+        pass
+print(json.dumps({
+    "houses": SafeHouse.objects.count(),
+    "regions": sorted(set(SafeHouse.objects.values_list("region", flat=True))),
+    "referred": [r.state for r in Referral.objects.filter(report=Report.objects.get())],
+    "address_opens_for": opens,
+}))
+"""
 
 
 # Who can open the sample report's content with their own password (the workspace's own checks).

@@ -19,18 +19,27 @@ DEMO_USERS = [
     ("demo-lead", Role.TRIAGE_LEAD),
     ("demo-caseworker", Role.CASEWORKER),
     ("demo-relocation", Role.RELOCATION_COORDINATOR),
+    # A relocation key is used only once two coordinators hold it.
+    ("demo-relocation-2", Role.RELOCATION_COORDINATOR),
     ("demo-auditor", Role.AUDITOR),
     ("demo-admin", Role.SYSADMIN),
 ]
 
 
 def _demo_passwords(path: Path) -> dict[str, str]:
-    if path.exists():
-        return json.loads(path.read_text(encoding="utf-8"))
-    passwords = {username: "-".join(secrets.token_hex(3) for _ in range(4)) for username, _ in DEMO_USERS}
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    """The demo users' passwords, made on the first run; a demo user added since gets one too."""
+    passwords = json.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
+    missing = [username for username, _ in DEMO_USERS if username not in passwords]
+    if not missing:
+        return passwords
+    for username in missing:
+        passwords[username] = "-".join(secrets.token_hex(3) for _ in range(4))
+    new = path.with_suffix(".new")
+    new.unlink(missing_ok=True)
+    fd = os.open(new, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     with os.fdopen(fd, "w", encoding="utf-8") as handle:
         json.dump(passwords, handle, indent=2)
+    new.replace(path)
     return passwords
 
 
