@@ -35,7 +35,7 @@ from django.utils.translation import gettext_lazy, ngettext, pgettext
 from accounts import session_keys
 from backend.admin_base import ReadOnlyModelAdmin
 from backend.places import place_name
-from backend.templatetags.sanad import when
+from backend.templatetags.sanad import when, when_text
 from relocation import access, selectors, services
 from relocation.access import PlacementAction, RelocationError
 from relocation.models import OccupancyDay, Placement, Referral, SafeHouse
@@ -152,7 +152,7 @@ class ReferralAdmin(CoordinatorAdmin):
 
     @_column(gettext_lazy("waiting"), ordering="created_at")
     def waiting(self, obj):
-        return format_html('<span title="{}">{}</span>', when(obj.created_at), timesince(obj.created_at))
+        return timesince(obj.created_at)
 
     @_column(gettext_lazy("people"))
     def people(self, obj):
@@ -246,7 +246,8 @@ class ReferralAdmin(CoordinatorAdmin):
                 placement.beds,
             )
             messages.success(
-                request, said % {"count": placement.beds, "house": house.code_name, "until": when(placement.held_until)}
+                request,
+                said % {"count": placement.beds, "house": house.code_name, "until": when_text(placement.held_until)},
             )
         return redirect("admin:relocation_referral_change", referral.pk)
 
@@ -511,7 +512,7 @@ def referral_section(request, report, actions) -> str:
             "report": report,
             "referrals": referrals,
             "may_refer": may_refer,
-            "bands": selectors.free_bed_bands() if may_refer else [],
+            "bands": selectors.free_bed_bands(),
             "household_types": HouseholdType.choices,
             "urgency_reasons": UrgencyReason.choices,
             "regions": [(value, label) for value, label in Region.choices if value not in ruled_out],

@@ -21,3 +21,11 @@ def when(value: datetime | None):
     local = timezone.localtime(value) if timezone.is_aware(value) else value
     text = formats.date_format(local, "DATETIME_FORMAT").strip(ISOLATES)  # dir="ltr" isolates it here
     return format_html('<time datetime="{}" dir="ltr">{}</time>', local.isoformat(), text)
+
+
+def when_text(value: datetime | None) -> str:
+    """when() as plain text, for messages: the time isolated left to right by Unicode isolates."""
+    if not value:
+        return ""
+    local = timezone.localtime(value) if timezone.is_aware(value) else value
+    return formats.date_format(local, "DATETIME_FORMAT")

@@ -17,13 +17,14 @@ from django.test import Client
 from accounts.models import Coverage
 from audit.models import AuditEntry
 from tests.conftest import OTHER_PASSWORD
+from tests.relocation.conftest import coordinators, house  # noqa: F401  (fixtures)
 
 pytestmark = pytest.mark.django_db
 
 # Data, not words of ours: usernames, hex references and ids, key ids (ik-..., suites), place codes
 # (IQ-BG, TR), e-mail addresses, the TOTP key (base32), the product name where it must stay "Sanad"
 # (the authenticator app shows that account name).
-USERS = ("lead", "alice", "bob", "sam", "audrey")
+USERS = ("lead", "alice", "bob", "sam", "audrey", "carla", "dana", "olive", "cedar")  # and safe houses' code names
 DATA = [
     re.compile(r"\b(?:{})\b".format("|".join(USERS))),
     re.compile(r"[\w.+-]+@[\w.-]+"),
@@ -105,17 +106,27 @@ def test_the_check_finds_english_and_lets_data_through():
 
 
 @pytest.fixture
-def world(personas, envelope, submit):
-    """A report assigned to alice, coverage, and a few audit entries: something on every page."""
+def world(coordinators, house, envelope, submit):
+    """Two reports assigned to alice, the first referred for relocation with beds held for it; coverage,
+    two safe houses and a few audit entries: something on every page."""
+    from relocation import services
     from reports.models import Report
     from reports.triage import report_triage
 
-    Coverage.objects.create(user=personas["alice"], governorates=["IQ-DQ", "TR"], languages=["ar"])
-    assert submit(envelope()).status_code == 201
-    report = Report.objects.get()
-    report_triage(report_id=report.pk)
-    report.refresh_from_db()
-    return {**personas, "report": report}
+    Coverage.objects.create(user=coordinators["alice"], governorates=["IQ-DQ", "TR"], languages=["ar"])
+    for _ in range(2):
+        assert submit(envelope()).status_code == 201
+    report, second = Report.objects.order_by("created_at")
+    for each in (report, second):
+        report_triage(report_id=each.pk)
+        each.refresh_from_db()
+    olive = house(code_name="olive", region="kri-erbil")
+    house(code_name="cedar", region="kri-erbil")
+    referral = services.referral_create(
+        user=coordinators["alice"], report=report, adults=1, household_type="single_adult", needs="x"
+    )
+    services.placement_hold(user=coordinators["carla"], referral=referral, house=olive)
+    return {**coordinators, "report": report, "second": second, "referral": referral, "olive": olive}
 
 
 def _pages(world) -> list[tuple[str | None, str]]:
@@ -139,6 +150,16 @@ def _pages(world) -> list[tuple[str | None, str]]:
         ("sam", f"/admin/accounts/staffuser/{world['alice'].pk}/change/"),
         ("audrey", "/admin/audit/auditentry/"),
         ("audrey", f"/admin/audit/auditentry/{entry.pk}/change/"),
+        ("alice", f"/admin/reports/report/{world['second'].pk}/change/"),  # the referral form and bands
+        ("carla", "/admin/"),
+        ("carla", "/admin/relocation/referral/"),
+        ("carla", "/admin/relocation/referral/?status=all"),
+        ("carla", f"/admin/relocation/referral/{world['referral'].pk}/change/"),
+        ("carla", "/admin/relocation/safehouse/"),
+        ("carla", "/admin/relocation/safehouse/add/"),
+        ("carla", f"/admin/relocation/safehouse/{world['olive'].pk}/change/"),
+        ("carla", "/admin/relocation/placement/"),
+        ("carla", "/admin/accounts/sharedkey/"),
     ]
 
 
