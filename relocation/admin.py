@@ -84,6 +84,10 @@ def _listed(labels) -> str:
 class CoordinatorAdmin(ReadOnlyModelAdmin):
     """Pages for relocation coordinators only; for anyone else a list is a 403 and an object a 404."""
 
+    list_display_links = None  # each list links its rows itself
+    show_full_result_count = False
+    show_facets = admin.ShowFacets.NEVER
+
     def has_view_permission(self, request, obj=None):
         return access.is_coordinator(request.user) and super().has_view_permission(request, obj)
 
@@ -129,11 +133,8 @@ class ReferralStateFilter(admin.SimpleListFilter):
 @admin.register(Referral)
 class ReferralAdmin(CoordinatorAdmin):
     list_display = ("urgency_cell", "waiting", "people", "household", "threat_place", "state_cell", "referral_link")
-    list_display_links = None
     list_filter = (ReferralStateFilter, "urgency")
     list_per_page = 50
-    show_full_result_count = False
-    show_facets = admin.ShowFacets.NEVER
     ordering = ("urgency", "created_at")  # the waitlist's order: the index referral_waitlist serves it
     change_form_template = "relocation/admin/referral_change.html"
 
@@ -277,11 +278,8 @@ ACT = {
 @admin.register(Placement)
 class PlacementAdmin(CoordinatorAdmin):
     list_display = ("state_cell", "house_cell", "beds_cell", "held_until_cell", "updated", "referral_link")
-    list_display_links = None
     list_filter = ("state", "house")
     list_per_page = 50
-    show_full_result_count = False
-    show_facets = admin.ShowFacets.NEVER
     ordering = ("-updated_at",)
 
     def get_queryset(self, request):
@@ -394,11 +392,8 @@ class CapacityForm(forms.Form):
 @admin.register(SafeHouse)
 class SafeHouseAdmin(CoordinatorAdmin):
     list_display = ("name", "region_cell", "status_cell", "in_service", "held", "occupied", "free", "funded")
-    list_display_links = None
     list_filter = ("region", "status")
     list_per_page = 100
-    show_full_result_count = False
-    show_facets = admin.ShowFacets.NEVER
     ordering = ("code_name",)
     change_form_template = "relocation/admin/house_change.html"
 

@@ -106,16 +106,7 @@ def test_make_run_serves_and_is_idempotent(tmp_path):
         else:
             assert "Created" not in output and "Granted" not in output and "Receipt:" not in output
             assert sorted(key["key_id"] for key in keys) == first_keys
-    check = subprocess.run(
-        [str(ROOT / ".venv/bin/python"), "-c", WHO_READS],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        env={**env, "SANAD_DEV": "1", "DJANGO_SETTINGS_MODULE": "config.settings"},
-        timeout=120,
-    )
-    assert check.returncode == 0, check.stderr[-3000:]
-    readers = json.loads(check.stdout.strip().splitlines()[-1])
+    readers = script_output(WHO_READS, env)
     # The caseworker it is assigned to reads it; so does the triage lead (the role reads every report,
     # docs/threat-model.md, Roles); nobody else does, whatever their password.
     assert readers == {
@@ -126,21 +117,26 @@ def test_make_run_serves_and_is_idempotent(tmp_path):
         "demo-auditor": False,
         "demo-admin": False,
     }
-    relocation = subprocess.run(
-        [str(ROOT / ".venv/bin/python"), "-c", RELOCATION_DEMO],
+    assert script_output(RELOCATION_DEMO, env) == {
+        "houses": 3,
+        "regions": ["kri-erbil", "kri-sulaymaniyah"],
+        "referred": ["waiting"],
+        "address_opens_for": ["demo-relocation", "demo-relocation-2"],
+    }
+
+
+def script_output(script: str, env: dict):
+    """What a Django script run against the demo's var/ prints last, as JSON."""
+    done = subprocess.run(
+        [str(ROOT / ".venv/bin/python"), "-c", script],
         cwd=ROOT,
         capture_output=True,
         text=True,
         env={**env, "SANAD_DEV": "1", "DJANGO_SETTINGS_MODULE": "config.settings"},
         timeout=120,
     )
-    assert relocation.returncode == 0, relocation.stderr[-3000:]
-    assert json.loads(relocation.stdout.strip().splitlines()[-1]) == {
-        "houses": 3,
-        "regions": ["kri-erbil", "kri-sulaymaniyah"],
-        "referred": ["waiting"],
-        "address_opens_for": ["demo-relocation", "demo-relocation-2"],
-    }
+    assert done.returncode == 0, done.stderr[-3000:]
+    return json.loads(done.stdout.strip().splitlines()[-1])
 
 
 # The relocation demo: houses, the sample report referred, and who opens an address with their password.

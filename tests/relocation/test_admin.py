@@ -8,6 +8,7 @@ from html import unescape
 
 import pytest
 from django.test import Client
+from django.utils import timezone
 
 from accounts.roles import Role
 from accounts.services import staff_create
@@ -441,3 +442,44 @@ def test_paused_and_closed_houses_count_in_no_band(coordinators, house):
     paused = house(code_name="paused", region="tr", beds_in_service=9)
     services.house_change(user=coordinators["carla"], house=paused, beds_funded=9, beds_in_service=9, status="paused")
     assert [(str(r.name), str(r.band)) for r in free_bed_bands()] == [("Turkey", "none")]
+
+
+def test_a_canary_in_an_address_or_needs_reaches_no_table_log_message_or_page_of_others(scene, staff_login, caplog):
+    """Through every page and action, with every logger at DEBUG and every Celery message published on the
+    way recorded (relocation's one task takes no arguments; this fails if a change makes any message carry
+    the canary)."""
+    from celery.signals import before_task_publish
+
+    from relocation.tasks import expire_holds
+
+    published = []
+
+    def record(sender=None, body=None, headers=None, **kwargs):
+        published.append(repr((sender, body, headers)))
+
+    before_task_publish.connect(record, weak=False)
+    try:
+        with caplog.at_level("DEBUG"):
+            alice = staff_login(Client(), scene["alice"])
+            alice.post(f"/admin/reports/report/{scene['report'].pk}/act/refer/", refer_form())
+            referral = Referral.objects.get()
+            carla = staff_login(Client(), scene["carla"])
+            pages = [carla.get(f"/admin/relocation/referral/{referral.pk}/change/")]
+            olive = scene["houses"][0]
+            carla.post(f"/admin/relocation/referral/{referral.pk}/hold/", {"house": str(olive.pk)})
+            pages.append(carla.get(f"/admin/relocation/safehouse/{olive.pk}/change/"))
+            Placement.objects.update(held_until=timezone.now())
+            expire_holds.apply()  # as the beat task runs it (it takes no arguments: no message carries data)
+            others = [alice.get(report_url(scene["report"])), alice.get("/admin/relocation/referral/")]
+    finally:
+        before_task_publish.disconnect(record)
+    assert NEEDS_CANARY in pages[0].content.decode() and ADDRESS_CANARY in pages[1].content.decode()
+    assert Placement.objects.get().state == "expired"
+    for canary in (NEEDS_CANARY, ADDRESS_CANARY):
+        assert canary not in caplog.text
+        assert canary.encode() not in database_dump()
+        assert not any(canary in message for message in published)
+        assert not any(canary in page.content.decode() for page in others)
+        assert not any(
+            canary in value for cookie in (alice.cookies, carla.cookies) for value in map(str, cookie.values())
+        )
