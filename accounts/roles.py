@@ -69,9 +69,18 @@ def has_role(user, *roles: str) -> bool:
     return bool(set(roles) & active_roles(user))
 
 
+# Who reads safe-house addresses never also reads who reported: one person holding both could tell
+# where a named person sleeps. A coordinator sees a referred report's coarse facts only.
+READS_ADDRESSES = {Role.RELOCATION_COORDINATOR}
+READS_REPORTS = {Role.CASEWORKER, Role.TRIAGE_LEAD}
+
+
 def roles_conflict(roles: set[str]) -> bool:
-    """True if a set of roles mixes one that never decrypts with one that may."""
-    return bool(NEVER_DECRYPT & roles) and bool(DECRYPTING_ROLES & roles)
+    """True if a set of roles mixes one that never decrypts with one that may, or one that reads
+    safe-house addresses with one that reads reports."""
+    return (bool(NEVER_DECRYPT & roles) and bool(DECRYPTING_ROLES & roles)) or (
+        bool(READS_ADDRESSES & roles) and bool(READS_REPORTS & roles)
+    )
 
 
 # Model permissions each role's group carries (the admin asks for them). They

@@ -30,6 +30,8 @@ from accounts.roles import (
     MAY_GRANT,
     MAY_HOLD,
     PURPOSE_WORDS,
+    READS_ADDRESSES,
+    READS_REPORTS,
     KeyPurpose,
     Role,
     active_roles,
@@ -222,6 +224,13 @@ def _check_roles(roles: list[str]) -> set[str]:
     if not values:
         raise AccountError(_("A staff user needs at least one role."))
     if roles_conflict(values):
+        if READS_ADDRESSES & values and READS_REPORTS & values:
+            raise RoleNotAllowed(
+                _(
+                    "A relocation coordinator cannot also be a caseworker or a triage lead: one person would "
+                    "know both who reported and where they sleep."
+                )
+            )
         raise RoleNotAllowed(_("Sysadmins and auditors never decrypt, so they cannot also hold a decrypting role."))
     return values
 

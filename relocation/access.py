@@ -21,8 +21,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _l
 from django.utils.translation import ngettext
 
-from accounts.models import StaffUser
-from accounts.roles import Role, has_role
+from accounts.models import KeyGrant, StaffUser
+from accounts.roles import KeyPurpose, Role, has_role
 from relocation.models import Placement, Referral, SafeHouse
 from relocation.vocabulary import HouseStatus, PlacementState, ReferralState, regions_ruled_out
 
@@ -35,12 +35,17 @@ class RelocationError(Exception):
 
 
 def is_coordinator(user: StaffUser) -> bool:
-    return has_role(user, Role.RELOCATION_COORDINATOR)
+    """A relocation coordinator who holds a grant of a relocation key: the role alone, which a sysadmin
+    gives, is not enough to see a house or move a bed. A grant comes only from a coordinator who holds
+    the key and types their password, as for intake keys."""
+    if not has_role(user, Role.RELOCATION_COORDINATOR):
+        return False
+    return KeyGrant.objects.filter(holder=user, shared_key__purpose=KeyPurpose.RELOCATION).exists()
 
 
 def require_coordinator(user: StaffUser) -> None:
     if not is_coordinator(user):
-        raise RelocationError(_("Only a relocation coordinator may do this."))
+        raise RelocationError(_("Only a relocation coordinator holding the relocation key may do this."))
 
 
 class PlacementAction(models.TextChoices):
@@ -68,7 +73,7 @@ def refusal(user: StaffUser, obj: Referral | Placement, action: str) -> str | No
     """Why `user` may not do `action` to `obj` (a referral for a hold, a placement otherwise), or None."""
     rule = PLACEMENT_ACTIONS[action]
     if not is_coordinator(user):
-        return _("Only a relocation coordinator may do this.")
+        return _("Only a relocation coordinator holding the relocation key may do this.")
     if not isinstance(obj, rule.on):
         raise TypeError(f"{action} acts on a {rule.on.__name__}")
     if isinstance(obj, Referral):

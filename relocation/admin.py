@@ -64,11 +64,10 @@ def _uuid(value) -> uuid.UUID | None:
 
 
 def _number(value):
-    """A form's whole number as an int; anything else as it came, for the service to refuse by name."""
-    try:
-        return int(str(value).strip())
-    except (TypeError, ValueError):
-        return value
+    """A form's whole number (in any script's digits: a phone keyboard may type ٣) as an int; anything
+    else as it came, for the service to refuse by name."""
+    text = str(value).strip()
+    return int(text) if text.isdecimal() and len(text) <= 4 else value
 
 
 def _labels(choices, values) -> list[str]:
@@ -186,15 +185,25 @@ class ReferralAdmin(CoordinatorAdmin):
         wrap = self.admin_site.admin_view
         return [
             path("<uuid:object_id>/hold/", wrap(self.hold_view), name="relocation_referral_hold"),
+            path("<uuid:object_id>/needs/", wrap(self.needs_view), name="relocation_referral_needs"),
             *super().get_urls(),
         ]
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
-        referral = self.get_in_scope_or_404(request, object_id)
+        return self._referral_page(request, self.get_in_scope_or_404(request, object_id))
+
+    def needs_view(self, request, object_id):
+        """The referral's page with its needs decrypted: only when asked (a POST), so that reading them
+        is a choice on the audit chain and not a side effect of every visit or action."""
+        if request.method != "POST":
+            return HttpResponseNotAllowed(["POST"])
+        return self._referral_page(request, self.get_in_scope_or_404(request, object_id), reveal=True)
+
+    def _referral_page(self, request, referral, *, reveal: bool = False):
         user, report = request.user, referral.report
         details = services.referral_details(referral)
         needs, needs_error = "", None
-        if referral.needs_ciphertext is not None:
+        if reveal and referral.needs_ciphertext is not None:
             try:
                 needs = services.referral_needs_open(
                     user=user, referral=referral, personal_key=session_keys.unlock(request)
@@ -220,6 +229,7 @@ class ReferralAdmin(CoordinatorAdmin):
             "avoid": _listed(_labels(Region.choices, details.get("avoid_regions", []))),
             "needs": needs,
             "needs_error": needs_error,
+            "has_needs": referral.needs_ciphertext is not None,
             "waited": timesince(referral.created_at),
             "placements": placements,
             "options": selectors.houses_for(referral, details) if PlacementAction.HOLD in actions else [],
@@ -242,14 +252,12 @@ class ReferralAdmin(CoordinatorAdmin):
             messages.error(request, str(exc))
         else:
             said = ngettext(
-                "%(count)d bed held in %(house)s until %(until)s. Record the arrival when the person is there.",
-                "%(count)d beds held in %(house)s until %(until)s. Record the arrival when the people are there.",
+                "%(count)d bed held until %(until)s. Record the arrival when the person is there.",
+                "%(count)d beds held until %(until)s. Record the arrival when the people are there.",
                 placement.beds,
             )
-            messages.success(
-                request,
-                said % {"count": placement.beds, "house": house.code_name, "until": when_text(placement.held_until)},
-            )
+            # No house's name in a message: messages travel in a cookie.
+            messages.success(request, said % {"count": placement.beds, "until": when_text(placement.held_until)})
         return redirect("admin:relocation_referral_change", referral.pk)
 
 
@@ -389,6 +397,10 @@ class CapacityForm(forms.Form):
     status = forms.ChoiceField(label=gettext_lazy("Status"), choices=HouseStatus.choices)
 
 
+def _capacity(house) -> dict:
+    return {"beds_funded": house.beds_funded, "beds_in_service": house.beds_in_service, "status": house.status}
+
+
 @admin.register(SafeHouse)
 class SafeHouseAdmin(CoordinatorAdmin):
     list_display = ("name", "region_cell", "status_cell", "in_service", "held", "occupied", "free", "funded")
@@ -448,17 +460,25 @@ class SafeHouseAdmin(CoordinatorAdmin):
                 return redirect("admin:relocation_safehouse_change", house.pk)
         return self._page(request, "relocation/admin/house_add.html", {"title": _("Add a safe house"), "form": form})
 
+    def get_urls(self):
+        wrap = self.admin_site.admin_view
+        return [
+            path("<uuid:object_id>/address/", wrap(self.address_view), name="relocation_safehouse_address"),
+            *super().get_urls(),
+        ]
+
+    def address_view(self, request, object_id):
+        """The house's page with its address decrypted: only when asked (a POST), so that reading it is a
+        choice on the audit chain and not a side effect of every visit or action."""
+        if request.method != "POST":
+            return HttpResponseNotAllowed(["POST"])
+        house = self.get_in_scope_or_404(request, object_id)
+        return self._house_page(request, house, CapacityForm(initial=_capacity(house)), reveal=True)
+
     def change_view(self, request, object_id, form_url="", extra_context=None):
         house = self.get_in_scope_or_404(request, object_id)
         user = request.user
-        form = CapacityForm(
-            request.POST or None,
-            initial={
-                "beds_funded": house.beds_funded,
-                "beds_in_service": house.beds_in_service,
-                "status": house.status,
-            },
-        )
+        form = CapacityForm(request.POST or None, initial=_capacity(house))
         if request.method == "POST":
             if form.is_valid():
                 try:
@@ -468,11 +488,17 @@ class SafeHouseAdmin(CoordinatorAdmin):
                 else:
                     messages.success(request, _("Saved."))
                     return redirect("admin:relocation_safehouse_change", house.pk)
+        return self._house_page(request, house, form)
+
+    def _house_page(self, request, house, form, *, reveal: bool = False):
         address, address_error = None, None
-        try:
-            address = services.house_address_open(user=user, house=house, personal_key=session_keys.unlock(request))
-        except RelocationError as exc:
-            address_error = str(exc)
+        if reveal:
+            try:
+                address = services.house_address_open(
+                    user=request.user, house=house, personal_key=session_keys.unlock(request)
+                )
+            except RelocationError as exc:
+                address_error = str(exc)
         since = timezone.localdate() - timedelta(days=HISTORY_DAYS)
         live = house.placements.filter(state__in=[PlacementState.HELD, PlacementState.PLACED]).order_by("created_at")
         context = {
@@ -482,7 +508,7 @@ class SafeHouseAdmin(CoordinatorAdmin):
             "address": address,
             "address_error": address_error,
             "form": form,
-            "placements": [(placement, access.actions_for(user, placement)) for placement in live],
+            "placements": [(placement, access.actions_for(request.user, placement)) for placement in live],
             "cancel_reasons": CancelReason.choices,
             "history": OccupancyDay.objects.filter(house=house, day__gte=since).order_by("-day"),
             "history_days": HISTORY_DAYS,

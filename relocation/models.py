@@ -16,6 +16,7 @@ import uuid
 
 from django.db import models
 from django.db.models import F, Q
+from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -52,6 +53,8 @@ class SafeHouse(models.Model):
                 condition=Q(beds_held__gte=0) & Q(beds_occupied__gte=0),
                 name="safehouse_counts_not_negative",
             ),
+            # A code name is one house's, whatever its letters' case: a look-alike cannot sit beside it.
+            models.UniqueConstraint(Lower("code_name"), name="safehouse_code_name_unique_any_case"),
             # Never overbooked: held and occupied beds fit in the beds in service.
             models.CheckConstraint(
                 condition=Q(beds_in_service__gte=F("beds_held") + F("beds_occupied")),

@@ -12,8 +12,10 @@ from relocation.access import house_refusal
 from relocation.models import Referral, SafeHouse
 from relocation.vocabulary import WIDER, WIDER_NAMES, HouseStatus, Region
 
-# A band never describes fewer houses than this: one house's free beds, seen falling as a referral is
-# placed, would tell where the person went.
+# A band never stands for one house: one house's free beds, seen falling as a referral is held (or
+# rising as someone leaves), would tell where a person went. So a band covers at least this many
+# open houses, and of those either none has a free bed or at least this many do (a full house beside
+# one with beds would leave the band to that one).
 MIN_HOUSES_IN_A_BAND = 2
 
 
@@ -35,30 +37,37 @@ class RegionBand:
     band: Promise
 
 
+def _may_show(houses: list[int]) -> bool:
+    """Whether a band over houses with these free beds describes no single house."""
+    with_beds = sum(1 for free in houses if free > 0)
+    return len(houses) >= MIN_HOUSES_IN_A_BAND and (with_beds == 0 or with_beds >= MIN_HOUSES_IN_A_BAND)
+
+
 def free_bed_bands() -> list[RegionBand]:
     """Free beds in open houses, as bands, per region, for caseworkers: never per house.
 
-    A region is shown alone only if every region of its wider region that has open houses has at
-    least two; otherwise the wider region is shown as one. A wider region with a single open house
-    cannot be shown at all, so then every house is counted in one band for all regions."""
+    A region is shown alone only if every region of its wider region may be (_may_show); otherwise the
+    wider region is one band, if it may be; otherwise every open house is counted in one band for all
+    regions, if that may be; otherwise no band is shown at all."""
     free: dict[str, list[int]] = defaultdict(list)
     for region, in_service, held, occupied in SafeHouse.objects.filter(status=HouseStatus.OPEN).values_list(
         "region", "beds_in_service", "beds_held", "beds_occupied"
     ):
         free[region].append(max(0, in_service - held - occupied))
-    if not free:
-        return []
     rows: list[RegionBand] = []
     for wider, name in WIDER_NAMES.items():
         regions = [region for region in Region.values if WIDER[region] == wider and free.get(region)]
         if not regions:
             continue
-        if all(len(free[region]) >= MIN_HOUSES_IN_A_BAND for region in regions):
+        if all(_may_show(free[region]) for region in regions):
             rows += [RegionBand(Region(region).label, band(sum(free[region]))) for region in regions]
-        elif sum(len(free[region]) for region in regions) >= MIN_HOUSES_IN_A_BAND:
-            rows.append(RegionBand(name, band(sum(sum(free[region]) for region in regions))))
-        else:
-            return [RegionBand(_("All regions"), band(sum(sum(beds) for beds in free.values())))]
+            continue
+        together = [beds for region in regions for beds in free[region]]
+        if _may_show(together):
+            rows.append(RegionBand(name, band(sum(together))))
+            continue
+        everywhere = [beds for houses in free.values() for beds in houses]
+        return [RegionBand(_("All regions"), band(sum(everywhere)))] if _may_show(everywhere) else []
     return rows
 
 

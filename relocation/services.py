@@ -11,11 +11,12 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import unicodedata
 from datetime import timedelta
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db.models import F, Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -164,7 +165,8 @@ def house_create(
 ) -> SafeHouse:
     """A new house; its address, contact and access notes are encrypted to the relocation key."""
     require_coordinator(user)
-    code_name = _text(code_name, what=_("Code name"), limit=40)
+    # One spelling per name: "OLIVE" and "ｏｌｉｖｅ" are "olive" already taken.
+    code_name = unicodedata.normalize("NFKC", _text(code_name, what=_("Code name"), limit=40))
     if not code_name:
         raise RelocationError(_("Give the house a code name (never its address)."))
     if region not in Region.values:
@@ -330,22 +332,14 @@ def referral_create(
             )
         avoid = sorted(set(avoid) | ruled_out)
         people = adults + children
-        # Whether any house that may take them could: the houses of ruled-out regions do not count.
-        largest = max(
-            (
-                house.beds_in_service
-                for house in SafeHouse.objects.exclude(status=HouseStatus.CLOSED).only(
-                    "beds_in_service", "household_types", "region"
-                )
-                if household_type in house.household_types and house.region not in avoid
-            ),
-            default=0,
-        )
-        if people > largest:
+        # More people than any house not closed has beds for is a mistake to say at once. Only that is
+        # checked here: a check by region or household type would tell a caseworker the size of a house.
+        largest = SafeHouse.objects.exclude(status=HouseStatus.CLOSED).aggregate(most=Max("beds_in_service"))["most"]
+        if people > (largest or 0):
             raise RelocationError(
                 ngettext(
-                    "No safe house that may take them takes %(count)d person of this household type.",
-                    "No safe house that may take them takes %(count)d people of this household type.",
+                    "No safe house has beds for %(count)d person.",
+                    "No safe house has beds for %(count)d people.",
                     people,
                 )
                 % {"count": people}

@@ -237,7 +237,7 @@ def test_account_changes_end_every_session_at_once(personas, staff_login, change
     elif change == "reset":
         staff_reset_password(user=alice, new_password=OTHER_PASSWORD, acting_user=personas["sam"])
     elif change == "roles":
-        staff_set_roles(user=alice, roles=["caseworker", "relocation_coordinator"], acting_user=personas["sam"])
+        staff_set_roles(user=alice, roles=["caseworker", "triage_lead"], acting_user=personas["sam"])
     else:
         staff_change_password(user=alice, old_password=PASSWORD, new_password=OTHER_PASSWORD)
     assert StaffSession.objects.filter(user=alice).count() == 0

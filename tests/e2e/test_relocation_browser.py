@@ -71,6 +71,7 @@ def test_refer_hold_place_and_see_it_placed(live_server, coordinators, house, ph
     check_page(coordinator, language, data=data)
     shot(coordinator, f"{language}-relocation-2-waitlist")
     coordinator.click(f"a[href='/admin/relocation/referral/{referral.pk}/change/']")
+    coordinator.click("#show-needs [type=submit]")  # decrypted only when asked
     coordinator.wait_for_selector("#needs-text")
     assert coordinator.inner_text("#needs-text").strip() == NEEDS
     check_page(coordinator, language, data=data)
@@ -82,6 +83,7 @@ def test_refer_hold_place_and_see_it_placed(live_server, coordinators, house, ph
 
     # The house's page: its address, decrypted for the coordinator; then the arrival.
     coordinator.goto(f"{live_server.url}/admin/relocation/safehouse/{olive.pk}/change/")
+    coordinator.click("#show-address [type=submit]")
     coordinator.wait_for_selector("#address-text")
     assert coordinator.inner_text("#address-text").strip() == ADDRESS
     check_page(coordinator, language, data=(*data, ADDRESS))

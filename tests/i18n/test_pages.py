@@ -17,7 +17,6 @@ from django.test import Client
 from accounts.models import Coverage
 from audit.models import AuditEntry
 from tests.conftest import OTHER_PASSWORD
-from tests.relocation.conftest import coordinators, house  # noqa: F401  (fixtures)
 
 pytestmark = pytest.mark.django_db
 

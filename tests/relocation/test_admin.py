@@ -101,18 +101,29 @@ def test_the_coordinator_waitlist_house_and_placement_pages(scene, staff_login):
     assert (
         waitlist.status_code == 200 and f"/admin/relocation/referral/{referral.pk}/change/" in waitlist.content.decode()
     )
+    # Visiting decrypts nothing; the needs are decrypted when asked, and that reading is audited.
     page = carla.get(f"/admin/relocation/referral/{referral.pk}/change/")
     assert page.status_code == 200 and "no-store" in page["Cache-Control"]
+    assert NEEDS_CANARY not in page.content.decode() and 'id="show-needs"' in page.content.decode()
+    assert not AuditEntry.objects.filter(action="referral_needs_read").exists()
+    assert carla.get(f"/admin/relocation/referral/{referral.pk}/needs/").status_code == 405
+    page = carla.post(f"/admin/relocation/referral/{referral.pk}/needs/")
+    assert page.status_code == 200 and "no-store" in page["Cache-Control"]
     assert NEEDS_CANARY in page.content.decode()
-    assert AuditEntry.objects.filter(action="referral_needs_read", object_id=str(referral.pk)).exists()
+    assert AuditEntry.objects.filter(action="referral_needs_read", object_id=str(referral.pk)).count() == 1
     olive = scene["houses"][0]
-    assert carla.post(f"/admin/relocation/referral/{referral.pk}/hold/", {"house": str(olive.pk)}).status_code == 302
+    response = carla.post(f"/admin/relocation/referral/{referral.pk}/hold/", {"house": str(olive.pk)}, follow=True)
+    assert "olive" not in str(response.client.cookies.get("messages", ""))  # no house's name in a cookie
     placement = Placement.objects.get()
     assert placement.state == "held" and SafeHouse.objects.get(pk=olive.pk).beds_held == 3
     house_page = carla.get(f"/admin/relocation/safehouse/{olive.pk}/change/")
-    assert ADDRESS_CANARY in house_page.content.decode()
-    assert AuditEntry.objects.filter(action="safehouse_address_read", object_id=str(olive.pk)).exists()
+    assert ADDRESS_CANARY not in house_page.content.decode()
+    assert not AuditEntry.objects.filter(action="safehouse_address_read").exists()
+    house_page = carla.post(f"/admin/relocation/safehouse/{olive.pk}/address/")
+    assert ADDRESS_CANARY in house_page.content.decode() and "no-store" in house_page["Cache-Control"]
+    assert AuditEntry.objects.filter(action="safehouse_address_read", object_id=str(olive.pk)).count() == 1
     carla.post(f"/admin/relocation/placement/{placement.pk}/act/place/", {"back": "house"})
+    assert AuditEntry.objects.filter(action="safehouse_address_read").count() == 1  # acting decrypts nothing
     assert Placement.objects.get().state == "placed"
     assert SafeHouse.objects.get(pk=olive.pk).beds_occupied == 3
     alice = staff_login(Client(), scene["alice"])
@@ -138,8 +149,10 @@ def test_who_sees_relocation(scene, staff_login, who):
         f"/admin/relocation/referral/{referral.pk}/change/",
         f"/admin/relocation/safehouse/{olive.pk}/change/",
         "/admin/relocation/safehouse/add/",
+        f"/admin/relocation/referral/{referral.pk}/needs/",
+        f"/admin/relocation/safehouse/{olive.pk}/address/",
     ):
-        response = client.get(url)
+        response = client.post(url) if url.endswith(("/needs/", "/address/")) else client.get(url)
         assert response.status_code == (200 if coordinator else 404), (who, url)
         if not coordinator:
             assert NEEDS_CANARY not in response.content.decode() and ADDRESS_CANARY not in response.content.decode()
@@ -401,7 +414,7 @@ def test_no_referral_is_offered_until_enough_coordinators_hold_a_relocation_key(
     "houses, expected",
     [
         ([], []),
-        # Two houses in each region shown: per region.
+        # Two houses with free beds in each region shown, or none: per region.
         (
             [("kri-erbil", 3), ("kri-erbil", 3), ("kri-duhok", 0), ("kri-duhok", 0), ("tr", 1), ("tr", 2)],
             [
@@ -410,19 +423,33 @@ def test_no_referral_is_offered_until_enough_coordinators_hold_a_relocation_key(
                 ("Turkey", "1-4"),
             ],
         ),
-        # Duhok has one house: the Kurdistan region is one band; Turkey (two houses) stays.
+        # A region of one house is never shown alone, full or not (a rise would tell of a departure).
         (
             [("kri-erbil", 3), ("kri-erbil", 3), ("kri-duhok", 0), ("tr", 1), ("tr", 2)],
             [("Kurdistan Region", "5 or more"), ("Turkey", "1-4")],
         ),
-        # Turkey and elsewhere, one house each: "abroad" is one band of two houses.
+        # Duhok has one house with free beds: the Kurdistan region is one band; Turkey (two) stays.
         (
-            [("kri-erbil", 1), ("kri-erbil", 0), ("tr", 0), ("other", 0)],
-            [("Kurdistan Region: Erbil", "1-4"), ("Abroad", "none")],
+            [("kri-erbil", 3), ("kri-erbil", 3), ("kri-duhok", 2), ("tr", 1), ("tr", 2)],
+            [("Kurdistan Region", "5 or more"), ("Turkey", "1-4")],
         ),
-        # A single house abroad cannot be shown at all: one band for every house.
-        ([("kri-erbil", 1), ("kri-erbil", 0), ("tr", 4)], [("All regions", "5 or more")]),
-        ([("tr", 4)], [("All regions", "1-4")]),
+        # A full house does not make a second: Erbil's one house with beds is folded in.
+        (
+            [("kri-erbil", 3), ("kri-erbil", 0), ("kri-duhok", 1), ("kri-duhok", 1), ("tr", 1), ("tr", 2)],
+            [("Kurdistan Region", "5 or more"), ("Turkey", "1-4")],
+        ),
+        # Turkey and elsewhere, one house with beds each: "abroad" is one band of two.
+        (
+            [("kri-erbil", 1), ("kri-erbil", 1), ("tr", 1), ("other", 3)],
+            [("Kurdistan Region: Erbil", "1-4"), ("Abroad", "1-4")],
+        ),
+        # A single house with beds abroad cannot be shown at all: one band for every house.
+        ([("kri-erbil", 1), ("kri-erbil", 1), ("tr", 4), ("other", 0)], [("All regions", "5 or more")]),
+        # A single house with free beds anywhere: no band at all.
+        ([("tr", 4)], []),
+        ([("tr", 4), ("kri-erbil", 0), ("kri-erbil", 0)], []),
+        ([("tr", 0)], []),
+        ([("tr", 0), ("tr", 0)], [("Turkey", "none")]),
     ],
 )
 def test_free_bed_bands_never_describe_one_house(coordinators, house, houses, expected):
@@ -464,10 +491,10 @@ def test_a_canary_in_an_address_or_needs_reaches_no_table_log_message_or_page_of
             alice.post(f"/admin/reports/report/{scene['report'].pk}/act/refer/", refer_form())
             referral = Referral.objects.get()
             carla = staff_login(Client(), scene["carla"])
-            pages = [carla.get(f"/admin/relocation/referral/{referral.pk}/change/")]
+            pages = [carla.post(f"/admin/relocation/referral/{referral.pk}/needs/")]
             olive = scene["houses"][0]
             carla.post(f"/admin/relocation/referral/{referral.pk}/hold/", {"house": str(olive.pk)})
-            pages.append(carla.get(f"/admin/relocation/safehouse/{olive.pk}/change/"))
+            pages.append(carla.post(f"/admin/relocation/safehouse/{olive.pk}/address/"))
             Placement.objects.update(held_until=timezone.now())
             expire_holds.apply()  # as the beat task runs it (it takes no arguments: no message carries data)
             others = [alice.get(report_url(scene["report"])), alice.get("/admin/relocation/referral/")]
@@ -482,4 +509,99 @@ def test_a_canary_in_an_address_or_needs_reaches_no_table_log_message_or_page_of
         assert not any(canary in page.content.decode() for page in others)
         assert not any(
             canary in value for cookie in (alice.cookies, carla.cookies) for value in map(str, cookie.values())
+        )
+
+
+def test_the_coordinator_role_alone_shows_nothing_and_moves_nothing(scene, staff_login):
+    """A sysadmin can give the role, not the key: a coordinator without a grant of the relocation key
+    sees no house, referral or placement and can neither add a house nor hold, pause or place."""
+    mallory = staff_create(
+        username="mallory", password=PASSWORD, roles=[Role.RELOCATION_COORDINATOR], password_set_by_owner=True
+    )
+    referral = services.referral_create(
+        user=scene["alice"], report=scene["report"], adults=1, household_type="single_adult"
+    )
+    olive = scene["houses"][0]
+    client = staff_login(Client(), mallory)
+    for url in ("/admin/relocation/referral/", "/admin/relocation/safehouse/", "/admin/relocation/placement/"):
+        assert client.get(url).status_code == 403, url
+    assert client.get(f"/admin/relocation/referral/{referral.pk}/change/").status_code == 404
+    assert client.post(f"/admin/relocation/referral/{referral.pk}/hold/", {"house": str(olive.pk)}).status_code == 404
+    assert client.post("/admin/relocation/safehouse/add/", {"code_name": "decoy"}).status_code == 404
+    for attempt in (
+        lambda: services.placement_hold(user=mallory, referral=referral, house=olive),
+        lambda: services.house_change(user=mallory, house=olive, beds_funded=6, beds_in_service=4, status="paused"),
+        lambda: services.house_create(
+            user=mallory,
+            code_name="decoy",
+            region="kri-erbil",
+            household_types=["single_adult"],
+            beds_funded=1,
+            beds_in_service=1,
+            address="a trap",
+        ),
+    ):
+        with pytest.raises(RelocationError, match="holding the relocation key"):
+            attempt()
+    assert not Placement.objects.exists() and SafeHouse.objects.count() == 3
+    assert SafeHouse.objects.get(pk=olive.pk).status == "open"
+
+
+def test_a_coordinator_is_never_also_a_caseworker_or_a_lead():
+    from accounts.services import RoleNotAllowed
+
+    for other in (Role.CASEWORKER, Role.TRIAGE_LEAD):
+        with pytest.raises(RoleNotAllowed, match="who reported and where they sleep"):
+            staff_create(username=f"both-{other}", password=PASSWORD, roles=[Role.RELOCATION_COORDINATOR, other])
+
+
+@pytest.mark.parametrize("look_alike", ["OLIVE", "Olive", "ｏｌｉｖｅ", " olive "])
+def test_a_code_name_is_taken_in_any_case_and_any_width(scene, look_alike):
+    with pytest.raises(RelocationError, match="Another house has this code name"):
+        services.house_create(
+            user=scene["carla"],
+            code_name=look_alike,
+            region="tr",
+            household_types=["single_adult"],
+            beds_funded=1,
+            beds_in_service=1,
+            address="somewhere",
+        )
+    assert SafeHouse.objects.count() == 3
+
+
+def test_the_referral_form_takes_digits_of_any_script_and_nothing_else(scene, staff_login):
+    alice = staff_login(Client(), scene["alice"])
+    alice.post(f"/admin/reports/report/{scene['report'].pk}/act/refer/", refer_form(adults="1_0", children="0"))
+    assert not Referral.objects.exists()
+    alice.post(f"/admin/reports/report/{scene['report'].pk}/act/refer/", refer_form(adults="١", children="٢"))
+    details = services.referral_details(Referral.objects.get())
+    assert (details["adults"], details["children"]) == (1, 2)
+
+
+def test_a_refusal_for_too_many_people_tells_nothing_of_a_region_or_type(scene):
+    """The size check is against the largest house of any region and type (olive, 4 beds): a caseworker
+    cannot learn the size of the one women-only house in Turkey (2 beds) by trying larger parties."""
+    services.house_create(
+        user=scene["carla"],
+        code_name="womens-house",
+        region="tr",
+        household_types=["women_only"],
+        beds_funded=2,
+        beds_in_service=2,
+        address="x",
+    )
+    only_turkey = ["kri-erbil", "kri-sulaymaniyah", "kri-duhok"]
+    referral = services.referral_create(
+        user=scene["alice"], report=scene["report"], adults=4, household_type="women_only", avoid_regions=only_turkey
+    )
+    assert referral.state == "waiting"  # the coordinator, not the form, finds no house for it
+    Referral.objects.filter(pk=referral.pk).update(state="closed")
+    with pytest.raises(RelocationError, match="No safe house has beds for 5 people"):
+        services.referral_create(
+            user=scene["alice"],
+            report=scene["report"],
+            adults=5,
+            household_type="women_only",
+            avoid_regions=only_turkey,
         )
