@@ -101,3 +101,33 @@ def test_two_coordinators_holding_one_referral_at_once_hold_one_bed(coordinators
     assert sorted(outcomes) == ["ok", "refused"]
     held = SafeHouse.objects.filter(pk__in=[first.pk, second.pk]).values_list("beds_held", flat=True)
     assert sorted(held) == [0, 1]
+
+
+def test_expiry_run_twice_at_once_or_racing_a_placement_frees_each_bed_once(coordinators, contested):
+    """Two beat runs at once (a second worker, or one restarted after dying mid-run) and a coordinator
+    placing one of the holds as it expires: each hold ends once, and the counts add up."""
+    from django.utils import timezone
+
+    from audit.models import AuditEntry
+
+    made, referrals = contested
+    for referral in referrals[:FREE_BEDS]:
+        services.placement_hold(user=coordinators["carla"], referral=referral, house=made)
+    now = timezone.now()
+    Placement.objects.filter(house=made, state="held").update(held_until=now)
+    placing = Placement.objects.filter(house=made, state="held").first()
+    outcomes = race(
+        [
+            lambda: services.holds_expire(now=now),
+            lambda: services.holds_expire(now=now),
+            lambda: services.holds_expire(now=now, limit=2),
+            lambda: services.placement_place(user=coordinators["dana"], placement=placing),
+        ]
+    )
+    assert outcomes[:3] == ["ok", "ok", "ok"] and outcomes[3] == "refused"  # expired before it could be placed
+    held = Placement.objects.filter(house=made)
+    assert held.filter(state="expired").count() == FREE_BEDS + 1
+    assert AuditEntry.objects.filter(action="placement_expired").count() == FREE_BEDS + 1  # once each
+    house = SafeHouse.objects.get(pk=made.pk)
+    assert (house.beds_held, house.beds_occupied) == (0, 0)
+    assert Referral.objects.filter(state="waiting").count() == RACERS + 1
