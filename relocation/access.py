@@ -69,10 +69,11 @@ PLACEMENT_ACTIONS: dict[str, Rule] = {
 }
 
 
-def refusal(user: StaffUser, obj: Referral | Placement, action: str) -> str | None:
-    """Why `user` may not do `action` to `obj` (a referral for a hold, a placement otherwise), or None."""
+def refusal(user: StaffUser, obj: Referral | Placement, action: str, *, coordinator: bool | None = None) -> str | None:
+    """Why `user` may not do `action` to `obj` (a referral for a hold, a placement otherwise), or None.
+    `coordinator`: is_coordinator(user), when the caller knows it already (a page asks for many objects)."""
     rule = PLACEMENT_ACTIONS[action]
-    if not is_coordinator(user):
+    if not (is_coordinator(user) if coordinator is None else coordinator):
         return _("Only a relocation coordinator holding the relocation key may do this.")
     if not isinstance(obj, rule.on):
         raise TypeError(f"{action} acts on a {rule.on.__name__}")
@@ -91,12 +92,13 @@ def refusal(user: StaffUser, obj: Referral | Placement, action: str) -> str | No
     return None
 
 
-def actions_for(user: StaffUser, obj: Referral | Placement) -> frozenset[str]:
-    """Every action `user` may do to `obj` now: what its page offers."""
+def actions_for(user: StaffUser, obj: Referral | Placement, *, coordinator: bool | None = None) -> frozenset[str]:
+    """Every action `user` may do to `obj` now: what its page offers (`coordinator` as for refusal)."""
+    coordinator = is_coordinator(user) if coordinator is None else coordinator
     return frozenset(
         action
         for action, rule in PLACEMENT_ACTIONS.items()
-        if isinstance(obj, rule.on) and refusal(user, obj, action) is None
+        if isinstance(obj, rule.on) and refusal(user, obj, action, coordinator=coordinator) is None
     )
 
 

@@ -80,6 +80,13 @@ def _listed(labels) -> str:
     return pgettext("list separator", ", ").join(labels)
 
 
+def coordinator(request) -> bool:
+    """access.is_coordinator(request.user), asked once a request: a page asks it for every row and button."""
+    if not hasattr(request, "_sanad_coordinator"):
+        request._sanad_coordinator = access.is_coordinator(request.user)
+    return request._sanad_coordinator
+
+
 class CoordinatorAdmin(ReadOnlyModelAdmin):
     """Pages for relocation coordinators only; for anyone else a list is a 403 and an object a 404."""
 
@@ -88,7 +95,7 @@ class CoordinatorAdmin(ReadOnlyModelAdmin):
     show_facets = admin.ShowFacets.NEVER
 
     def has_view_permission(self, request, obj=None):
-        return access.is_coordinator(request.user) and super().has_view_permission(request, obj)
+        return coordinator(request) and super().has_view_permission(request, obj)
 
     def has_module_permission(self, request):
         return self.has_view_permission(request)
@@ -138,7 +145,8 @@ class ReferralAdmin(CoordinatorAdmin):
     change_form_template = "relocation/admin/referral_change.html"
 
     def get_queryset(self, request):
-        return Referral.objects.select_related("report", "referred_by")
+        # The needs' ciphertext (up to a few KB a row) is read only where it is opened.
+        return Referral.objects.select_related("report", "referred_by").defer("needs_ciphertext")
 
     @staticmethod
     def _details(obj: Referral) -> dict:
@@ -210,9 +218,9 @@ class ReferralAdmin(CoordinatorAdmin):
                 )
             except RelocationError as exc:
                 needs_error = str(exc)
-        actions = access.actions_for(user, referral)
+        actions = access.actions_for(user, referral, coordinator=coordinator(request))
         placements = [
-            (placement, access.actions_for(user, placement))
+            (placement, access.actions_for(user, placement, coordinator=coordinator(request)))
             for placement in referral.placements.select_related("house").order_by("-created_at")
         ]
         context = {
@@ -233,7 +241,7 @@ class ReferralAdmin(CoordinatorAdmin):
             "waited": timesince(referral.created_at),
             "placements": placements,
             "options": selectors.houses_for(referral, details) if PlacementAction.HOLD in actions else [],
-            "hold_refusal": access.refusal(user, referral, PlacementAction.HOLD),
+            "hold_refusal": access.refusal(user, referral, PlacementAction.HOLD, coordinator=coordinator(request)),
             "hold_hours": settings.SANAD_RELOCATION_HOLD_HOURS,
             "cancel_reasons": CancelReason.choices,
         }
@@ -508,7 +516,10 @@ class SafeHouseAdmin(CoordinatorAdmin):
             "address": address,
             "address_error": address_error,
             "form": form,
-            "placements": [(placement, access.actions_for(request.user, placement)) for placement in live],
+            "placements": [
+                (placement, access.actions_for(request.user, placement, coordinator=coordinator(request)))
+                for placement in live
+            ],
             "cancel_reasons": CancelReason.choices,
             "history": OccupancyDay.objects.filter(house=house, day__gte=since).order_by("-day"),
             "history_days": HISTORY_DAYS,
