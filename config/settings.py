@@ -174,6 +174,9 @@ EMAIL_FILE_PATH = env_str("SANAD_EMAIL_FILE_PATH", str(VAR_DIR / "mail"))
 # A bed offered to a referral is held this long, then freed by the beat task if nobody placed the person.
 SANAD_RELOCATION_HOLD_HOURS = env_int("SANAD_RELOCATION_HOLD_HOURS", 48, minimum=1, maximum=24 * 14)
 SANAD_RELOCATION_EXPIRE_EVERY_SECONDS = env_int("SANAD_RELOCATION_EXPIRE_EVERY_SECONDS", 60, minimum=5)
+# Caseworkers' free-bed bands are a snapshot taken once a period (0: live): a band seen to change as a
+# referral's beds are held would tie the hold to a region or a house (relocation.selectors).
+SANAD_RELOCATION_BANDS_SECONDS = env_int("SANAD_RELOCATION_BANDS_SECONDS", 6 * 3600, minimum=0, maximum=7 * 24 * 3600)
 
 # --- Hosts, database, broker ----------------------------------------------------
 

@@ -22,7 +22,7 @@ from django.utils.translation import gettext_lazy as _l
 from django.utils.translation import ngettext
 
 from accounts.models import KeyGrant, StaffUser
-from accounts.roles import KeyPurpose, Role, has_role
+from accounts.roles import KeyPurpose, Role, active_roles, has_role, roles_conflict
 from relocation.models import Placement, Referral, SafeHouse
 from relocation.vocabulary import HouseStatus, PlacementState, ReferralState, regions_ruled_out
 
@@ -38,8 +38,8 @@ def is_coordinator(user: StaffUser) -> bool:
     """A relocation coordinator who holds a grant of a relocation key: the role alone, which a sysadmin
     gives, is not enough to see a house or move a bed. A grant comes only from a coordinator who holds
     the key and types their password, as for intake keys."""
-    if not has_role(user, Role.RELOCATION_COORDINATOR):
-        return False
+    if not has_role(user, Role.RELOCATION_COORDINATOR) or roles_conflict(active_roles(user)):
+        return False  # an account made before roles were kept apart: it reads neither
     return KeyGrant.objects.filter(holder=user, shared_key__purpose=KeyPurpose.RELOCATION).exists()
 
 

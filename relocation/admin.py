@@ -361,6 +361,15 @@ class PlacementAdmin(CoordinatorAdmin):
 # --- Houses -----------------------------------------------------------------------------------------
 
 
+class WholeNumberField(forms.IntegerField):
+    """Digits only (of any script: a phone keyboard may type ٣), never Python's other spellings ("1_0")."""
+
+    def to_python(self, value):
+        if isinstance(value, str) and value.strip() and not value.strip().isdecimal():
+            raise forms.ValidationError(self.error_messages["invalid"], code="invalid")
+        return super().to_python(value)
+
+
 class HouseForm(forms.Form):
     code_name = forms.CharField(
         label=gettext_lazy("Code name"),
@@ -373,10 +382,8 @@ class HouseForm(forms.Form):
         choices=HouseholdType.choices,
         widget=forms.CheckboxSelectMultiple,
     )
-    beds_funded = forms.IntegerField(label=gettext_lazy("Beds funded"), min_value=0, max_value=services.MAX_BEDS)
-    beds_in_service = forms.IntegerField(
-        label=gettext_lazy("Beds in service"), min_value=0, max_value=services.MAX_BEDS
-    )
+    beds_funded = WholeNumberField(label=gettext_lazy("Beds funded"), min_value=0, max_value=services.MAX_BEDS)
+    beds_in_service = WholeNumberField(label=gettext_lazy("Beds in service"), min_value=0, max_value=services.MAX_BEDS)
     address = forms.CharField(
         label=gettext_lazy("Address"),
         max_length=services.MAX_TEXT,
@@ -398,10 +405,8 @@ class HouseForm(forms.Form):
 
 
 class CapacityForm(forms.Form):
-    beds_funded = forms.IntegerField(label=gettext_lazy("Beds funded"), min_value=0, max_value=services.MAX_BEDS)
-    beds_in_service = forms.IntegerField(
-        label=gettext_lazy("Beds in service"), min_value=0, max_value=services.MAX_BEDS
-    )
+    beds_funded = WholeNumberField(label=gettext_lazy("Beds funded"), min_value=0, max_value=services.MAX_BEDS)
+    beds_in_service = WholeNumberField(label=gettext_lazy("Beds in service"), min_value=0, max_value=services.MAX_BEDS)
     status = forms.ChoiceField(label=gettext_lazy("Status"), choices=HouseStatus.choices)
 
 
@@ -464,7 +469,7 @@ class SafeHouseAdmin(CoordinatorAdmin):
             except RelocationError as exc:
                 form.add_error(None, str(exc))
             else:
-                messages.success(request, _("House %(name)s added.") % {"name": house.code_name})
+                messages.success(request, _("House added."))  # no name: messages travel in a cookie
                 return redirect("admin:relocation_safehouse_change", house.pk)
         return self._page(request, "relocation/admin/house_add.html", {"title": _("Add a safe house"), "form": form})
 

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import time
 from collections import defaultdict
 from dataclasses import dataclass
 
+from django.conf import settings
+from django.core.cache import cache
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
@@ -25,10 +28,14 @@ class Band:
     MANY = _("5 or more")
 
 
-def band(free_beds: int) -> Promise:
+BANDS = {"none": Band.NONE, "few": Band.FEW, "many": Band.MANY}
+
+
+def band(free_beds: int) -> str:
+    """The band's code for this many free beds (BANDS gives its words)."""
     if free_beds <= 0:
-        return Band.NONE
-    return Band.FEW if free_beds < 5 else Band.MANY
+        return "none"
+    return "few" if free_beds < 5 else "many"
 
 
 @dataclass(frozen=True)
@@ -43,8 +50,36 @@ def _may_show(houses: list[int]) -> bool:
     return len(houses) >= MIN_HOUSES_IN_A_BAND and (with_beds == 0 or with_beds >= MIN_HOUSES_IN_A_BAND)
 
 
-def free_bed_bands() -> list[RegionBand]:
-    """Free beds in open houses, as bands, per region, for caseworkers: never per house.
+ALL_REGIONS = "all"
+
+
+def _name(code: str) -> str | Promise:
+    if code == ALL_REGIONS:
+        return _("All regions")
+    return WIDER_NAMES[code] if code in WIDER_NAMES else Region(code).label
+
+
+def free_bed_bands(*, now: float | None = None) -> list[RegionBand]:
+    """Free beds per region as bands, for caseworkers, as they stood at the start of this period of
+    SANAD_RELOCATION_BANDS_SECONDS (0: as they stand now).
+
+    A band seen to change the moment a referral's beds are held would tie the hold to its region, and,
+    where a band covers few houses, to one house; a snapshot taken once a period mixes every change of
+    the period. Kept in the cache (codes only), so every web process shows the same."""
+    period = settings.SANAD_RELOCATION_BANDS_SECONDS
+    if not period:
+        codes = band_codes()
+    else:
+        key = f"sanad:relocation:bands:{int((time.time() if now is None else now) // period)}"
+        codes = cache.get(key)
+        if codes is None:
+            cache.add(key, band_codes(), timeout=2 * period)  # the first process of the period wins
+            codes = cache.get(key) or band_codes()
+    return [RegionBand(_name(name), BANDS[code]) for name, code in codes]
+
+
+def band_codes() -> list[tuple[str, str]]:
+    """Free beds in open houses now, as (region, wider region or ALL_REGIONS; band) codes: never per house.
 
     A region is shown alone only if every region of its wider region may be (_may_show); otherwise the
     wider region is one band, if it may be; otherwise every open house is counted in one band for all
@@ -54,20 +89,20 @@ def free_bed_bands() -> list[RegionBand]:
         "region", "beds_in_service", "beds_held", "beds_occupied"
     ):
         free[region].append(max(0, in_service - held - occupied))
-    rows: list[RegionBand] = []
-    for wider, name in WIDER_NAMES.items():
+    rows: list[tuple[str, str]] = []
+    for wider in WIDER_NAMES:
         regions = [region for region in Region.values if WIDER[region] == wider and free.get(region)]
         if not regions:
             continue
         if all(_may_show(free[region]) for region in regions):
-            rows += [RegionBand(Region(region).label, band(sum(free[region]))) for region in regions]
+            rows += [(region, band(sum(free[region]))) for region in regions]
             continue
         together = [beds for region in regions for beds in free[region]]
         if _may_show(together):
-            rows.append(RegionBand(name, band(sum(together))))
+            rows.append((wider, band(sum(together))))
             continue
         everywhere = [beds for houses in free.values() for beds in houses]
-        return [RegionBand(_("All regions"), band(sum(everywhere)))] if _may_show(everywhere) else []
+        return [(ALL_REGIONS, band(sum(everywhere)))] if _may_show(everywhere) else []
     return rows
 
 

@@ -165,8 +165,13 @@ def house_create(
 ) -> SafeHouse:
     """A new house; its address, contact and access notes are encrypted to the relocation key."""
     require_coordinator(user)
-    # One spelling per name: "OLIVE" and "ｏｌｉｖｅ" are "olive" already taken.
-    code_name = unicodedata.normalize("NFKC", _text(code_name, what=_("Code name"), limit=40))
+    # One spelling per name: "OLIVE" and "ｏｌｉｖｅ" are "olive" already taken; and no invisible or
+    # combining character, which would make a name look like another's.
+    if isinstance(code_name, str):
+        code_name = unicodedata.normalize("NFKC", code_name)
+    code_name = _text(code_name, what=_("Code name"), limit=40)
+    if any(unicodedata.category(char)[0] in "CM" for char in code_name):
+        raise RelocationError(_("A code name holds only letters, digits, spaces and punctuation."))
     if not code_name:
         raise RelocationError(_("Give the house a code name (never its address)."))
     if region not in Region.values:

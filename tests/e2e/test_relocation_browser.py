@@ -33,6 +33,7 @@ def _text(language: str, message) -> str:
 @pytest.mark.parametrize("language", ["en", "ar"])
 def test_refer_hold_place_and_see_it_placed(live_server, coordinators, house, phone, settings, language):  # noqa: F811
     settings.SANAD_POW_BASE_BITS = 6
+    settings.SANAD_RELOCATION_BANDS_SECONDS = 0  # live bands, so the walkthrough shows them change at once
     alice, carla = coordinators["alice"], coordinators["carla"]
     Coverage.objects.create(user=alice, governorates=["IQ-BG"], languages=["ar"])
     # Two houses in Erbil, one in Sulaymaniyah: Sulaymaniyah alone would describe one house, so the

@@ -605,3 +605,84 @@ def test_a_refusal_for_too_many_people_tells_nothing_of_a_region_or_type(scene):
             household_type="women_only",
             avoid_regions=only_turkey,
         )
+
+
+def test_an_account_holding_both_roles_from_before_is_no_coordinator(scene, staff_login):
+    """Roles are kept apart when set; an account that holds both anyway (made before that rule) sees and
+    moves nothing in relocation, grant or not."""
+    from django.contrib.auth.models import Group
+
+    dana = scene["dana"]
+    referral = services.referral_create(
+        user=scene["alice"], report=scene["report"], adults=1, household_type="single_adult"
+    )
+    dana.groups.add(Group.objects.get_or_create(name=Role.CASEWORKER)[0])
+    assert not access.is_coordinator(dana)
+    client = staff_login(Client(), dana)
+    assert client.get("/admin/relocation/safehouse/").status_code == 403
+    with pytest.raises(RelocationError):
+        services.placement_hold(user=dana, referral=referral, house=scene["houses"][0])
+
+
+@pytest.mark.parametrize("look_alike", ["ol\u200bive", "olive\u200d", "o\u0336live", "\u202eevilo", "x\x07"])
+def test_a_code_name_with_invisible_or_combining_characters_is_refused(scene, look_alike):
+    with pytest.raises(RelocationError, match="letters, digits, spaces and punctuation"):
+        services.house_create(
+            user=scene["carla"],
+            code_name=look_alike,
+            region="tr",
+            household_types=["single_adult"],
+            beds_funded=1,
+            beds_in_service=1,
+            address="somewhere",
+        )
+    assert SafeHouse.objects.count() == 3
+
+
+def test_a_code_name_is_measured_after_normalising(scene):
+    with pytest.raises(RelocationError, match="at most 40 characters"):
+        services.house_create(
+            user=scene["carla"],
+            code_name="\ufdfa\ufdfa\ufdfa",  # three characters that NFKC makes 54
+            region="tr",
+            household_types=["single_adult"],
+            beds_funded=1,
+            beds_in_service=1,
+            address="somewhere",
+        )
+
+
+def test_house_forms_take_digits_only_and_name_no_house_in_the_message_cookie(scene, staff_login):
+    carla = staff_login(Client(), scene["carla"])
+    form = {"region": "tr", "household_types": ["single_adult"], "beds_funded": "1_0", "beds_in_service": "1"}
+    response = carla.post("/admin/relocation/safehouse/add/", {**form, "code_name": "fig", "address": "a"})
+    assert response.status_code == 200 and "errorlist" in response.content.decode()
+    response = carla.post(
+        "/admin/relocation/safehouse/add/", {**form, "beds_funded": "٢", "code_name": "fig", "address": "a"}
+    )
+    assert response.status_code == 302 and SafeHouse.objects.get(code_name="fig").beds_funded == 2
+    assert "fig" not in str(response.cookies.get("messages", ""))
+    olive = scene["houses"][0]
+    carla.post(
+        f"/admin/relocation/safehouse/{olive.pk}/change/",
+        {"beds_funded": "1_0", "beds_in_service": "4", "status": "open"},
+    )
+    assert SafeHouse.objects.get(pk=olive.pk).beds_funded == 6
+
+
+def test_caseworkers_see_the_bands_of_the_period_not_of_the_moment(coordinators, house, settings):
+    """With SANAD_RELOCATION_BANDS_SECONDS set, a hold does not move the bands until the next period."""
+    from relocation.selectors import free_bed_bands
+
+    settings.SANAD_RELOCATION_BANDS_SECONDS = 3600
+    for n in range(2):
+        house(code_name=f"t{n}", region="tr", beds_in_service=3)
+    start = 10 * 3600.0
+
+    def shown(now):
+        return [(str(row.name), str(row.band)) for row in free_bed_bands(now=now)]
+
+    assert shown(start) == [("Turkey", "5 or more")]
+    SafeHouse.objects.update(beds_in_service=1)  # as if beds were taken
+    assert shown(start + 3599) == [("Turkey", "5 or more")]  # the same period: the same snapshot
+    assert shown(start + 3600) == [("Turkey", "1-4")]  # the next period
