@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 PORT ?= 8000
 SANAD_TEST_VAR ?= var/test
 
-.PHONY: run test lint format install clean messages screenshots
+.PHONY: run test lint format install clean messages screenshots web
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -38,6 +38,11 @@ format: $(VENV)/.installed
 # apt-get install gettext). Commit what changes, translated: tests/i18n fails on any empty entry.
 messages: $(VENV)/.installed
 	bin/messages
+
+# The reporter's page: web/src built with the locked npm packages into backend/static/sanad/web/,
+# which is committed (make run and make test need only Python). Needs Node 20 and npm.
+web:
+	cd web && npm ci --no-audit --no-fund && npm run build
 
 # The README's screenshots, taken by the browser tests (on a 390-px phone in ar, ckb and en).
 screenshots: $(VENV)/.installed

@@ -1,0 +1,22 @@
+// Builds web/src into backend/static/sanad/web/, byte for byte the same on every machine with the
+// locked packages (CI rebuilds it and fails on any difference): no timestamps, no absolute paths,
+// no source maps.
+import { build } from "esbuild";
+import { fileURLToPath } from "node:url";
+import path from "node:path";
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const out = path.join(here, "..", "backend", "static", "sanad", "web");
+
+const common = {
+  absWorkingDir: here,
+  bundle: true,
+  minify: true,
+  target: ["es2020"],
+  legalComments: "eof",
+  charset: "utf8",
+  logLevel: "warning",
+};
+
+await build({ ...common, entryPoints: ["src/pow-worker.js"], format: "iife", outfile: path.join(out, "pow-worker.js") });
+await build({ ...common, entryPoints: ["src/pow.js"], format: "esm", outfile: path.join(out, "pow.js") });

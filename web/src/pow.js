@@ -1,0 +1,57 @@
+// Solving the server's proof of work (GET /api/v1/pow/) in Web Workers, so the
+// page stays responsive, with honest progress.
+//
+// Finding a nonce is a lottery: each try wins with probability 2^-difficulty, so
+// the expected number of tries is 2^difficulty whatever has been tried so far.
+// Progress is therefore the chance that a solver would have finished by now,
+// 1 - exp(-tried / 2^difficulty), and "about N seconds" is the expected time at
+// the rate measured so far; both are what they say, neither a count-down.
+
+const DEFAULT_WORKERS = 4;
+
+function fromBase64Url(text) {
+  const base64 = text.replace(/-/g, "+").replace(/_/g, "/") + "=".repeat((4 - (text.length % 4)) % 4);
+  return Uint8Array.from(atob(base64), (c) => c.charCodeAt(0));
+}
+
+export function expectedTries(difficulty) {
+  return 2 ** difficulty;
+}
+
+// solve({challenge, difficulty, workerUrl, workers, onProgress}) -> Promise<nonce string>
+// onProgress({tried, rate, fraction, expectedSeconds}) is called as workers report.
+// `workers` defaults to the device's cores, at most DEFAULT_WORKERS.
+export function solve({ challenge, difficulty, workerUrl, workers, onProgress = () => {} }) {
+  const count = Math.max(1, workers || Math.min(navigator.hardwareConcurrency || 1, DEFAULT_WORKERS));
+  const bytes = fromBase64Url(challenge);
+  const started = performance.now();
+  const pool = [];
+  let tried = 0;
+  return new Promise((resolve, reject) => {
+    const stop = () => pool.forEach((worker) => worker.terminate());
+    for (let index = 0; index < count; index++) {
+      const worker = new Worker(workerUrl);
+      worker.onmessage = (event) => {
+        tried += event.data.tried;
+        const seconds = (performance.now() - started) / 1000;
+        const rate = seconds > 0 ? tried / seconds : 0;
+        onProgress({
+          tried,
+          rate,
+          fraction: 1 - Math.exp(-tried / expectedTries(difficulty)),
+          expectedSeconds: rate > 0 ? expectedTries(difficulty) / rate : null,
+        });
+        if (event.data.nonce !== undefined) {
+          stop();
+          resolve(event.data.nonce);
+        }
+      };
+      worker.onerror = (error) => {
+        stop();
+        reject(error);
+      };
+      pool.push(worker);
+      worker.postMessage({ challenge: bytes, difficulty, start: index, step: count });
+    }
+  });
+}
