@@ -9,7 +9,8 @@ Debian Chromium (/usr/bin/chromium, as the browser tests do), and runs the real 
 1 worker and with one per core, for --seconds each, reading its own progress reports; and, for
 comparison, WebCrypto (one awaited crypto.subtle.digest a hash) on the page's thread. Beside them, the
 Python client's loop (client/pow.py: hashlib, one hash per nonce) for as long. Printed: hashes a
-second, the ratio to Python, and the mean and 95th-percentile time to solve --bits here; then the same
+second, the ratio to Python, and the mean and 95th-percentile time to solve --bits here; the time the page
+takes to derive a reply key from a reply code (web/src/secret.js), median of 3; then the same
 for a phone taken as 3 to 5 times slower than one core of this machine (an assumption, not a
 measurement), with the solver's default number of workers (up to 4) and with one.
 """
@@ -55,6 +56,19 @@ SUBTLE = """async (seconds) => {
 }"""
 
 
+# The reply key pair from a reply code (web/src/secret.js: Argon2id, 64 MiB, 3 passes): median of 3.
+REPLY_KEY = """async () => {
+  const { replyKeyPair, newReplyCode } = await import('/secret.js');
+  const times = [];
+  for (let i = 0; i < 3; i++) {
+    const started = performance.now();
+    await replyKeyPair(newReplyCode());
+    times.push(performance.now() - started);
+  }
+  return times.sort((a, b) => a - b)[1];
+}"""
+
+
 def python_rate(seconds: float) -> float:
     challenge, nonce, started = os.urandom(41), 0, time.perf_counter()
     while time.perf_counter() - started < seconds:
@@ -87,6 +101,7 @@ def browser_rates(seconds: float, worker_counts: list[int]) -> dict[int | str, f
                 rates[workers] = report["rate"]
                 if workers == 1:
                     rates["subtle"] = page.evaluate(SUBTLE, seconds)
+                    rates["reply_key_ms"] = page.evaluate(REPLY_KEY)
                 page.close()
             browser.close()
     finally:
@@ -117,6 +132,7 @@ def main() -> None:
     for name, rate in rows:
         mean, p95 = times(rate, args.bits)
         print(f"{name:42} {rate:12,.0f} {rate / python:9.2f} {mean:8.2f} {p95:7.2f}")
+    print(f"Chromium, the reply key from a reply code (Argon2id, 64 MiB, 3 passes): {browser['reply_key_ms']:.0f} ms")
     single = browser[1]
     print("A phone taken as 3-5x slower than one core here (assumed, not measured):")
     for label, workers in (("1 worker", 1), ("4 workers, if they scale as here (the default with 4+ cores)", 4)):

@@ -21,3 +21,4 @@ const common = {
 await build({ ...common, entryPoints: ["src/pow-worker.js"], format: "iife", outfile: path.join(out, "pow-worker.js") });
 await build({ ...common, entryPoints: ["src/pow.js"], format: "esm", outfile: path.join(out, "pow.js") });
 await build({ ...common, entryPoints: ["src/seal.js"], format: "esm", outfile: path.join(out, "seal.js") });
+await build({ ...common, entryPoints: ["src/secret.js"], format: "esm", outfile: path.join(out, "secret.js") });

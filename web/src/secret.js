@@ -1,0 +1,88 @@
+// The one secret a reporter keeps: the server's receipt (20 digits) followed by a reply code the page
+// chose (16 digits), shown as one number of nine groups of four. The receipt part authenticates to the
+// API as it is (wire format v1 unchanged); the reply code never leaves the phone: the reporter's reply
+// key pair is derived from it, so a copy of the database (which holds the reply public key and the
+// receipt's keyed hash) is not enough to read a reply.
+//
+// Derivation, with no primitive of ours: Argon2id (hash-wasm) of the code, 64 MiB, 3 passes, into
+// HPKE's DeriveKeyPair for DHKEM(X25519, HKDF-SHA256) (RFC 9180, @hpke/core). The salt is fixed (it
+// must be known before the receipt exists); the code's 53 bits and Argon2id's cost are what a guesser
+// faces (README, "The reporter's web page").
+
+import { DhkemX25519HkdfSha256 } from "@hpke/core";
+import { argon2id } from "hash-wasm";
+
+export const RECEIPT_DIGITS = 20;
+export const CODE_DIGITS = 16;
+const GROUP = 4;
+export const ARGON2 = { iterations: 3, memorySize: 64 * 1024, parallelism: 1, hashLength: 32 };
+const SALT = new TextEncoder().encode("sanad/v1/reply-key");
+
+// What people type between groups (backend/receipts.py accepts the same), and digits of any of the
+// three scripts Sanad's readers use: ASCII, Arabic-Indic and Extended Arabic-Indic.
+const SEPARATORS = new Set([" ", "-", "\u00a0", "\u2009", "\u202f", "\u2010", "\u2011", "\u2012", "\u2013", "\u2212", "."]);
+
+function asciiDigit(char) {
+  const code = char.codePointAt(0);
+  if (code >= 0x30 && code <= 0x39) return char;
+  if (code >= 0x660 && code <= 0x669) return String(code - 0x660);
+  if (code >= 0x6f0 && code <= 0x6f9) return String(code - 0x6f0);
+  return null;
+}
+
+// The ASCII digits of what was typed, or null if anything but digits and separators was.
+export function digitsOf(text) {
+  if (typeof text !== "string" || text.length > 128) return null;
+  let digits = "";
+  for (const char of text.trim()) {
+    const digit = asciiDigit(char);
+    if (digit !== null) digits += digit;
+    else if (!SEPARATORS.has(char)) return null;
+  }
+  return digits;
+}
+
+export function grouped(digits) {
+  return digits.match(new RegExp(`.{1,${GROUP}}`, "g")).join("-");
+}
+
+// A fresh reply code: CODE_DIGITS uniform random digits (bytes of 250 or more are drawn again).
+export function newReplyCode() {
+  let code = "";
+  while (code.length < CODE_DIGITS) {
+    for (const byte of crypto.getRandomValues(new Uint8Array(CODE_DIGITS))) {
+      if (byte < 250 && code.length < CODE_DIGITS) code += String(byte % 10);
+    }
+  }
+  return code;
+}
+
+// The secret to write down, from the server's receipt (as it answered) and the reply code.
+export function secretOf(receipt, code) {
+  const receiptDigits = digitsOf(receipt);
+  if (!receiptDigits || receiptDigits.length !== RECEIPT_DIGITS || code.length !== CODE_DIGITS) {
+    throw new Error("malformed receipt or reply code");
+  }
+  return grouped(receiptDigits + code);
+}
+
+// {receipt, code} from a secret as typed (any digits, any separators), or null if it is not one.
+export function splitSecret(text) {
+  const digits = digitsOf(text);
+  if (!digits || digits.length !== RECEIPT_DIGITS + CODE_DIGITS) return null;
+  return { receipt: grouped(digits.slice(0, RECEIPT_DIGITS)), code: digits.slice(RECEIPT_DIGITS) };
+}
+
+export async function replyKeyMaterial(code) {
+  return argon2id({ ...ARGON2, password: code, salt: SALT, outputType: "binary" });
+}
+
+// {publicKey, privateKey}: the raw 32-byte X25519 keys the reply code gives, the same on every device.
+export async function replyKeyPair(code) {
+  const kem = new DhkemX25519HkdfSha256();
+  const pair = await kem.deriveKeyPair(await replyKeyMaterial(code));
+  return {
+    publicKey: new Uint8Array(await kem.serializePublicKey(pair.publicKey)),
+    privateKey: new Uint8Array(await kem.serializePrivateKey(pair.privateKey)),
+  };
+}
