@@ -22,3 +22,4 @@ await build({ ...common, entryPoints: ["src/pow-worker.js"], format: "iife", out
 await build({ ...common, entryPoints: ["src/pow.js"], format: "esm", outfile: path.join(out, "pow.js") });
 await build({ ...common, entryPoints: ["src/seal.js"], format: "esm", outfile: path.join(out, "seal.js") });
 await build({ ...common, entryPoints: ["src/secret.js"], format: "esm", outfile: path.join(out, "secret.js") });
+await build({ ...common, entryPoints: ["src/reporter.js"], format: "esm", outfile: path.join(out, "reporter.js") });

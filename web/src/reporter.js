@@ -1,0 +1,192 @@
+// What the reporter's page does, without its screens: wire format v1 as the reference client speaks it
+// (client/api.py, client/content.py), from the browser. Every function talks to `base` (the page's own
+// origin, or the address the self-contained file is given), sends no cookie (credentials: "omit"),
+// follows no redirect, and asks for refusals in `language`.
+//
+// A refusal is thrown as ApiError {status, error, detail, fields}: detail is the server's sentence in
+// `language` (for a refusal of fields, their sentences joined), fields maps each refused field's path
+// (wire format: "triage.governorate", ...) to its sentence.
+
+import { solve } from "./pow.js";
+import { SUITES, openWith, seal } from "./seal.js";
+import { replyKeyPair, newReplyCode, secretOf, splitSecret } from "./secret.js";
+
+const encoder = new TextEncoder();
+const decoder = new TextDecoder();
+
+// Content is padded to the next of these sizes (bytes), as the Python client pads it.
+export const BUCKETS = [1024, 2048, 4096, 8192, 16384, 32768, 65536, 131072];
+export const MAX_REPORT = 240 * 1024;
+export const MAX_FOLLOWUP = 60 * 1024;
+
+export class ApiError extends Error {
+  constructor(status, body) {
+    const raw = body ? body.detail : undefined;
+    const fields = raw && typeof raw === "object" ? Object.fromEntries(Object.entries(raw).map(([k, v]) => [k, String(v)])) : {};
+    const detail = typeof raw === "string" ? raw : Object.values(fields).join(" ");
+    super(detail || `HTTP ${status}`);
+    this.status = status;
+    this.error = body && typeof body.error === "string" ? body.error : null;
+    this.detail = detail;
+    this.fields = fields;
+  }
+}
+
+export class TooLong extends Error {
+  constructor(size, maximum) {
+    super(`too long: ${size} bytes, at most ${maximum}`);
+    this.size = size;
+    this.maximum = maximum;
+  }
+}
+
+export function b64url(bytes) {
+  let text = "";
+  for (const byte of bytes) text += String.fromCharCode(byte);
+  return btoa(text).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
+}
+
+export function fromB64url(text) {
+  const base64 = text.replace(/-/g, "+").replace(/_/g, "/") + "=".repeat((4 - (text.length % 4)) % 4);
+  return Uint8Array.from(atob(base64), (c) => c.charCodeAt(0));
+}
+
+// UTF-8 JSON of `document` with a "pad" string that fills it to its size bucket exactly.
+export function padded(document, maximum = MAX_REPORT) {
+  const bare = encoder.encode(JSON.stringify({ ...document, pad: "" })).length;
+  if (bare > maximum) throw new TooLong(bare, maximum);
+  const target = BUCKETS.find((bucket) => bare <= bucket && bucket <= maximum) ?? maximum;
+  const result = encoder.encode(JSON.stringify({ ...document, pad: "=".repeat(target - bare) }));
+  if (result.length !== target) throw new Error("padding failed");
+  return result;
+}
+
+export function reportContent({ narrative, occurredOn, locationText, indicators = [], contact }) {
+  const document = { narrative, indicators };
+  if (occurredOn) document.occurred_on = occurredOn;
+  if (locationText) document.location_text = locationText;
+  if (contact) document.contact = contact;
+  return padded(document);
+}
+
+async function call(base, method, path, { body, receipt, language } = {}) {
+  const headers = { Accept: "application/json" };
+  if (language) headers["Accept-Language"] = language;
+  if (body !== undefined) headers["Content-Type"] = "application/json";
+  if (receipt) headers.Authorization = `Receipt ${receipt.replace(/-/g, "")}`;
+  const response = await fetch(base + path, {
+    method,
+    headers,
+    body: body === undefined ? undefined : JSON.stringify(body),
+    credentials: "omit",
+    redirect: "error",
+    cache: "no-store",
+    referrerPolicy: "no-referrer",
+  });
+  let payload = null;
+  try {
+    payload = await response.json();
+  } catch {
+    payload = null;
+  }
+  if (!response.ok) throw new ApiError(response.status, payload);
+  return payload;
+}
+
+// The hybrid post-quantum key when offered, else X25519: as the Python client chooses.
+export async function chooseKey(base, language) {
+  const keys = await call(base, "GET", "/api/v1/intake-keys/", { language });
+  for (const kem of SUITES) {
+    const key = keys.find((k) => k.kem === kem && k.kdf === "HKDF-SHA256" && k.aead === "AES-256-GCM");
+    if (key) return { keyId: key.key_id, kem: key.kem, publicKey: fromB64url(key.public_key) };
+  }
+  throw new ApiError(0, { error: "no_supported_key", detail: "" });
+}
+
+async function proofOfWork(base, language, { workerUrl, onProgress }) {
+  const challenge = await call(base, "GET", "/api/v1/pow/", { language });
+  if (!challenge.difficulty) return undefined;
+  const nonce = await solve({ challenge: challenge.challenge, difficulty: challenge.difficulty, workerUrl, onProgress });
+  return { challenge: challenge.challenge, nonce };
+}
+
+function info(purpose, keyId) {
+  return encoder.encode(`sanad/v1/${purpose}:${keyId}`);
+}
+
+// submitReport({base, language, triage, content, workerUrl, onProgress}) -> {secret, receipt}
+// triage: {category, governorate, incident_month, immediate_danger, needs_relocation, flags, indicators}
+// content: {narrative, occurredOn, locationText, indicators (with notes), contact}
+export async function submitReport({ base, language, triage, content, workerUrl, onProgress }) {
+  const plaintext = reportContent(content);
+  const key = await chooseKey(base, language);
+  const code = newReplyCode();
+  const reply = await replyKeyPair(code);
+  const envelope = {
+    version: 1,
+    key_id: key.keyId,
+    ciphertext: b64url(await seal(key.kem, key.publicKey, plaintext, info("report", key.keyId))),
+    triage: { ...triage, language },
+    reply_public_key: b64url(reply.publicKey),
+  };
+  const proof = await proofOfWork(base, language, { workerUrl, onProgress });
+  if (proof) envelope.pow = proof;
+  const answer = await call(base, "POST", "/api/v1/reports/", { body: envelope, language });
+  return { receipt: answer.receipt, secret: secretOf(answer.receipt, code) };
+}
+
+function parsed(secret) {
+  const parts = splitSecret(secret);
+  if (!parts) throw new ApiError(0, { error: "malformed_secret", detail: "" });
+  return parts;
+}
+
+// checkStatus({base, language, secret}) -> {status, updated, replies: [{body, ...}]}
+// Replies are opened here, with the key the secret's reply code gives; a reply that does not open is
+// reported as {unreadable: true}, never guessed at.
+export async function checkStatus({ base, language, secret }) {
+  const { receipt, code } = parsed(secret);
+  const answer = await call(base, "GET", "/api/v1/reports/status/", { receipt, language });
+  const { privateKey } = await replyKeyPair(code);
+  const replies = [];
+  for (const sealed of answer.replies) {
+    try {
+      const plain = await openWith("X25519", privateKey, fromB64url(sealed), encoder.encode("sanad/v1/reply"));
+      const value = JSON.parse(decoder.decode(plain));
+      replies.push(value && typeof value === "object" ? value : { body: String(value) });
+    } catch {
+      replies.push({ unreadable: true });
+    }
+  }
+  return { status: answer.status, updated: answer.updated, replies };
+}
+
+async function sendContent({ base, language, secret, purpose, path, plaintext, workerUrl, onProgress }) {
+  const { receipt } = parsed(secret);
+  const key = await chooseKey(base, language);
+  const body = { key_id: key.keyId, ciphertext: b64url(await seal(key.kem, key.publicKey, plaintext, info(purpose, key.keyId))) };
+  const proof = await proofOfWork(base, language, { workerUrl, onProgress });
+  if (proof) body.pow = proof;
+  await call(base, "POST", path, { body, receipt, language });
+}
+
+export async function followUp({ base, language, secret, narrative, workerUrl, onProgress }) {
+  const plaintext = padded({ narrative }, MAX_FOLLOWUP);
+  await sendContent({ base, language, secret, purpose: "followup", path: "/api/v1/reports/followups/", plaintext, workerUrl, onProgress });
+}
+
+// addEvidence: data is the file's bytes (a photo already re-encoded without its metadata).
+export async function addEvidence({ base, language, secret, filename, mediaType, data, workerUrl, onProgress }) {
+  const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", data));
+  const sha256 = Array.from(digest, (b) => b.toString(16).padStart(2, "0")).join("");
+  const header = encoder.encode(JSON.stringify({ filename, media_type: mediaType, sha256 }) + "\n");
+  const plaintext = new Uint8Array(header.length + data.length);
+  plaintext.set(header);
+  plaintext.set(data, header.length);
+  await sendContent({ base, language, secret, purpose: "evidence", path: "/api/v1/reports/evidence/", plaintext, workerUrl, onProgress });
+}
+
+export async function withdraw({ base, language, secret }) {
+  const { receipt } = parsed(secret);
+  await call(base, "DELETE", "/api/v1/reports/", { receipt, language });
+}
