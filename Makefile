@@ -42,7 +42,7 @@ messages: $(VENV)/.installed
 # The reporter's page: web/src built with the locked npm packages into backend/static/sanad/web/,
 # which is committed (make run and make test need only Python). Needs Node 20 and npm.
 web:
-	cd web && npm ci --no-audit --no-fund && npm run build
+	cd web && npm ci --ignore-scripts --no-audit --no-fund && npm run build
 
 # The README's screenshots, taken by the browser tests (on a 390-px phone in ar, ckb and en).
 screenshots: $(VENV)/.installed

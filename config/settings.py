@@ -382,6 +382,11 @@ STATIC_ROOT = BASE_DIR / "staticfiles"
 # Dev mode serves static files straight from the apps (no collectstatic, DEBUG stays off).
 WHITENOISE_USE_FINDERS = SANAD_DEV
 WHITENOISE_AUTOREFRESH = SANAD_DEV
+# The reporter's page's scripts are never kept in a browser's cache: a phone searched at a checkpoint
+# should hold no trace of a visit (backend.static_headers).
+from backend.static_headers import reporter_scripts_not_stored  # noqa: E402  (no Django import in it)
+
+WHITENOISE_ADD_HEADERS_FUNCTION = reporter_scripts_not_stored
 if SANAD_DEV:
     STATIC_ROOT = VAR_DIR / "static"
     STATIC_ROOT.mkdir(parents=True, exist_ok=True)

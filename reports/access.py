@@ -18,6 +18,7 @@ audit chain.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -272,9 +273,23 @@ class OpenedReport:
     evidence: list[tuple[Evidence, dict]] = field(default_factory=list)
 
 
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _well_formed(value):
+    """JSON's strings with any lone surrogate (half an emoji, as "\\ud83d") made U+FFFD: a page cannot print one."""
+    if isinstance(value, str):
+        return _LONE_SURROGATE.sub("\ufffd", value)  # json.loads joins a pair: what is left is alone
+    if isinstance(value, list):
+        return [_well_formed(item) for item in value]
+    if isinstance(value, dict):
+        return {_well_formed(key): _well_formed(item) for key, item in value.items()}
+    return value
+
+
 def _json_object(raw: bytes) -> dict:
     try:
-        value = json.loads(raw.decode("utf-8"))
+        value = _well_formed(json.loads(raw.decode("utf-8")))
     except (UnicodeDecodeError, ValueError, RecursionError):
         return {"unreadable": _("The content is not the JSON the wire format asks for.")}
     return value if isinstance(value, dict) else {"unreadable": _("The content is not a JSON object.")}

@@ -2,11 +2,15 @@
 // locked packages (CI rebuilds it and fails on any difference): no timestamps, no absolute paths,
 // no source maps.
 import { build } from "esbuild";
-import { fileURLToPath } from "node:url";
+import { rmSync } from "node:fs";
 import path from "node:path";
+import { fileURLToPath } from "node:url";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const out = path.join(here, "..", "backend", "static", "sanad", "web");
+
+// Start empty: a bundle whose source was removed must not stay behind, committed and unnoticed.
+rmSync(out, { recursive: true, force: true });
 
 const common = {
   absWorkingDir: here,

@@ -66,3 +66,30 @@ def test_a_wrong_nonce_is_what_the_server_refuses(page):
     nonce = page.evaluate(SOLVE, [issued.challenge, issued.difficulty, 1])["nonce"]
     with pytest.raises(server_pow.PowError):
         server_pow.pow_verify({"challenge": issued.challenge, "nonce": str(int(nonce) - 1)})
+
+
+STOPPED = """async ([challenge, difficulty, how]) => {
+  const { solve } = await import('SOLVER');
+  const control = new AbortController();
+  const options = { challenge, difficulty, workers: 2, workerUrl: 'WORKER' };
+  if (how === 'deadline') options.deadline = Date.now() + 300;
+  if (how === 'cancel') setTimeout(() => control.abort(), 300);
+  options.signal = control.signal;
+  if (how === 'bad_worker') options.workerUrl = '/static/sanad/web/no-such-worker.js';
+  try { await solve(options); return 'solved'; } catch (e) { return e.error || e.name; }
+}""".replace("SOLVER", SOLVER).replace("WORKER", WORKER)
+
+
+@pytest.mark.parametrize(
+    "how, expected", [("deadline", "expired"), ("cancel", "cancelled"), ("bad_worker", "no_worker")]
+)
+def test_a_solve_that_cannot_finish_ends_with_a_reason_instead_of_hanging(page, how, expected):
+    """A challenge expires (the deadline is its expires_at), the reporter cancels, or no worker can start:
+    each ends the solve, and its workers, with the reason. Thirty bits would take minutes."""
+    issued = challenge_at(8)
+    assert page.evaluate(STOPPED, [issued.challenge, 30, how]) == expected
+
+
+def test_an_absurd_difficulty_is_refused_at_once(page):
+    issued = challenge_at(8)
+    assert page.evaluate(STOPPED, [issued.challenge, 33, "none"]) == "too_hard"

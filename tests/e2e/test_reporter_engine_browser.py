@@ -66,7 +66,7 @@ def test_report_reply_follow_up_and_withdraw_from_the_browser(browser_page, live
         content={"narrative": NARRATIVE, "indicators": [{"type": "telegram", "value": "@example_channel", "note": ""}]},
     )
     secret = submitted["ok"]["secret"]
-    assert re.fullmatch(r"\d{4}(-\d{4}){8}", secret)
+    assert re.fullmatch(r"\d{4}(-\d{4}){9}", secret)  # ten groups: the receipt, then the reply code
     assert secret.startswith(submitted["ok"]["receipt"])
     report = Report.objects.get()
     suite = hpke.Suite.parse(report.intake_key.suite)
@@ -118,3 +118,69 @@ def test_a_refused_field_comes_back_named_in_the_readers_language_and_nothing_is
 def test_a_malformed_secret_is_refused_before_anything_is_sent(browser_page, live_server, personas):
     refused = run(browser_page(), live_server, "checkStatus", secret="1234-5678")
     assert refused["error"] == "malformed_secret"
+
+
+def test_only_wire_format_triage_goes_in_clear_and_the_indicators_go_into_the_content_with_notes(
+    browser_page, live_server, personas, settings
+):
+    """A screen that put a note or a narrative into the triage by mistake sends neither in clear (the
+    server refuses unknown fields, so this submission succeeding shows they were dropped); the encrypted
+    content carries the indicators with their notes; half an emoji arrives as U+FFFD."""
+    settings.SANAD_POW_BASE_BITS = 6
+    careless = {**TRIAGE, "narrative": NARRATIVE, "note": "the man at the checkpoint"}
+    done = run(
+        browser_page(),
+        live_server,
+        "submitReport",
+        triage=careless,
+        content={"narrative": "cut emoji \ud83d", "indicatorNotes": {"@example_channel": "posted my street"}},
+    )
+    assert "ok" in done, done
+    report = Report.objects.get()
+    report_triage(report_id=report.pk)
+    alice = personas["alice"]
+    Report.objects.filter(pk=report.pk).update(assigned_to=alice, state=ReportState.ASSIGNED)
+    opened = access.report_open(
+        user=alice, report=Report.objects.get(), personal_key=personal_key_unlock(user=alice, password=PASSWORD)
+    )
+    assert opened.content["narrative"] == "cut emoji \ufffd"
+    assert opened.content["indicators"] == [
+        {"type": "telegram", "value": "@example_channel", "note": "posted my street"}
+    ]
+
+
+def test_a_receipt_alone_checks_follows_up_and_withdraws_but_opens_no_reply(
+    browser_page, live_server, personas, settings
+):
+    settings.SANAD_POW_BASE_BITS = 6
+    page = browser_page()
+    secret = run(page, live_server, "submitReport", triage=TRIAGE, content={"narrative": NARRATIVE})["ok"]["secret"]
+    receipt = secret[: len("1234-5678-9012-3456-7890")]
+    report = Report.objects.get()
+    Report.objects.filter(pk=report.pk).update(assigned_to=personas["alice"], state=ReportState.ASSIGNED)
+    casework.reply_send(user=personas["alice"], report=Report.objects.get(), body="a reply")
+    status = run(page, live_server, "checkStatus", secret=receipt)["ok"]
+    assert status["replies"] == [{"unreadable": True}]
+    assert "ok" in run(page, live_server, "followUp", secret=receipt, narrative="more")
+    assert "ok" in run(page, live_server, "withdraw", secret=receipt)
+    assert Report.objects.get().state == ReportState.WITHDRAWN
+
+
+@pytest.mark.parametrize(
+    "base",
+    [
+        "http://sanad.example.org",  # a receipt in clear on the national network
+        "https://user:pass@sanad.example.org",
+        "https://sanad.example.org/somewhere/",
+        "https://sanad.example.org/?next=x",
+        "javascript:alert(1)",
+        "not an address",
+    ],
+)
+def test_an_unsafe_api_address_is_refused_before_anything_is_sent(browser_page, live_server, base):
+    page = browser_page()
+    requests = []
+    page.on("request", lambda request: requests.append(request.url))
+    refused = page.evaluate(RUN, ["checkStatus", {"base": base, "language": "ar", "secret": "1" * 20}])
+    assert refused["error"] == "bad_address"
+    assert not [url for url in requests if "/api/" in url]

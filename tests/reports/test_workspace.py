@@ -517,3 +517,21 @@ def access_ids(user):
     from reports.models import QUEUE_ORDER
 
     return access.reports_visible_to(user).order_by(*QUEUE_ORDER).values_list("pk", flat=True)
+
+
+def test_half_an_emoji_in_the_content_shows_as_a_replacement_character_not_a_crash(
+    personas, envelope, submit, staff_login
+):
+    """JSON may escape a lone surrogate ("\\ud83d": an emoji cut in half by an edit); the page cannot print
+    one, so the caseworker's page would be a 500 and the report unreadable. It is shown as U+FFFD."""
+    from tests.reports.conftest import seal_report
+
+    Coverage.objects.create(user=personas["alice"], governorates=["IQ-DQ"], languages=["ar"])
+    plaintext = b'{"narrative": "cut emoji \\ud83d here", "indicators": [{"type": "phone", "value": "\\udc00"}]}'
+    body = envelope(ciphertext=seal_report(personas["intake"], plaintext))
+    assert submit(body).status_code == 201
+    report = Report.objects.get()
+    report_triage(report_id=report.pk)
+    page = staff_login(Client(), personas["alice"]).get(change_url(report))
+    assert page.status_code == 200
+    assert "cut emoji \ufffd here" in page.content.decode()

@@ -8,7 +8,8 @@
 //
 // Message in: {challenge: Uint8Array, difficulty, start, step}. The worker tries
 // start, start + step, start + 2 step, ... and posts {tried} every BATCH nonces,
-// then {nonce} (a decimal string) once found. The page ends it with terminate().
+// then {nonce} (a decimal string) once found, or {error} if it cannot hash at all.
+// The page ends it with terminate().
 
 import { createSHA256 } from "hash-wasm";
 
@@ -24,9 +25,12 @@ function leadingZeroBits(digest) {
   return bits;
 }
 
-self.onmessage = async (event) => {
-  const { challenge, difficulty, start, step } = event.data;
-  const hasher = await createSHA256();
+self.onmessage = (event) => {
+  work(event.data).catch((error) => self.postMessage({ error: String((error && error.name) || error) }));
+};
+
+async function work({ challenge, difficulty, start, step }) {
+  const hasher = await createSHA256(); // refused where WebAssembly may not compile (a CSP without 'wasm-unsafe-eval')
   const message = new Uint8Array(challenge.length + MAX_DIGITS);
   message.set(challenge);
   let nonce = start;
@@ -43,4 +47,4 @@ self.onmessage = async (event) => {
     }
     self.postMessage({ tried: BATCH });
   }
-};
+}

@@ -8,6 +8,14 @@
 // the rate measured so far; both are what they say, neither a count-down.
 
 const DEFAULT_WORKERS = 4;
+export const MAX_DIFFICULTY = 32; // the server's ceiling is far below; more would run for days
+
+export class PowError extends Error {
+  constructor(reason) {
+    super(reason);
+    this.error = reason; // "too_hard", "expired", "cancelled" or "no_worker"
+  }
+}
 
 function fromBase64Url(text) {
   const base64 = text.replace(/-/g, "+").replace(/_/g, "/") + "=".repeat((4 - (text.length % 4)) % 4);
@@ -18,20 +26,39 @@ export function expectedTries(difficulty) {
   return 2 ** difficulty;
 }
 
-// solve({challenge, difficulty, workerUrl, workers, onProgress}) -> Promise<nonce string>
-// onProgress({tried, rate, fraction, expectedSeconds}) is called as workers report.
-// `workers` defaults to the device's cores, at most DEFAULT_WORKERS.
-export function solve({ challenge, difficulty, workerUrl, workers, onProgress = () => {} }) {
+// solve({challenge, difficulty, workerUrl, workers, onProgress, deadline, signal}) -> Promise<nonce string>
+// onProgress({tried, rate, fraction, expectedSeconds}) is called as workers report. `workers` defaults
+// to the device's cores, at most DEFAULT_WORKERS. It rejects with PowError when the challenge's
+// `deadline` (ms since the epoch: its expiry) passes, when `signal` aborts, or when a worker cannot
+// hash; the workers are stopped in every case.
+export function solve({ challenge, difficulty, workerUrl, workers, onProgress = () => {}, deadline, signal }) {
+  if (!(difficulty >= 0 && difficulty <= MAX_DIFFICULTY)) return Promise.reject(new PowError("too_hard"));
   const count = Math.max(1, workers || Math.min(navigator.hardwareConcurrency || 1, DEFAULT_WORKERS));
   const bytes = fromBase64Url(challenge);
   const started = performance.now();
   const pool = [];
   let tried = 0;
   return new Promise((resolve, reject) => {
-    const stop = () => pool.forEach((worker) => worker.terminate());
+    let timer = null;
+    const stop = () => {
+      pool.forEach((worker) => worker.terminate());
+      if (timer !== null) clearTimeout(timer);
+      if (signal) signal.removeEventListener("abort", cancelled);
+    };
+    const fail = (reason) => {
+      stop();
+      reject(new PowError(reason));
+    };
+    const cancelled = () => fail("cancelled");
+    if (signal) {
+      if (signal.aborted) return fail("cancelled");
+      signal.addEventListener("abort", cancelled);
+    }
+    if (deadline) timer = setTimeout(() => fail("expired"), Math.max(0, deadline - Date.now()));
     for (let index = 0; index < count; index++) {
       const worker = new Worker(workerUrl);
       worker.onmessage = (event) => {
+        if (event.data.error !== undefined) return fail("no_worker");
         tried += event.data.tried;
         const seconds = (performance.now() - started) / 1000;
         const rate = seconds > 0 ? tried / seconds : 0;
@@ -46,10 +73,7 @@ export function solve({ challenge, difficulty, workerUrl, workers, onProgress = 
           resolve(event.data.nonce);
         }
       };
-      worker.onerror = (error) => {
-        stop();
-        reject(error);
-      };
+      worker.onerror = () => fail("no_worker");
       pool.push(worker);
       worker.postMessage({ challenge: bytes, difficulty, start: index, step: count });
     }

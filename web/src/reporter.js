@@ -7,9 +7,9 @@
 // `language` (for a refusal of fields, their sentences joined), fields maps each refused field's path
 // (wire format: "triage.governorate", ...) to its sentence.
 
-import { solve } from "./pow.js";
+import { PowError, solve } from "./pow.js";
 import { SUITES, openWith, seal } from "./seal.js";
-import { replyKeyPair, newReplyCode, secretOf, splitSecret } from "./secret.js";
+import { RECEIPT_DIGITS, digitsOf, grouped, newReplyCode, replyKeyPair, secretOf, splitSecret } from "./secret.js";
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
@@ -51,8 +51,18 @@ export function fromB64url(text) {
   return Uint8Array.from(atob(base64), (c) => c.charCodeAt(0));
 }
 
+// Text as Unicode can carry it: half of an emoji cut by an edit (a lone surrogate) becomes U+FFFD,
+// as it would in any UTF-8 encoder, instead of an escape the staff's page cannot print.
+function wellFormed(value) {
+  if (typeof value === "string") return value.replace(/[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g, "\uFFFD");
+  if (Array.isArray(value)) return value.map(wellFormed);
+  if (value && typeof value === "object") return Object.fromEntries(Object.entries(value).map(([k, v]) => [wellFormed(k), wellFormed(v)]));
+  return value;
+}
+
 // UTF-8 JSON of `document` with a "pad" string that fills it to its size bucket exactly.
 export function padded(document, maximum = MAX_REPORT) {
+  document = wellFormed(document);
   const bare = encoder.encode(JSON.stringify({ ...document, pad: "" })).length;
   if (bare > maximum) throw new TooLong(bare, maximum);
   const target = BUCKETS.find((bucket) => bare <= bucket && bucket <= maximum) ?? maximum;
@@ -69,13 +79,33 @@ export function reportContent({ narrative, occurredOn, locationText, indicators 
   return padded(document);
 }
 
+// The API's origin: the page's own (""), or, for the self-contained file, the address it was given:
+// https only (plain http on this machine alone), no user name, no path. A receipt never goes in clear.
+export function apiBase(base) {
+  if (!base) return "";
+  let url;
+  try {
+    url = new URL(base);
+  } catch {
+    throw new ApiError(0, { error: "bad_address", detail: "" });
+  }
+  const loopback = ["localhost", "127.0.0.1", "[::1]"].includes(url.hostname);
+  const secure = url.protocol === "https:" || (url.protocol === "http:" && loopback);
+  if (!secure || url.username || url.password || url.search || url.hash || (url.pathname !== "/" && url.pathname !== "")) {
+    throw new ApiError(0, { error: "bad_address", detail: "" });
+  }
+  return url.origin;
+}
+
 async function call(base, method, path, { body, receipt, language } = {}) {
+  const origin = apiBase(base);
   const headers = { Accept: "application/json" };
   if (language) headers["Accept-Language"] = language;
   if (body !== undefined) headers["Content-Type"] = "application/json";
   if (receipt) headers.Authorization = `Receipt ${receipt.replace(/-/g, "")}`;
-  const response = await fetch(base + path, {
+  const response = await fetch(origin + path, {
     method,
+    mode: origin && origin !== globalThis.location?.origin ? "cors" : "same-origin",
     headers,
     body: body === undefined ? undefined : JSON.stringify(body),
     credentials: "omit",
@@ -103,22 +133,52 @@ export async function chooseKey(base, language) {
   throw new ApiError(0, { error: "no_supported_key", detail: "" });
 }
 
-async function proofOfWork(base, language, { workerUrl, onProgress }) {
+async function proofOfWork(base, language, { workerUrl, onProgress, signal }) {
   const challenge = await call(base, "GET", "/api/v1/pow/", { language });
   if (!challenge.difficulty) return undefined;
-  const nonce = await solve({ challenge: challenge.challenge, difficulty: challenge.difficulty, workerUrl, onProgress });
+  const expires = Date.parse(challenge.expires_at);
+  const nonce = await solve({
+    challenge: challenge.challenge,
+    difficulty: challenge.difficulty,
+    workerUrl,
+    onProgress,
+    signal,
+    deadline: Number.isNaN(expires) ? undefined : expires,
+  });
   return { challenge: challenge.challenge, nonce };
 }
+
+export { PowError };
 
 function info(purpose, keyId) {
   return encoder.encode(`sanad/v1/${purpose}:${keyId}`);
 }
 
-// submitReport({base, language, triage, content, workerUrl, onProgress}) -> {secret, receipt}
+// submitReport({base, language, triage, content, workerUrl, onProgress, signal}) -> {secret, receipt}
 // triage: {category, governorate, incident_month, immediate_danger, needs_relocation, flags, indicators}
-// content: {narrative, occurredOn, locationText, indicators (with notes), contact}
-export async function submitReport({ base, language, triage, content, workerUrl, onProgress }) {
-  const plaintext = reportContent(content);
+// content: {narrative, occurredOn, locationText, indicatorNotes: {value: note}, contact}
+// Only the triage fields the wire format names go in clear; the indicators go into the encrypted
+// content too, each with its note, as the Python client puts them.
+export async function submitReport({ base, language, triage, content, workerUrl, onProgress, signal }) {
+  const indicators = (triage.indicators || []).map(({ type, value }) => ({ type, value }));
+  const clear = wellFormed({
+    category: triage.category,
+    governorate: triage.governorate,
+    incident_month: triage.incident_month,
+    immediate_danger: triage.immediate_danger,
+    needs_relocation: triage.needs_relocation,
+    flags: triage.flags || [],
+    language,
+    indicators,
+  });
+  const notes = content.indicatorNotes || {};
+  const plaintext = reportContent({
+    narrative: content.narrative,
+    occurredOn: content.occurredOn,
+    locationText: content.locationText,
+    contact: content.contact,
+    indicators: indicators.map((item) => ({ ...item, note: notes[item.value] || "" })),
+  });
   const key = await chooseKey(base, language);
   const code = newReplyCode();
   const reply = await replyKeyPair(code);
@@ -126,31 +186,36 @@ export async function submitReport({ base, language, triage, content, workerUrl,
     version: 1,
     key_id: key.keyId,
     ciphertext: b64url(await seal(key.kem, key.publicKey, plaintext, info("report", key.keyId))),
-    triage: { ...triage, language },
+    triage: clear,
     reply_public_key: b64url(reply.publicKey),
   };
-  const proof = await proofOfWork(base, language, { workerUrl, onProgress });
+  const proof = await proofOfWork(base, language, { workerUrl, onProgress, signal });
   if (proof) envelope.pow = proof;
   const answer = await call(base, "POST", "/api/v1/reports/", { body: envelope, language });
   return { receipt: answer.receipt, secret: secretOf(answer.receipt, code) };
 }
 
+// {receipt, code}: from the whole secret, or {receipt, code: null} from a receipt alone (kept from the
+// Python client, or all a reporter wrote down): it still checks, adds and withdraws, but opens no reply.
 function parsed(secret) {
   const parts = splitSecret(secret);
-  if (!parts) throw new ApiError(0, { error: "malformed_secret", detail: "" });
-  return parts;
+  if (parts) return parts;
+  const digits = digitsOf(secret);
+  if (digits && digits.length === RECEIPT_DIGITS) return { receipt: grouped(digits), code: null };
+  throw new ApiError(0, { error: "malformed_secret", detail: "" });
 }
 
 // checkStatus({base, language, secret}) -> {status, updated, replies: [{body, ...}]}
-// Replies are opened here, with the key the secret's reply code gives; a reply that does not open is
-// reported as {unreadable: true}, never guessed at.
+// Replies are opened here, with the key the secret's reply code gives; a reply that does not open (or
+// a receipt given without its code) is reported as {unreadable: true}, never guessed at.
 export async function checkStatus({ base, language, secret }) {
   const { receipt, code } = parsed(secret);
   const answer = await call(base, "GET", "/api/v1/reports/status/", { receipt, language });
-  const { privateKey } = await replyKeyPair(code);
+  const privateKey = code === null ? null : (await replyKeyPair(code)).privateKey;
   const replies = [];
   for (const sealed of answer.replies) {
     try {
+      if (privateKey === null) throw new Error("no reply code");
       const plain = await openWith("X25519", privateKey, fromB64url(sealed), encoder.encode("sanad/v1/reply"));
       const value = JSON.parse(decoder.decode(plain));
       replies.push(value && typeof value === "object" ? value : { body: String(value) });
@@ -161,29 +226,29 @@ export async function checkStatus({ base, language, secret }) {
   return { status: answer.status, updated: answer.updated, replies };
 }
 
-async function sendContent({ base, language, secret, purpose, path, plaintext, workerUrl, onProgress }) {
+async function sendContent({ base, language, secret, purpose, path, plaintext, workerUrl, onProgress, signal }) {
   const { receipt } = parsed(secret);
   const key = await chooseKey(base, language);
   const body = { key_id: key.keyId, ciphertext: b64url(await seal(key.kem, key.publicKey, plaintext, info(purpose, key.keyId))) };
-  const proof = await proofOfWork(base, language, { workerUrl, onProgress });
+  const proof = await proofOfWork(base, language, { workerUrl, onProgress, signal });
   if (proof) body.pow = proof;
   await call(base, "POST", path, { body, receipt, language });
 }
 
-export async function followUp({ base, language, secret, narrative, workerUrl, onProgress }) {
+export async function followUp({ base, language, secret, narrative, workerUrl, onProgress, signal }) {
   const plaintext = padded({ narrative }, MAX_FOLLOWUP);
-  await sendContent({ base, language, secret, purpose: "followup", path: "/api/v1/reports/followups/", plaintext, workerUrl, onProgress });
+  await sendContent({ base, language, secret, purpose: "followup", path: "/api/v1/reports/followups/", plaintext, workerUrl, onProgress, signal });
 }
 
 // addEvidence: data is the file's bytes (a photo already re-encoded without its metadata).
-export async function addEvidence({ base, language, secret, filename, mediaType, data, workerUrl, onProgress }) {
+export async function addEvidence({ base, language, secret, filename, mediaType, data, workerUrl, onProgress, signal }) {
   const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", data));
   const sha256 = Array.from(digest, (b) => b.toString(16).padStart(2, "0")).join("");
-  const header = encoder.encode(JSON.stringify({ filename, media_type: mediaType, sha256 }) + "\n");
+  const header = encoder.encode(JSON.stringify(wellFormed({ filename, media_type: mediaType, sha256 })) + "\n");
   const plaintext = new Uint8Array(header.length + data.length);
   plaintext.set(header);
   plaintext.set(data, header.length);
-  await sendContent({ base, language, secret, purpose: "evidence", path: "/api/v1/reports/evidence/", plaintext, workerUrl, onProgress });
+  await sendContent({ base, language, secret, purpose: "evidence", path: "/api/v1/reports/evidence/", plaintext, workerUrl, onProgress, signal });
 }
 
 export async function withdraw({ base, language, secret }) {

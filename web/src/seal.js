@@ -3,7 +3,10 @@
 // (client/hpke.py): KEM X25519 or MLKEM768-X25519 (X-Wing, KEM id 0x647a, the same 1216-byte
 // public keys), HKDF-SHA256, AES-256-GCM; a ciphertext is enc || ct, as `cryptography` writes it.
 
-import { Aes256Gcm, CipherSuite, DhkemX25519HkdfSha256, HkdfSha256 } from "@hpke/core";
+import { Aes256Gcm, CipherSuite, HkdfSha256 } from "@hpke/core";
+// X25519 in JavaScript (@noble/curves underneath), not WebCrypto's: phones sold before 2025 mostly lack
+// WebCrypto X25519, and a reporter's phone is often one of them.
+import { DhkemX25519HkdfSha256 } from "@hpke/dhkem-x25519";
 import { XWing } from "@hpke/hybridkem-x-wing";
 
 export const X25519 = "X25519";

@@ -1,19 +1,20 @@
 // The one secret a reporter keeps: the server's receipt (20 digits) followed by a reply code the page
-// chose (16 digits), shown as one number of nine groups of four. The receipt part authenticates to the
+// chose (20 digits), shown as one number of ten groups of four. The receipt part authenticates to the
 // API as it is (wire format v1 unchanged); the reply code never leaves the phone: the reporter's reply
 // key pair is derived from it, so a copy of the database (which holds the reply public key and the
 // receipt's keyed hash) is not enough to read a reply.
 //
 // Derivation, with no primitive of ours: Argon2id (hash-wasm) of the code, 64 MiB, 3 passes, into
-// HPKE's DeriveKeyPair for DHKEM(X25519, HKDF-SHA256) (RFC 9180, @hpke/core). The salt is fixed (it
-// must be known before the receipt exists); the code's 53 bits and Argon2id's cost are what a guesser
-// faces (README, "The reporter's web page").
+// HPKE's DeriveKeyPair for DHKEM(X25519, HKDF-SHA256) (RFC 9180). The salt is fixed (it must be known
+// before the receipt exists, and wire format v1 has no field for one), so one guess is tested against
+// every stored reply key at once: the code's 66 bits and Argon2id's cost are what a guesser faces
+// (README, "The reporter's web page").
 
-import { DhkemX25519HkdfSha256 } from "@hpke/core";
+import { DhkemX25519HkdfSha256 } from "@hpke/dhkem-x25519"; // JavaScript X25519: see seal.js
 import { argon2id } from "hash-wasm";
 
 export const RECEIPT_DIGITS = 20;
-export const CODE_DIGITS = 16;
+export const CODE_DIGITS = 20;
 const GROUP = 4;
 export const ARGON2 = { iterations: 3, memorySize: 64 * 1024, parallelism: 1, hashLength: 32 };
 const SALT = new TextEncoder().encode("sanad/v1/reply-key");
