@@ -27,3 +27,4 @@ await build({ ...common, entryPoints: ["src/pow.js"], format: "esm", outfile: pa
 await build({ ...common, entryPoints: ["src/seal.js"], format: "esm", outfile: path.join(out, "seal.js") });
 await build({ ...common, entryPoints: ["src/secret.js"], format: "esm", outfile: path.join(out, "secret.js") });
 await build({ ...common, entryPoints: ["src/reporter.js"], format: "esm", outfile: path.join(out, "reporter.js") });
+await build({ ...common, entryPoints: ["src/photo.js"], format: "esm", outfile: path.join(out, "photo.js") });
