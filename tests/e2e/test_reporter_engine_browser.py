@@ -184,3 +184,20 @@ def test_an_unsafe_api_address_is_refused_before_anything_is_sent(browser_page, 
     refused = page.evaluate(RUN, ["checkStatus", {"base": base, "language": "ar", "secret": "1" * 20}])
     assert refused["error"] == "bad_address"
     assert not [url for url in requests if "/api/" in url]
+
+
+@pytest.mark.parametrize("skew_hours", [-3, 5])
+def test_a_phone_whose_clock_is_hours_wrong_still_reports(chromium, live_server, personas, settings, skew_hours):
+    """The challenge's lifetime is read by the server's clock: a phone hours fast or slow still solves."""
+    settings.SANAD_POW_BASE_BITS = 8
+    context = chromium.new_context()
+    context.add_init_script(
+        "(() => { const real = Date.now; const skew = SKEW * 3600e3; Date.now = () => real() + skew; })();".replace(
+            "SKEW", str(skew_hours)
+        )
+    )
+    page = context.new_page()
+    page.goto(f"{live_server.url}{ENGINE}")
+    done = run(page, live_server, "submitReport", triage=TRIAGE, content={"narrative": NARRATIVE})
+    assert "ok" in done, done
+    assert Report.objects.count() == 1

@@ -97,7 +97,7 @@ export function apiBase(base) {
   return url.origin;
 }
 
-async function call(base, method, path, { body, receipt, language } = {}) {
+async function call(base, method, path, { body, receipt, language, withDate = false } = {}) {
   const origin = apiBase(base);
   const headers = { Accept: "application/json" };
   if (language) headers["Accept-Language"] = language;
@@ -120,7 +120,7 @@ async function call(base, method, path, { body, receipt, language } = {}) {
     payload = null;
   }
   if (!response.ok) throw new ApiError(response.status, payload);
-  return payload;
+  return withDate ? [payload, response.headers.get("Date")] : payload;
 }
 
 // The hybrid post-quantum key when offered, else X25519: as the Python client chooses.
@@ -134,16 +134,18 @@ export async function chooseKey(base, language) {
 }
 
 async function proofOfWork(base, language, { workerUrl, onProgress, signal }) {
-  const challenge = await call(base, "GET", "/api/v1/pow/", { language });
+  const [challenge, serverDate] = await call(base, "GET", "/api/v1/pow/", { language, withDate: true });
   if (!challenge.difficulty) return undefined;
-  const expires = Date.parse(challenge.expires_at);
+  // How long the challenge lives, by the server's own clock (its answer's Date): a phone's clock is
+  // often wrong by hours, and an absolute expiry read by it would end every solve at once, or never.
+  const lifetime = Date.parse(challenge.expires_at) - Date.parse(serverDate);
   const nonce = await solve({
     challenge: challenge.challenge,
     difficulty: challenge.difficulty,
     workerUrl,
     onProgress,
     signal,
-    deadline: Number.isNaN(expires) ? undefined : expires,
+    deadline: Number.isNaN(lifetime) ? undefined : Date.now() + Math.max(0, lifetime),
   });
   return { challenge: challenge.challenge, nonce };
 }
