@@ -154,47 +154,61 @@ LINKS_PER_REPORT = 0.2  # candidate link rows per report (each pair is two rows)
 # --- Database, secrets, settings -----------------------------------------------------------
 
 
-def pg(dbname: str = DB):
-    """A connection of the bench's own, outside Django. Client-side binding: CREATE TABLE AS takes no parameters."""
-    import psycopg
+class BenchDatabase:
+    """A bench's own PostgreSQL database, with a meta table keeping its throwaway secrets (made once by
+    config.env's own makers, so sealed columns stay readable across runs) and what it has loaded."""
 
-    return psycopg.connect(f"{PG}/{dbname}", autocommit=True, cursor_factory=psycopg.ClientCursor)
+    def __init__(self, name: str, meta_table: str) -> None:
+        self.name, self.meta = name, meta_table
+
+    def connect(self, dbname: str | None = None):
+        """A connection of the bench's own, outside Django. Client-side binding: CREATE TABLE AS takes no
+        parameters."""
+        import psycopg
+
+        return psycopg.connect(f"{PG}/{dbname or self.name}", autocommit=True, cursor_factory=psycopg.ClientCursor)
+
+    def prepare(self, *, reload: bool) -> dict:
+        """Create the database if missing (dropped first with --reload); return its secrets."""
+        from config.env import DEV_SECRET_MAKERS
+
+        with self.connect("postgres") as conn:
+            exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [self.name]).fetchone()
+            if exists and reload:
+                print(f"--reload: dropping database {self.name}")
+                conn.execute(f"DROP DATABASE {self.name}")
+                exists = None
+            if not exists:
+                conn.execute(f"CREATE DATABASE {self.name}")
+        with self.connect() as conn:
+            conn.execute(f"CREATE TABLE IF NOT EXISTS {self.meta} (key text PRIMARY KEY, value jsonb NOT NULL)")
+            row = conn.execute(f"SELECT value FROM {self.meta} WHERE key = 'secrets'").fetchone()
+            if row:
+                return row[0]
+            made = {name: make() for name, make in DEV_SECRET_MAKERS.items()}
+            conn.execute(f"INSERT INTO {self.meta} VALUES ('secrets', %s)", [json.dumps(made)])
+            return made
+
+    def meta_get(self, key: str):
+        with self.connect() as conn:
+            row = conn.execute(f"SELECT value FROM {self.meta} WHERE key = %s", [key]).fetchone()
+        return row[0] if row else None
+
+    def meta_set(self, key: str, value) -> None:
+        with self.connect() as conn:
+            conn.execute(
+                f"INSERT INTO {self.meta} VALUES (%s, %s) ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value",
+                [key, json.dumps(value)],
+            )
 
 
-def database_prepare(*, reload: bool) -> dict:
-    """Create the bench database if missing (dropped first with --reload); return its secrets."""
-    from config.env import DEV_SECRET_MAKERS
-
-    with pg("postgres") as conn:
-        exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [DB]).fetchone()
-        if exists and reload:
-            print(f"--reload: dropping database {DB}")
-            conn.execute(f"DROP DATABASE {DB}")
-            exists = None
-        if not exists:
-            conn.execute(f"CREATE DATABASE {DB}")
-    with pg() as conn:
-        conn.execute("CREATE TABLE IF NOT EXISTS bench_queue_meta (key text PRIMARY KEY, value jsonb NOT NULL)")
-        row = conn.execute("SELECT value FROM bench_queue_meta WHERE key = 'secrets'").fetchone()
-        if row:
-            return row[0]
-        made = {name: make() for name, make in DEV_SECRET_MAKERS.items()}
-        conn.execute("INSERT INTO bench_queue_meta VALUES ('secrets', %s)", [json.dumps(made)])
-        return made
-
-
-def meta_get(key: str):
-    with pg() as conn:
-        row = conn.execute("SELECT value FROM bench_queue_meta WHERE key = %s", [key]).fetchone()
-    return row[0] if row else None
-
-
-def meta_set(key: str, value) -> None:
-    with pg() as conn:
-        conn.execute(
-            "INSERT INTO bench_queue_meta VALUES (%s, %s) ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value",
-            [key, json.dumps(value)],
-        )
+_database = BenchDatabase(DB, "bench_queue_meta")
+pg, database_prepare, meta_get, meta_set = (
+    _database.connect,
+    _database.prepare,
+    _database.meta_get,
+    _database.meta_set,
+)
 
 
 def environment(secrets: dict) -> dict:

@@ -124,6 +124,7 @@ from bench.queue import (  # noqa: E402  (after the path is set)
     PASSWORD,
     PG,
     TARGET_MS,
+    BenchDatabase,
     Result,
     django_start,
     environment,
@@ -185,48 +186,13 @@ NEEDS = [
 
 # --- Database, secrets, settings (bench/queue.py's, with this bench's database and meta table) ---
 
-
-def pg(dbname: str = DB):
-    """A connection of the bench's own, outside Django."""
-    import psycopg
-
-    return psycopg.connect(f"{PG}/{dbname}", autocommit=True, cursor_factory=psycopg.ClientCursor)
-
-
-def database_prepare(*, reload: bool) -> dict:
-    """Create the bench database if missing (dropped first with --reload); return its secrets."""
-    from config.env import DEV_SECRET_MAKERS
-
-    with pg("postgres") as conn:
-        exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [DB]).fetchone()
-        if exists and reload:
-            print(f"dropping database {DB}")
-            conn.execute(f"DROP DATABASE {DB}")
-            exists = None
-        if not exists:
-            conn.execute(f"CREATE DATABASE {DB}")
-    with pg() as conn:
-        conn.execute(f"CREATE TABLE IF NOT EXISTS {META} (key text PRIMARY KEY, value jsonb NOT NULL)")
-        row = conn.execute(f"SELECT value FROM {META} WHERE key = 'secrets'").fetchone()
-        if row:
-            return row[0]
-        made = {name: make() for name, make in DEV_SECRET_MAKERS.items()}
-        conn.execute(f"INSERT INTO {META} VALUES ('secrets', %s)", [json.dumps(made)])
-        return made
-
-
-def meta_get(key: str):
-    with pg() as conn:
-        row = conn.execute(f"SELECT value FROM {META} WHERE key = %s", [key]).fetchone()
-    return row[0] if row else None
-
-
-def meta_set(key: str, value) -> None:
-    with pg() as conn:
-        conn.execute(
-            f"INSERT INTO {META} VALUES (%s, %s) ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value",
-            [key, json.dumps(value)],
-        )
+_database = BenchDatabase(DB, META)
+pg, database_prepare, meta_get, meta_set = (
+    _database.connect,
+    _database.prepare,
+    _database.meta_get,
+    _database.meta_set,
+)
 
 
 def bench_environment(secrets: dict) -> dict:
