@@ -7,6 +7,8 @@
 // 1 - exp(-tried / 2^difficulty), and "about N seconds" is the expected time at
 // the rate measured so far; both are what they say, neither a count-down.
 
+import { fromB64url } from "./base64url.js";
+
 const DEFAULT_WORKERS = 4;
 export const MAX_DIFFICULTY = 32; // the server's ceiling is far below; more would run for days
 
@@ -17,10 +19,6 @@ export class PowError extends Error {
   }
 }
 
-function fromBase64Url(text) {
-  const base64 = text.replace(/-/g, "+").replace(/_/g, "/") + "=".repeat((4 - (text.length % 4)) % 4);
-  return Uint8Array.from(atob(base64), (c) => c.charCodeAt(0));
-}
 
 export function expectedTries(difficulty) {
   return 2 ** difficulty;
@@ -34,7 +32,7 @@ export function expectedTries(difficulty) {
 export function solve({ challenge, difficulty, workerUrl, workers, onProgress = () => {}, deadline, signal }) {
   if (!(difficulty >= 0 && difficulty <= MAX_DIFFICULTY)) return Promise.reject(new PowError("too_hard"));
   const count = Math.max(1, workers || Math.min(navigator.hardwareConcurrency || 1, DEFAULT_WORKERS));
-  const bytes = fromBase64Url(challenge);
+  const bytes = fromB64url(challenge);
   const started = performance.now();
   const pool = [];
   let tried = 0;

@@ -7,6 +7,7 @@
 // `language` (for a refusal of fields, their sentences joined), fields maps each refused field's path
 // (wire format: "triage.governorate", ...) to its sentence.
 
+import { b64url, fromB64url } from "./base64url.js";
 import { PowError, solve } from "./pow.js";
 import { SUITES, openWith, seal } from "./seal.js";
 import { RECEIPT_DIGITS, digitsOf, grouped, newReplyCode, replyKeyPair, secretOf, splitSecret } from "./secret.js";
@@ -40,16 +41,7 @@ export class TooLong extends Error {
   }
 }
 
-export function b64url(bytes) {
-  let text = "";
-  for (const byte of bytes) text += String.fromCharCode(byte);
-  return btoa(text).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
-}
-
-export function fromB64url(text) {
-  const base64 = text.replace(/-/g, "+").replace(/_/g, "/") + "=".repeat((4 - (text.length % 4)) % 4);
-  return Uint8Array.from(atob(base64), (c) => c.charCodeAt(0));
-}
+export { b64url, fromB64url };
 
 // Text as Unicode can carry it: half of an emoji cut by an edit (a lone surrogate) becomes U+FFFD,
 // as it would in any UTF-8 encoder, instead of an escape the staff's page cannot print.
