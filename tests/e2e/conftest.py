@@ -7,6 +7,7 @@ import os
 import pytest
 
 from tests.conftest import CHROMIUM
+from tests.e2e.helpers import PHONE
 
 FLAGS = [
     "--headless=new",
@@ -36,3 +37,22 @@ def chromium():
         finally:
             browser.close()
             os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+
+
+@pytest.fixture
+def phone(chromium):
+    """Opens a Chromium page on a 390 x 844 phone screen whose browser asks for `language`."""
+
+    def open_page(language: str):
+        context = chromium.new_context(
+            viewport=PHONE,
+            device_scale_factor=2,
+            is_mobile=True,
+            has_touch=True,
+            extra_http_headers={"Accept-Language": f"{language},{language}-IQ;q=0.9"},
+        )
+        page = context.new_page()
+        page.set_default_timeout(20_000)
+        return page
+
+    return open_page

@@ -7,9 +7,6 @@ screenshots come from test_languages_browser.py, on a phone).
 
 from __future__ import annotations
 
-import os
-from pathlib import Path
-
 import pytest
 
 from accounts.models import Coverage
@@ -17,6 +14,7 @@ from client.api import SanadClient, Triage
 from reports.models import Report, ReportState
 from reports.triage import report_triage
 from tests.conftest import PASSWORD, enrol, totp_code_for
+from tests.e2e.helpers import shot
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 
@@ -33,13 +31,6 @@ def browser_page(chromium):
     page.set_default_timeout(20_000)
     yield page
     context.close()
-
-
-def shot(page, name: str) -> None:
-    folder = os.environ.get("SANAD_SCREENSHOTS")
-    if folder:
-        Path(folder).mkdir(parents=True, exist_ok=True)
-        page.screenshot(path=str(Path(folder) / f"{name}.png"), full_page=True)
 
 
 def test_caseworker_reads_and_replies_in_the_browser(live_server, personas, browser_page, settings):

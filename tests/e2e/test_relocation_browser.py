@@ -16,7 +16,8 @@ from accounts.models import Coverage
 from audit.models import AuditEntry
 from relocation.models import Placement, Referral
 from relocation.selectors import Band
-from tests.e2e.test_languages_browser import _log_in, _report, check_page, phone, shot  # noqa: F401  (phone: fixture)
+from tests.e2e.helpers import check_page, log_in, shot
+from tests.e2e.test_languages_browser import _report
 from tests.relocation.conftest import coordinators, house  # noqa: F401  (fixtures)
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.django_db(transaction=True)]
@@ -47,7 +48,7 @@ def test_refer_hold_place_and_see_it_placed(live_server, coordinators, house, ph
 
     # The caseworker refers the report.
     caseworker = phone(language)
-    _log_in(caseworker, live_server, alice)
+    log_in(caseworker, live_server, alice)
     caseworker.goto(f"{live_server.url}/admin/reports/report/{report.pk}/change/")
     caseworker.wait_for_selector("#refer-form")
     assert caseworker.inner_text("#free-beds dd").strip() == _text(language, Band.MANY)
@@ -67,7 +68,7 @@ def test_refer_hold_place_and_see_it_placed(live_server, coordinators, house, ph
 
     # The coordinator logs in (the password unlocks the relocation key for the session) and holds beds.
     coordinator = phone(language)
-    _log_in(coordinator, live_server, carla)
+    log_in(coordinator, live_server, carla)
     coordinator.goto(f"{live_server.url}/admin/relocation/referral/")
     check_page(coordinator, language, data=data)
     shot(coordinator, f"{language}-relocation-2-waitlist")
