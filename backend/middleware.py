@@ -31,7 +31,7 @@ KEPT_HEADERS_STAFF = KEPT_HEADERS | {"HTTP_REFERER", "HTTP_ACCEPT_LANGUAGE"}
 # Non-header WSGI keys that identify the peer.
 DROPPED_KEYS = ("REMOTE_ADDR", "REMOTE_HOST", "REMOTE_PORT", "PROXY_ADDR", "PROXY_PORT", "gunicorn.socket")
 REPORTER_PATHS = ("/api/",)
-REPORTER_PAGES = frozenset({"/"})
+REPORTER_PAGES = frozenset({"/", "/status/"})
 
 
 class DefaultLanguageMiddleware:
@@ -66,6 +66,9 @@ class ScrubClientIdentityMiddleware:
             del meta[key]
         for key in DROPPED_KEYS:
             meta.pop(key, None)
+        # request.headers is read from META once and cached: a middleware before this one (CORS, which
+        # must read the preflight's headers) may have filled the cache with everything now dropped.
+        request.__dict__.pop("headers", None)
         return self.get_response(request)
 
 

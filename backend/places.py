@@ -99,10 +99,12 @@ PLACE_GROUPS = (
 )
 
 
-def place_groups(codes, language: str | None = None) -> list[tuple[str, list[tuple[str, str]]]]:
+def place_groups(
+    codes, language: str | None = None, *, with_code: bool = True
+) -> list[tuple[str, list[tuple[str, str]]]]:
     """`codes` as named choices grouped as a select shows them (Django's grouped choices):
     the rest of Iraq, the Kurdistan Region, then countries abroad; empty groups are left out."""
-    choices = place_choices(codes, language)
+    choices = place_choices(codes, language, with_code=with_code)
     groups = []
     for label, member in PLACE_GROUPS:
         inside = [choice for choice in choices if member(choice[0])]

@@ -20,8 +20,26 @@ from backend.crypto.errors import InvalidKey
 DIGITS = 20
 GROUP = 4
 _DOMAIN = b"sanad/receipt/v1\x00"
-# Separators people type between groups; anything else makes the receipt malformed.
+# Separators people type between groups, and the invisible marks that copying digits out of
+# right-to-left text carries along (direction marks, embeddings and isolates, zero-width spaces,
+# joiners and no-breaks, the Arabic letter mark and thousands separator, line breaks); anything else
+# makes the receipt malformed. web/src/secret.js accepts the same.
 _SEPARATORS = {" ", "-", "\u00a0", "\u2009", "\u202f", "\u2010", "\u2011", "\u2012", "\u2013", "\u2212", "."}
+_SEPARATORS |= {"\u200b", "\u200c", "\u200d", "\u200e", "\u200f", "\u2066", "\u2067", "\u2068", "\u2069"}
+_SEPARATORS |= {
+    "\u202a",
+    "\u202b",
+    "\u202c",
+    "\u202d",
+    "\u202e",
+    "\u2060",
+    "\ufeff",
+    "\u061c",
+    "\u066c",
+    "\n",
+    "\r",
+    "\t",
+}
 # Arabic-Indic (U+0660..) and Extended Arabic-Indic (U+06F0..) digits map to ASCII.
 _DIGIT_MAP = {chr(base + i): str(i) for base in (0x0660, 0x06F0) for i in range(10)}
 _DIGIT_MAP.update({str(i): str(i) for i in range(10)})

@@ -129,6 +129,24 @@ SANAD_POW_BASE_BITS = env_int("SANAD_POW_BASE_BITS", 18, minimum=0, maximum=30)
 SANAD_POW_MAX_BITS = env_int("SANAD_POW_MAX_BITS", 26, minimum=0, maximum=32)
 SANAD_POW_RATE_THRESHOLD = env_int("SANAD_POW_RATE_THRESHOLD", 30, minimum=1)
 SANAD_POW_TTL_SECONDS = env_int("SANAD_POW_TTL_SECONDS", 300, minimum=30)
+# CORS, for the self-contained reporter page (`manage.py reporter_page_file`), opened from a file
+# (Origin: null) or a mirror on another host: the reporter API answers any origin, never with
+# credentials (it uses no cookie; a receipt is sent in Authorization by the page itself). Nothing else
+# (the admin, the partners' statistics, the schema) answers another origin.
+CORS_URLS_REGEX = r"^/api/v1/(intake-keys|pow|reports)/"
+CORS_ALLOW_ALL_ORIGINS = True
+CORS_ALLOW_CREDENTIALS = False
+CORS_ALLOW_METHODS = ["GET", "POST", "DELETE", "OPTIONS"]
+CORS_ALLOW_HEADERS = ["accept", "accept-language", "authorization", "content-type"]
+# The engine reads a challenge's lifetime by the server's clock (its Date), not by the phone's.
+CORS_EXPOSE_HEADERS = ["Date"]
+CORS_PREFLIGHT_MAX_AGE = 600
+# Where the reporter's page's "Exit" button goes (replacing the page in the history): an ordinary
+# site that tells nobody glancing at the phone anything. https only.
+SANAD_QUICK_EXIT_URL = env_str("SANAD_QUICK_EXIT_URL", "https://www.google.com/")
+if not SANAD_QUICK_EXIT_URL.startswith("https://") or any(c in SANAD_QUICK_EXIT_URL for c in "\"'<> "):
+    SANAD_CONFIG_ERRORS.append("SANAD_QUICK_EXIT_URL must be an https:// address.")
+    SANAD_QUICK_EXIT_URL = "https://www.google.com/"
 # Global shaping (no per-client limits: we do not know clients). The cap counts
 # only reports that paid their proof of work, and sits far above real load
 # (it is a backstop; rising difficulty is the shaping). Failed receipt
@@ -285,6 +303,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django_otp",
     "axes",
+    "corsheaders",
     "rest_framework",
     "drf_spectacular",
     "drf_spectacular_sidecar",
@@ -296,6 +315,9 @@ MIDDLEWARE = [
     # Before the scrub: it reads the browser's Accept-Language (reporter paths included, for API error
     # details) and keeps only the language chosen; the scrub then drops the header itself on reporter paths.
     "django.middleware.locale.LocaleMiddleware",
+    # Before the scrub, which drops the preflight's Access-Control-Request-* headers; it answers the
+    # preflight itself. Only the reporter API, only without credentials (CORS_* below).
+    "corsheaders.middleware.CorsMiddleware",
     "backend.middleware.ScrubClientIdentityMiddleware",
     "backend.middleware.HealthProbeMiddleware",
     "django.middleware.security.SecurityMiddleware",
@@ -387,6 +409,8 @@ WHITENOISE_AUTOREFRESH = SANAD_DEV
 from backend.static_headers import reporter_scripts_not_stored  # noqa: E402  (no Django import in it)
 
 WHITENOISE_ADD_HEADERS_FUNCTION = reporter_scripts_not_stored
+# CORS is the reporter API's alone (CORS_URLS_REGEX): static files answer no other origin.
+WHITENOISE_ALLOW_ALL_ORIGINS = False
 if SANAD_DEV:
     STATIC_ROOT = VAR_DIR / "static"
     STATIC_ROOT.mkdir(parents=True, exist_ok=True)

@@ -9,6 +9,7 @@ from reports.pages import home
 urlpatterns = [
     # /healthz and /readyz are answered by backend.middleware.HealthProbeMiddleware.
     path("", home, name="home"),
+    path("status/", home, {"start": "check"}, name="reporter-status"),
     path("api/v1/intake-keys/", IntakeKeysView.as_view(), name="intake-keys"),
     path("api/v1/pow/", PowView.as_view(), name="pow"),
     path("api/v1/reports/", ReportsView.as_view(), name="reports"),

@@ -132,6 +132,20 @@ class IntakeKeySerializer(serializers.Serializer):
     public_key = serializers.CharField(help_text="base64url, unpadded")
 
 
+def intake_keys_document(keys) -> list[dict]:
+    """GET /api/v1/intake-keys/'s answer for `keys` (the self-contained page pins the same document)."""
+    return [
+        {
+            "key_id": key.key_id,
+            "kem": key.suite,
+            "kdf": KDF_NAME,
+            "aead": AEAD_NAME,
+            "public_key": b64url_encode(bytes(key.public_key)),
+        }
+        for key in keys
+    ]
+
+
 class IntakeKeysView(PublicView):
     """Active intake public keys, for clients to encrypt reports to."""
 
@@ -155,17 +169,7 @@ class IntakeKeysView(PublicView):
         ],
     )
     def get(self, request: Request) -> Response:
-        keys = [
-            {
-                "key_id": key.key_id,
-                "kem": key.suite,
-                "kdf": KDF_NAME,
-                "aead": AEAD_NAME,
-                "public_key": b64url_encode(bytes(key.public_key)),
-            }
-            for key in intake_keys_offered()
-        ]
-        response = Response(keys)
+        response = Response(intake_keys_document(intake_keys_offered()))
         response["Cache-Control"] = "public, max-age=300"
         return response
 

@@ -28,3 +28,8 @@ await build({ ...common, entryPoints: ["src/seal.js"], format: "esm", outfile: p
 await build({ ...common, entryPoints: ["src/secret.js"], format: "esm", outfile: path.join(out, "secret.js") });
 await build({ ...common, entryPoints: ["src/reporter.js"], format: "esm", outfile: path.join(out, "reporter.js") });
 await build({ ...common, entryPoints: ["src/photo.js"], format: "esm", outfile: path.join(out, "photo.js") });
+// The page itself: its script (the engine and photo.js bundled in), the worker that derives the reply
+// key, and its style sheet.
+await build({ ...common, entryPoints: ["src/page.js"], format: "esm", outfile: path.join(out, "page.js") });
+await build({ ...common, entryPoints: ["src/key-worker.js"], format: "iife", outfile: path.join(out, "key-worker.js") });
+await build({ ...common, entryPoints: ["src/page.css"], outfile: path.join(out, "page.css") });

@@ -63,6 +63,28 @@ def test_reporter_requests_keep_only_allowlisted_headers():
         assert canary not in text
 
 
+def test_no_view_sees_the_headers_through_request_headers_read_before_the_scrub(client):
+    """The whole middleware stack, an OPTIONS to the reporter API that is no CORS preflight: CORS (before
+    the scrub) reads request.headers, which caches them; the view must still see none of them."""
+    from django.test import override_settings
+    from django.urls import path
+
+    seen = {}
+
+    def view(request):
+        seen.update(request.headers)
+        return JsonResponse({})
+
+    urlconf = type("urls", (), {"urlpatterns": [path("api/v1/reports/", view)]})
+    with override_settings(ROOT_URLCONF=urlconf):
+        # REMOTE_ADDR stays the test client's own: dev mode answers this machine only.
+        headers = {key: value for key, value in IDENTIFYING.items() if key.startswith("HTTP_")}
+        client.options("/api/v1/reports/", HTTP_ORIGIN="null", **headers)
+    assert seen, "the view was not reached"
+    assert not {"User-Agent", "X-Forwarded-For", "Forwarded", "Via", "Referer"} & set(seen)
+    assert FAKE_IP not in repr(seen) and "canary" not in repr(seen)
+
+
 def test_staff_pages_keep_referer_and_language_but_no_identity():
     seen = scrubbed_meta("/admin/login/")
     assert seen["HTTP_REFERER"] == "https://canary-ref.example/" and seen["HTTP_ACCEPT_LANGUAGE"] == "ckb-IQ"

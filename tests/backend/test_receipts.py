@@ -25,6 +25,10 @@ def test_typed_forms_are_the_same_receipt():
         "1234 5678 9012 3456 7890",
         "١٢٣٤-٥٦٧٨-٩٠١٢-٣٤٥٦-٧٨٩٠",
         "۱۲۳۴ ۵۶۷۸ ۹۰۱۲ ۳۴۵۶ ۷۸۹۰",
+        # Copied out of right-to-left text: direction marks and isolates, a zero-width space, the Arabic
+        # thousands separator, a line break.
+        "\u2066١٢٣٤\u2069\u200f-٥٦٧٨\u200e-٩٠١٢\u200b٣٤٥٦\u066c\n٧٨٩٠\u061c",
+        "\ufeff\u202b1234-5678\u202c \u202a9012\u2060-3456-7890\u202e\u202c",
     ):
         assert receipt_canonical(typed) == "12345678901234567890"
         assert receipt_hash(typed, key=KEY) == receipt_hash(receipt, key=KEY)

@@ -77,7 +77,8 @@ def test_make_run_serves_and_is_idempotent(tmp_path):
             # Both suites: a client that speaks only the mandatory X25519 can submit to the demo too.
             assert status == 200 and sorted(key["kem"] for key in keys) == ["MLKEM768-X25519", "X25519"]
             with urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=5) as home:
-                assert home.status == 200 and b"/admin/login/" in home.read()
+                page = home.read()
+                assert home.status == 200 and b"/static/sanad/web/page.js" in page
             status, ready = get(f"http://127.0.0.1:{port}/readyz")
             assert (status, ready) == (200, {"status": "ok"})
             # The worker boots beside the web server, and the sample report (with its
@@ -94,6 +95,7 @@ def test_make_run_serves_and_is_idempotent(tmp_path):
             stop(process)
         output = log_path.read_text()
         assert f"Log in at http://127.0.0.1:{port}/admin/ as demo-caseworker, password " in output
+        assert f"from a phone browser: http://127.0.0.1:{port}/" in output
         assert "manage.py dev_totp demo-caseworker" in output
         assert "Relocation coordinator: log in as demo-relocation, password " in output
         assert "celery@" in output and " ready." in output  # the worker started on the embedded broker

@@ -14,7 +14,7 @@ DIRECTION = {"ar": "rtl", "ckb": "rtl", "en": "ltr"}
 LATIN_WORD = re.compile(r"[A-Za-z][A-Za-z'’-]+")
 # Names the reporter's page writes as their makers do: a browser setting, a file type, the form of a
 # Telegram account, a hash.
-PROPER_NAMES = ("JavaScript", "PDF", "@name", "t.me", "SHA-256")
+PROPER_NAMES = ("JavaScript", "PDF", "@channel", "t.me", "SHA-256")
 
 
 def shot(page, name: str) -> None:

@@ -75,7 +75,10 @@ def test_the_secret_is_the_receipt_then_the_code_typed_in_any_digits(open_page):
     assert secret == "-".join((RECEIPT.replace("-", "") + code)[i : i + 4] for i in range(0, 40, 4))
     arabic = secret.translate(str.maketrans("0123456789", "٠١٢٣٤٥٦٧٨٩")).replace("-", " ")
     persian = secret.translate(str.maketrans("0123456789", "۰۱۲۳۴۵۶۷۸۹"))
-    for typed in (secret, arabic, persian, secret.replace("-", "")):
+    copied = (
+        "\ufeff\u202b\u2067" + arabic.replace(" ", "\u200f \u200b\u2060") + "\u2069\u202c\n"
+    )  # copied out of RTL text
+    for typed in (secret, arabic, persian, secret.replace("-", ""), copied):
         assert call(page, "return s.splitSecret(arg);", typed) == {"receipt": RECEIPT, "code": code}, typed
     for wrong in (secret[:-1], secret + "1", secret.replace("1", "l"), RECEIPT, "", "x" * 200):
         assert call(page, "return s.splitSecret(arg);", wrong) is None, wrong

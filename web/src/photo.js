@@ -4,7 +4,11 @@
 // applied to the pixels), since the tag that said how to turn it is dropped. The name is neutral too:
 // a camera's name for a file (IMG_20261201_083015.jpg) says when it was taken.
 
-export const PHOTO_TYPES = ["image/jpeg", "image/png", "image/webp", "image/gif", "image/bmp"];
+// HEIC and AVIF (iPhones, newer Androids) count as photos too: stripped where the browser can decode
+// them, refused where it cannot, never sent as they are by default.
+export const PHOTO_TYPES = ["image/jpeg", "image/png", "image/webp", "image/gif", "image/bmp", "image/heic", "image/heif", "image/avif"];
+// A larger file is refused before it is decoded: its pixels could exhaust a phone's memory.
+export const MAX_PHOTO_BYTES = 40 * 1024 * 1024;
 export const MAX_SIDE = 2560; // pixels: enough to read a face or a number plate, small enough to send
 const QUALITY = 0.85;
 

@@ -112,12 +112,23 @@ async function call(base, method, path, { body, receipt, language, withDate = fa
     payload = null;
   }
   if (!response.ok) throw new ApiError(response.status, payload);
+  // An answer that says yes but cannot be read (a proxy's page, a cut connection) is not a yes: the
+  // caller learns it may have been received, rather than a receipt of `undefined`.
+  if (payload === null || typeof payload !== "object") throw new ApiError(response.status, { error: "unreadable_answer", detail: "" });
   return withDate ? [payload, response.headers.get("Date")] : payload;
 }
 
-// The hybrid post-quantum key when offered, else X25519: as the Python client chooses.
-export async function chooseKey(base, language) {
-  const keys = await call(base, "GET", "/api/v1/intake-keys/", { language });
+// The hybrid post-quantum key when offered, else X25519: as the Python client chooses. With `pinned`
+// (the self-contained file carries the keys it was built with), only a key offered *and* pinned, byte
+// for byte, is used: whoever answers for the API (a changed server, a forged certificate) cannot slip
+// in a key of their own. None left means the file is older than the server's keys.
+export async function chooseKey(base, language, pinned = null) {
+  let keys = await call(base, "GET", "/api/v1/intake-keys/", { language });
+  if (!Array.isArray(keys)) throw new ApiError(0, { error: "no_supported_key", detail: "" });
+  if (pinned) {
+    keys = keys.filter((key) => pinned.some((pin) => ["key_id", "kem", "kdf", "aead", "public_key"].every((name) => pin[name] === key[name])));
+    if (!keys.length) throw new ApiError(0, { error: "stale_file", detail: "" });
+  }
   for (const kem of SUITES) {
     const key = keys.find((k) => k.kem === kem && k.kdf === "HKDF-SHA256" && k.aead === "AES-256-GCM");
     if (key) return { keyId: key.key_id, kem: key.kem, publicKey: fromB64url(key.public_key) };
@@ -148,12 +159,14 @@ function info(purpose, keyId) {
   return encoder.encode(`sanad/v1/${purpose}:${keyId}`);
 }
 
-// submitReport({base, language, triage, content, workerUrl, onProgress, signal}) -> {secret, receipt}
+// submitReport({base, language, triage, content, workerUrl, keyWorkerUrl, onPhase, onProgress, signal}) -> {secret, receipt}
 // triage: {category, governorate, incident_month, immediate_danger, needs_relocation, flags, indicators}
 // content: {narrative, occurredOn, locationText, indicatorNotes: {value: note}, contact}
 // Only the triage fields the wire format names go in clear; the indicators go into the encrypted
 // content too, each with its note, as the Python client puts them.
-export async function submitReport({ base, language, triage, content, workerUrl, onProgress, signal }) {
+// onPhase(name) is told each step as it starts: "key" (the reply key, Argon2id: in a worker when
+// keyWorkerUrl is given), "pow" (then onProgress as it goes), "send".
+export async function submitReport({ base, language, triage, content, workerUrl, keyWorkerUrl, pinnedKeys, onPhase = () => {}, onProgress, signal }) {
   const indicators = (triage.indicators || []).map(({ type, value }) => ({ type, value }));
   const clear = wellFormed({
     category: triage.category,
@@ -173,9 +186,16 @@ export async function submitReport({ base, language, triage, content, workerUrl,
     contact: content.contact,
     indicators: indicators.map((item) => ({ ...item, note: notes[item.value] || "" })),
   });
-  const key = await chooseKey(base, language);
+  const key = await chooseKey(base, language, pinnedKeys);
   const code = newReplyCode();
-  const reply = await replyKeyPair(code);
+  onPhase("key");
+  let reply;
+  try {
+    reply = await replyKeyPair(code, keyWorkerUrl, signal);
+  } catch (error) {
+    if (signal?.aborted) throw new PowError("cancelled");
+    throw error;
+  }
   const envelope = {
     version: 1,
     key_id: key.keyId,
@@ -183,8 +203,11 @@ export async function submitReport({ base, language, triage, content, workerUrl,
     triage: clear,
     reply_public_key: b64url(reply.publicKey),
   };
+  onPhase("pow");
   const proof = await proofOfWork(base, language, { workerUrl, onProgress, signal });
   if (proof) envelope.pow = proof;
+  if (signal?.aborted) throw new PowError("cancelled"); // also when no proof of work was asked
+  onPhase("send");
   const answer = await call(base, "POST", "/api/v1/reports/", { body: envelope, language });
   return { receipt: answer.receipt, secret: secretOf(answer.receipt, code) };
 }
@@ -202,10 +225,11 @@ function parsed(secret) {
 // checkStatus({base, language, secret}) -> {status, updated, replies: [{body, ...}]}
 // Replies are opened here, with the key the secret's reply code gives; a reply that does not open (or
 // a receipt given without its code) is reported as {unreadable: true}, never guessed at.
-export async function checkStatus({ base, language, secret }) {
+// With keyWorkerUrl, the reply key is derived in a worker (key-worker.js), and only when there are replies.
+export async function checkStatus({ base, language, secret, keyWorkerUrl }) {
   const { receipt, code } = parsed(secret);
   const answer = await call(base, "GET", "/api/v1/reports/status/", { receipt, language });
-  const privateKey = code === null ? null : (await replyKeyPair(code)).privateKey;
+  const privateKey = code === null || !answer.replies.length ? null : (await replyKeyPair(code, keyWorkerUrl)).privateKey;
   const replies = [];
   for (const sealed of answer.replies) {
     try {
@@ -220,29 +244,32 @@ export async function checkStatus({ base, language, secret }) {
   return { status: answer.status, updated: answer.updated, replies };
 }
 
-async function sendContent({ base, language, secret, purpose, path, plaintext, workerUrl, onProgress, signal }) {
+async function sendContent({ base, language, secret, purpose, path, plaintext, workerUrl, pinnedKeys, onPhase = () => {}, onProgress, signal }) {
   const { receipt } = parsed(secret);
-  const key = await chooseKey(base, language);
+  const key = await chooseKey(base, language, pinnedKeys);
   const body = { key_id: key.keyId, ciphertext: b64url(await seal(key.kem, key.publicKey, plaintext, info(purpose, key.keyId))) };
+  onPhase("pow");
   const proof = await proofOfWork(base, language, { workerUrl, onProgress, signal });
   if (proof) body.pow = proof;
+  if (signal?.aborted) throw new PowError("cancelled"); // also when no proof of work was asked
+  onPhase("send");
   await call(base, "POST", path, { body, receipt, language });
 }
 
-export async function followUp({ base, language, secret, narrative, workerUrl, onProgress, signal }) {
+export async function followUp({ base, language, secret, narrative, workerUrl, pinnedKeys, onPhase, onProgress, signal }) {
   const plaintext = padded({ narrative }, MAX_FOLLOWUP);
-  await sendContent({ base, language, secret, purpose: "followup", path: "/api/v1/reports/followups/", plaintext, workerUrl, onProgress, signal });
+  await sendContent({ base, language, secret, purpose: "followup", path: "/api/v1/reports/followups/", plaintext, workerUrl, pinnedKeys, onPhase, onProgress, signal });
 }
 
 // addEvidence: data is the file's bytes (a photo already re-encoded without its metadata).
-export async function addEvidence({ base, language, secret, filename, mediaType, data, workerUrl, onProgress, signal }) {
+export async function addEvidence({ base, language, secret, filename, mediaType, data, workerUrl, pinnedKeys, onPhase, onProgress, signal }) {
   const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", data));
   const sha256 = Array.from(digest, (b) => b.toString(16).padStart(2, "0")).join("");
   const header = encoder.encode(JSON.stringify(wellFormed({ filename, media_type: mediaType, sha256 })) + "\n");
   const plaintext = new Uint8Array(header.length + data.length);
   plaintext.set(header);
   plaintext.set(data, header.length);
-  await sendContent({ base, language, secret, purpose: "evidence", path: "/api/v1/reports/evidence/", plaintext, workerUrl, onProgress, signal });
+  await sendContent({ base, language, secret, purpose: "evidence", path: "/api/v1/reports/evidence/", plaintext, workerUrl, pinnedKeys, onPhase, onProgress, signal });
 }
 
 export async function withdraw({ base, language, secret }) {

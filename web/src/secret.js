@@ -19,9 +19,14 @@ const GROUP = 4;
 export const ARGON2 = { iterations: 3, memorySize: 64 * 1024, parallelism: 1, hashLength: 32 };
 const SALT = new TextEncoder().encode("sanad/v1/reply-key");
 
-// What people type between groups (backend/receipts.py accepts the same), and digits of any of the
-// three scripts Sanad's readers use: ASCII, Arabic-Indic and Extended Arabic-Indic.
-const SEPARATORS = new Set([" ", "-", "\u00a0", "\u2009", "\u202f", "\u2010", "\u2011", "\u2012", "\u2013", "\u2212", "."]);
+// What people type between groups, and the invisible marks that copying digits out of right-to-left
+// text carries along (backend/receipts.py accepts the same), and digits of any of the three scripts
+// Sanad's readers use: ASCII, Arabic-Indic and Extended Arabic-Indic.
+const SEPARATORS = new Set([
+  ...[" ", "-", "\u00a0", "\u2009", "\u202f", "\u2010", "\u2011", "\u2012", "\u2013", "\u2212", "."],
+  ...["\u200b", "\u200c", "\u200d", "\u200e", "\u200f", "\u2066", "\u2067", "\u2068", "\u2069"],
+  ...["\u202a", "\u202b", "\u202c", "\u202d", "\u202e", "\u2060", "\ufeff", "\u061c", "\u066c", "\n", "\r", "\t"],
+]);
 
 function asciiDigit(char) {
   const code = char.codePointAt(0);
@@ -78,10 +83,33 @@ export async function replyKeyMaterial(code) {
   return argon2id({ ...ARGON2, password: code, salt: SALT, outputType: "binary" });
 }
 
+// The same, computed in a Web Worker (key-worker.js at `workerUrl`) so the page's thread stays free.
+// `signal` ends the worker at once (the reporter pressed Stop).
+export function replyKeyMaterialInWorker(code, workerUrl, signal) {
+  return new Promise((resolve, reject) => {
+    const worker = new Worker(workerUrl);
+    const done = (outcome) => {
+      worker.terminate();
+      if (signal) signal.removeEventListener("abort", aborted);
+      outcome();
+    };
+    const aborted = () => done(() => reject(new DOMException("stopped", "AbortError")));
+    if (signal?.aborted) return aborted();
+    if (signal) signal.addEventListener("abort", aborted);
+    worker.onmessage = (event) =>
+      done(() => (event.data.material ? resolve(new Uint8Array(event.data.material)) : reject(new Error(event.data.error || "key worker"))));
+    worker.onerror = worker.onmessageerror = () => done(() => reject(new Error("key worker")));
+    worker.postMessage({ code });
+  });
+}
+
 // {publicKey, privateKey}: the raw 32-byte X25519 keys the reply code gives, the same on every device.
-export async function replyKeyPair(code) {
+// With `workerUrl` (key-worker.js), Argon2id runs in a worker; without, on this thread.
+export async function replyKeyPair(code, workerUrl, signal) {
   const kem = new DhkemX25519HkdfSha256();
-  const pair = await kem.deriveKeyPair(await replyKeyMaterial(code));
+  const material = workerUrl ? await replyKeyMaterialInWorker(code, workerUrl, signal) : await replyKeyMaterial(code);
+  const pair = await kem.deriveKeyPair(material);
+  material.fill(0); // the key pair is all that is needed from here
   return {
     publicKey: new Uint8Array(await kem.serializePublicKey(pair.publicKey)),
     privateKey: new Uint8Array(await kem.serializePrivateKey(pair.privateKey)),

@@ -87,6 +87,7 @@ class Command(BaseCommand):
         base = f"http://127.0.0.1:{port}"
         self.stdout.write("")
         self.stdout.write(f"Sanad (dev mode) is starting at {base}/")
+        self.stdout.write(f"  Report as a reporter would, from a phone browser: {base}/  (add ?lang=ckb or ?lang=en)")
         self.stdout.write(f"  Log in at {base}/admin/ as demo-caseworker, password {passwords['demo-caseworker']}")
         self.stdout.write("  Two-factor code (dev mode only; real staff use an authenticator app):")
         self.stdout.write("    .venv/bin/python manage.py dev_totp demo-caseworker")
