@@ -19,6 +19,7 @@ run: $(VENV)/.installed
 	SANAD_DEV=1 $(PY) manage.py migrate --noinput -v0
 	SANAD_DEV=1 $(PY) manage.py dev_setup --port $(PORT)
 	SANAD_DEV=1 $(PY) manage.py dev_relocation
+	SANAD_DEV=1 $(PY) manage.py dev_partners --port $(PORT)
 	PORT=$(PORT) bin/dev-run
 
 # Tests use their own var/ directory (database, dev secrets, broker files).

@@ -102,8 +102,15 @@ ROLE_PERMISSIONS: dict[str, set[str]] = {
         "relocation.view_referral",
         "relocation.view_placement",
     },
-    Role.AUDITOR: {"audit.view_auditentry"},
-    Role.SYSADMIN: {"accounts.view_staffuser", "accounts.add_staffuser"},
+    Role.AUDITOR: {"audit.view_auditentry", "partners.view_release", "partners.view_ledgerentry"},
+    Role.SYSADMIN: {
+        "accounts.view_staffuser",
+        "accounts.add_staffuser",
+        "partners.view_partner",
+        "partners.add_partner",
+        "partners.view_release",
+        "partners.view_ledgerentry",
+    },
 }
 
 

@@ -52,5 +52,11 @@ class Action(models.TextChoices):
     PLACEMENT_DEPARTED = "placement_departed", _("Left the safe house")
     PLACEMENT_CANCELLED = "placement_cancelled", _("Hold cancelled")
     PLACEMENT_EXPIRED = "placement_expired", _("Hold expired")
+    # Translators: an event in the audit trail: old closed and withdrawn reports were deleted for good.
+    REPORTS_PURGED = "reports_purged", _("Reports deleted by retention")
+    # Statistics for partners
+    STATS_RELEASE_BUILT = "stats_release_built", _("Statistics release published")
+    PARTNER_TOKEN_ISSUED = "partner_token_issued", _("Partner token issued")
+    PARTNER_TOKEN_REVOKED = "partner_token_revoked", _("Partner token revoked")
     # The chain itself
     AUDIT_VERIFIED = "audit_verified", _("Audit chain verified")

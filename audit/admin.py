@@ -25,6 +25,8 @@ OBJECT_MODELS = {
     "shared_key": "accounts.SharedKey",
     "staff": "accounts.StaffUser",
     "audit_chain": "audit.AuditEntry",
+    "release": "partners.Release",
+    "partner_token": "partners.PartnerToken",
 }
 
 

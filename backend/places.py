@@ -90,6 +90,32 @@ def place_choices(codes, language: str | None = None, *, with_code: bool = True)
     )
 
 
+# OCHA's admin-1 P-codes for Iraq (the codes humanitarian partners key their data on), by ISO code.
+# Halabja has none of its own (OCHA counts it in Sulaymaniyah), nor has the Kurdistan Region. Matched
+# by name: OCHA's older IQ-Gnn codes were numbered differently and are not used.
+OCHA_PCODES = {
+    "IQ-AN": "IQG01",
+    "IQ-BA": "IQG02",
+    "IQ-MU": "IQG03",
+    "IQ-NA": "IQG04",
+    "IQ-QA": "IQG05",
+    "IQ-SU": "IQG06",
+    "IQ-BB": "IQG07",
+    "IQ-BG": "IQG08",
+    "IQ-DA": "IQG09",
+    "IQ-DI": "IQG10",
+    "IQ-AR": "IQG11",
+    "IQ-KA": "IQG12",
+    "IQ-KI": "IQG13",
+    "IQ-MA": "IQG14",
+    "IQ-NI": "IQG15",
+    "IQ-SD": "IQG16",
+    "IQ-DQ": "IQG17",
+    "IQ-WA": "IQG18",
+}
+# Places whose counts are published as another's: Halabja in Sulaymaniyah, as OCHA counts it.
+FOLDED_INTO = {"IQ-HA": "IQ-SU"}
+
 # The Kurdistan Region's governorates (and the region itself, for reporters who name only it).
 KURDISTAN_REGION = frozenset({"IQ-KR", "IQ-AR", "IQ-SU", "IQ-DA", "IQ-HA"})
 PLACE_GROUPS = (

@@ -14,6 +14,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 
 from config.env import (
@@ -129,6 +130,26 @@ SANAD_POW_BASE_BITS = env_int("SANAD_POW_BASE_BITS", 18, minimum=0, maximum=30)
 SANAD_POW_MAX_BITS = env_int("SANAD_POW_MAX_BITS", 26, minimum=0, maximum=32)
 SANAD_POW_RATE_THRESHOLD = env_int("SANAD_POW_RATE_THRESHOLD", 30, minimum=1)
 SANAD_POW_TTL_SECONDS = env_int("SANAD_POW_TTL_SECONDS", 300, minimum=30)
+# Statistics for partners (partners.stats): the zCDP rho each monthly release spends, the cap on a
+# year's releases (never reset), the threshold under which a noisy count reads "<11", the delta of the
+# (epsilon, delta) each release states, and how many days after a month closes its release is built.
+SANAD_STATS_RHO_PER_RELEASE = env_str("SANAD_STATS_RHO_PER_RELEASE", "0.05")
+SANAD_STATS_RHO_PER_YEAR = env_str("SANAD_STATS_RHO_PER_YEAR", "0.6")
+for _name in ("SANAD_STATS_RHO_PER_RELEASE", "SANAD_STATS_RHO_PER_YEAR"):
+    try:
+        if not 0 < float(globals()[_name]) <= 1:
+            raise ValueError
+    except ValueError:
+        SANAD_CONFIG_ERRORS.append(f"{_name} must be a number above 0 and at most 1.")
+SANAD_STATS_THRESHOLD = env_int("SANAD_STATS_THRESHOLD", 11, minimum=1)
+SANAD_STATS_DELTA = 1e-6
+SANAD_STATS_BUILD_AFTER_DAYS = env_int("SANAD_STATS_BUILD_AFTER_DAYS", 2, minimum=0, maximum=27)
+# Retention (reports.retention): closed reports older than this, and withdrawn reports, are deleted for
+# good (the statistics' roll-up keeps their counts). Daily, by the beat task.
+SANAD_RETENTION_CLOSED_DAYS = env_int("SANAD_RETENTION_CLOSED_DAYS", 365, minimum=30)
+# How long a partner's API token lasts.
+SANAD_PARTNER_TOKEN_DAYS = env_int("SANAD_PARTNER_TOKEN_DAYS", 365, minimum=1, maximum=3650)
+
 # CORS, for the self-contained reporter page (`manage.py reporter_page_file`), opened from a file
 # (Origin: null) or a mirror on another host: the reporter API answers any origin, never with
 # credentials (it uses no cookie; a receipt is sent in Authorization by the page itself). Nothing else
@@ -282,6 +303,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "relocation.tasks.expire_holds",
         "schedule": float(SANAD_RELOCATION_EXPIRE_EVERY_SECONDS),
     },
+    # At fixed times (crontab), not "every N hours": a beat restarted more often than that would never
+    # run them. Releases hourly, so one is out within the hour its month's wait ends (built months are
+    # skipped); retention daily.
+    "purge-old-reports": {"task": "reports.tasks.purge", "schedule": crontab(hour=3, minute=17)},
+    "build-statistics-releases": {"task": "partners.tasks.build_due_releases", "schedule": crontab(minute=41)},
 }
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
@@ -294,6 +320,7 @@ INSTALLED_APPS = [
     "accounts",
     "reports",
     "relocation",
+    "partners",
     "audit",
     "config.apps.SanadAdminConfig",
     "django.contrib.auth",

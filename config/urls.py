@@ -3,6 +3,7 @@ from django.urls import path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from accounts.language import set_language
+from partners.api import ReleasesView, ReleaseView
 from reports.api import EvidenceView, FollowUpsView, IntakeKeysView, PowView, ReportStatusView, ReportsView
 from reports.pages import home
 
@@ -16,6 +17,8 @@ urlpatterns = [
     path("api/v1/reports/status/", ReportStatusView.as_view(), name="report-status"),
     path("api/v1/reports/followups/", FollowUpsView.as_view(), name="report-followups"),
     path("api/v1/reports/evidence/", EvidenceView.as_view(), name="report-evidence"),
+    path("api/v1/stats/releases/", ReleasesView.as_view(), name="stats-releases"),
+    path("api/v1/stats/releases/<str:month>/", ReleaseView.as_view(), name="stats-release"),
     path("api/schema/", SpectacularAPIView.as_view(authentication_classes=[], permission_classes=[]), name="schema"),
     path(
         "api/docs/",

@@ -33,6 +33,7 @@ from backend.sealed_fields import open_value, seal_value
 from relocation import access
 from relocation.access import PlacementAction, RelocationError, house_refusal, require_coordinator
 from relocation.models import OccupancyDay, Placement, Referral, SafeHouse, SafeHouseSecret
+from relocation.signals import placement_placed
 from relocation.vocabulary import (
     URGENCY_FROM_SEVERITY,
     CancelReason,
@@ -501,6 +502,7 @@ def placement_place(*, user: StaffUser, placement: Placement) -> None:
         _set(locked, PlacementState.PLACED)
         Referral.objects.filter(pk=referral.pk).update(state=ReferralState.PLACED)
         audit_record(Action.PLACEMENT_PLACED, actor=user, obj_type="placement", obj_id=str(locked.pk))
+        placement_placed.send(sender=Placement, report_id=referral.report_id, region=house.region)
 
 
 def placement_depart(*, user: StaffUser, placement: Placement) -> None:

@@ -151,3 +151,13 @@ def sweep() -> None:
 def escalate_sla() -> None:
     """Beat: escalate reports past their acknowledgement deadline to triage leads."""
     triage.sla_breaches_escalate()
+
+
+@shared_task(name="reports.tasks.purge")
+def purge() -> dict:
+    """Daily: what retention allows goes (reports.retention)."""
+    from reports.retention import reports_purge
+
+    result = reports_purge()
+    logger.info("retention: %s reports deleted, %s kept for relocation", result.deleted, result.kept_for_relocation)
+    return {"deleted": result.deleted, "kept_for_relocation": result.kept_for_relocation}

@@ -28,6 +28,7 @@ from reports import notifications
 from reports.access import eligible_assignees
 from reports.models import CandidateLink, Notification, Report, ReportIndicator, ReportState
 from reports.severity import RULESET_VERSION, Facts, assess, sla_hours
+from reports.signals import report_triaged
 from reports.states import report_transition
 
 logger = logging.getLogger(__name__)
@@ -187,6 +188,7 @@ def _triage_claimed(report_id) -> None:
             claimed_until=None,
             sla_due_at=report.created_at + timedelta(hours=hours) if hours else None,
         )
+        report_triaged.send(sender=Report, report=report)
         caseworker = pick_caseworker(report, details["language"])
         if caseworker is None:
             Report.objects.filter(pk=report.pk).update(waiting_reason="no_eligible_caseworker")

@@ -65,18 +65,26 @@ def _default_language():
 
 @pytest.fixture(autouse=True)
 def _fresh_process_caches():
-    """/readyz, the offered intake keys and the rate counters are kept briefly per process; each test starts without them."""
+    """/readyz, the offered intake keys, the rate counters, partners' live tokens, their uses and the
+    releases served are kept per process; each test starts without them."""
     from accounts.selectors import forget_offered_keys
     from backend import health
     from backend.budgets import forget_counts
+    from partners.api import _releases
+    from partners.tokens import _flushed, _uses, forget_live_tokens
 
-    health._ready_cache.clear()
-    forget_offered_keys()
-    forget_counts()
+    def forget():
+        health._ready_cache.clear()
+        forget_offered_keys()
+        forget_counts()
+        forget_live_tokens()
+        _releases.clear()
+        _uses.clear()
+        _flushed[0] = 0.0
+
+    forget()
     yield
-    health._ready_cache.clear()
-    forget_offered_keys()
-    forget_counts()
+    forget()
 
 
 @pytest.fixture

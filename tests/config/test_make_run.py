@@ -81,6 +81,17 @@ def test_make_run_serves_and_is_idempotent(tmp_path):
                 assert home.status == 200 and b"/static/sanad/web/page.js" in page
             status, ready = get(f"http://127.0.0.1:{port}/readyz")
             assert (status, ready) == (200, {"status": "ok"})
+            # The demo partner's token, printed at start, reads last month's demo release, "<11" cells and all.
+            token = re.search(r"Token (sanad_pt_[A-Za-z0-9_-]{43})", log_path.read_text()).group(1)
+            request = urllib.request.Request(
+                f"http://127.0.0.1:{port}/api/v1/stats/releases/", headers={"Authorization": f"Token {token}"}
+            )
+            with urllib.request.urlopen(request, timeout=5) as answer:
+                releases = json.loads(answer.read())
+            assert len(releases) == 1
+            request.full_url = f"http://127.0.0.1:{port}{releases[0]['json']}"
+            with urllib.request.urlopen(request, timeout=5) as answer:
+                assert b'"<11"' in answer.read()
             # The worker boots beside the web server, and the sample report (with its
             # proof of work) goes in after the server answers: wait for both, bounded.
             expected = [" ready."] + (
@@ -98,6 +109,7 @@ def test_make_run_serves_and_is_idempotent(tmp_path):
         assert f"from a phone browser: http://127.0.0.1:{port}/" in output
         assert "manage.py dev_totp demo-caseworker" in output
         assert "Relocation coordinator: log in as demo-relocation, password " in output
+        assert "Partner statistics (Demo partner (dev)): curl -H 'Authorization: Token sanad_pt_" in output
         assert "celery@" in output and " ready." in output  # the worker started on the embedded broker
         if attempt == 1:
             assert "Created intake key" in output

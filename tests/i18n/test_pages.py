@@ -39,7 +39,9 @@ DATA = [
     re.compile(r"\bEnglish\b"),  # each language by its own name, where languages are chosen
     # The reporter's page names a few things as their makers do: a browser setting, a file type, the
     # form of a Telegram account, a hash.
-    re.compile(r"\bJavaScript\b|\bPDF\b|@channel\b|\bt\.me\b|\bSHA-256\b"),
+    re.compile(r"\bJavaScript\b|\bPDF\b|@channel\b|\bt\.me\b|\bSHA-256"),  # also with a Sorani suffix joined to it
+    # Differential privacy's parameters and the formats of a release keep their names in every language.
+    re.compile(r"\b(?:[Rr]ho|[Ee]psilon|[Dd]elta|zCDP|JSON|CSV)\b"),
     re.compile(r"\b[A-Z2-7]{4}(?: [A-Z2-7]{4})+\b"),
 ]
 LATIN_WORD = re.compile(r"[A-Za-z]{2,}")
@@ -128,7 +130,28 @@ def world(coordinators, house, envelope, submit):
         user=coordinators["alice"], report=report, adults=1, household_type="single_adult", needs="x"
     )
     services.placement_hold(user=coordinators["carla"], referral=referral, house=olive)
-    return {**coordinators, "report": report, "second": second, "referral": referral, "olive": olive}
+    # A published release (from the roll-up the triage above wrote) and a partner with a token.
+    from datetime import date
+
+    from django.utils import timezone
+
+    from partners.models import Partner
+    from partners.stats import release_build
+    from partners.tokens import token_issue
+
+    month = timezone.localdate().replace(day=1)
+    release, _ = release_build(month, today=date(month.year + 1, 1, 10))
+    partner = Partner.objects.create(name="مكتب حقوق الإنسان")  # a name as partners write it
+    token_issue(partner=partner)
+    return {
+        **coordinators,
+        "report": report,
+        "second": second,
+        "referral": referral,
+        "olive": olive,
+        "release": release,
+        "partner": partner,
+    }
 
 
 def _pages(world) -> list[tuple[str | None, str]]:
@@ -163,6 +186,12 @@ def _pages(world) -> list[tuple[str | None, str]]:
         ("carla", f"/admin/relocation/safehouse/{world['olive'].pk}/change/"),
         ("carla", "/admin/relocation/placement/"),
         ("carla", "/admin/accounts/sharedkey/"),
+        ("sam", "/admin/partners/partner/"),
+        ("sam", "/admin/partners/partner/add/"),
+        ("sam", f"/admin/partners/partner/{world['partner'].pk}/change/"),
+        ("audrey", "/admin/partners/release/"),
+        ("audrey", f"/admin/partners/release/{world['release'].pk}/change/"),
+        ("audrey", "/admin/partners/ledgerentry/"),
     ]
 
 

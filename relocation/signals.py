@@ -1,0 +1,7 @@
+"""What other apps hear from relocation, so that relocation never imports them."""
+
+from django.dispatch import Signal
+
+# Sent inside placement_place's transaction, the rows locked, when a person arrives in a safe house:
+# `report_id` (the referral's report) and `region` (the house's). Statistics count it (partners).
+placement_placed = Signal()
