@@ -9,7 +9,7 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
-from backend.places import FOLDED_INTO
+from backend.places import COUNTRIES, FOLDED_INTO
 from relocation.vocabulary import WIDER
 
 
@@ -38,6 +38,14 @@ def count_add(kind: str, month, *, category: str = "", governorate: str = "", re
     StatsCount.objects.filter(**key).update(count=F("count") + 1)
 
 
+def place_counted(place: str) -> str:
+    """The place as the roll-up keeps it: Halabja in Sulaymaniyah, and every country as "abroad" (the
+    releases publish abroad as one row, and a country could be one person)."""
+    if place in COUNTRIES:
+        return "abroad"
+    return FOLDED_INTO.get(place, place)
+
+
 def report_counted(report) -> bool:
     """Count a triaged report (its month received, category and place) unless it already is."""
     from partners.models import CountedReport, StatsKind
@@ -47,7 +55,7 @@ def report_counted(report) -> bool:
         CountedReport.objects.bulk_create([CountedReport(report_id=report.pk)], ignore_conflicts=True)
         if not CountedReport.objects.filter(report_id=report.pk, report_counted=False).update(report_counted=True):
             return False
-        governorate = FOLDED_INTO.get(report.governorate, report.governorate)
+        governorate = place_counted(report.governorate)
         month = month_of(report.created_at)
         count_add(StatsKind.REPORT_CATEGORY, month, category=report.category)
         count_add(StatsKind.REPORT_PLACE, month, governorate=governorate)
@@ -73,5 +81,9 @@ def _report_triaged(sender, *, report, **kwargs) -> None:
     report_counted(report)
 
 
-def _placement_placed(sender, *, report_id, region, **kwargs) -> None:
-    placement_counted(report_id, region)
+def _placement_placed(sender, *, report_id, region, when, **kwargs) -> None:
+    # After the placement commits, in a transaction of its own: counting takes a lock on the report's
+    # row, which placement_place (referral, house, placement) must not take after them, since a
+    # withdrawal takes the report first and the referral after. A count lost to a crash in between is
+    # one too few, never one too many.
+    transaction.on_commit(lambda: placement_counted(report_id, region, when=when))

@@ -58,6 +58,8 @@ WIDER_REGIONS = sorted(set(WIDER.values()))
 RHO_PLACES = Decimal("0.000000000001")
 # A year's releases never spend more than this, whatever a setting says (epsilon about 8 at delta 1e-6).
 MAX_RHO_PER_YEAR = Decimal(1)
+# Less would leave each table a rho OpenDP cannot calibrate (and noise drowning every count).
+MIN_RHO_PER_RELEASE = Decimal("0.0001")
 HXL = {
     "table": "#meta+table",
     "date_start": "#date+start",
@@ -183,8 +185,8 @@ def true_tables(first: date) -> list[dict]:
     quarter = quarter_months(first)
     if quarter:
         places = _sums(StatsKind.REPORT_PLACE, quarter, "governorate")
-        abroad = sum(count for place, count in places.items() if place in COUNTRIES)
-        unknown = set(places) - IRAQ_SUBDIVISIONS - COUNTRIES
+        abroad = sum(count for place, count in places.items() if place in COUNTRIES or place == "abroad")
+        unknown = set(places) - IRAQ_SUBDIVISIONS - COUNTRIES - {"abroad"}
         if unknown:  # the roll-up holds only places intake accepted: anything else is a bug, not a row
             raise StatsError(f"unknown places in the roll-up: {sorted(unknown)}")
         cells = [
@@ -228,8 +230,8 @@ def budget_settings() -> tuple[Decimal, Decimal]:
     more than the year, a year no more than MAX_RHO_PER_YEAR whatever the environment says."""
     rho = Decimal(settings.SANAD_STATS_RHO_PER_RELEASE)
     cap = Decimal(settings.SANAD_STATS_RHO_PER_YEAR)
-    if not (0 < rho <= cap <= MAX_RHO_PER_YEAR):
-        raise StatsError(f"rho per release ({rho}) and per year ({cap}) must satisfy 0 < release <= year <= 1")
+    if not (MIN_RHO_PER_RELEASE <= rho <= cap <= MAX_RHO_PER_YEAR):
+        raise StatsError(f"rho per release ({rho}) and per year ({cap}) must satisfy 0.0001 <= release <= year <= 1")
     return rho, cap
 
 

@@ -502,7 +502,9 @@ def placement_place(*, user: StaffUser, placement: Placement) -> None:
         _set(locked, PlacementState.PLACED)
         Referral.objects.filter(pk=referral.pk).update(state=ReferralState.PLACED)
         audit_record(Action.PLACEMENT_PLACED, actor=user, obj_type="placement", obj_id=str(locked.pk))
-        placement_placed.send(sender=Placement, report_id=referral.report_id, region=house.region)
+        placement_placed.send(
+            sender=Placement, report_id=referral.report_id, region=house.region, when=locked.created_at
+        )
 
 
 def placement_depart(*, user: StaffUser, placement: Placement) -> None:

@@ -41,8 +41,9 @@ def purge_candidates(now=None):
 
 
 def reports_purge(*, now=None, dry_run: bool = False) -> Purged:
-    """Delete what retention allows, in batches (each its own transaction, so a purge never holds the
-    table long); one audit entry with the count when anything went."""
+    """Delete what retention allows, in batches, each its own transaction with its own audit entry (a
+    purge never holds the table long, and one cut short is on record as far as it went). Each batch
+    deletes what the rule still allows at that moment, and records what was actually deleted."""
     candidates = purge_candidates(now)
     kept = candidates.filter(referrals__isnull=False).distinct().count()
     doomed = candidates.filter(referrals__isnull=True)
@@ -54,16 +55,14 @@ def reports_purge(*, now=None, dry_run: bool = False) -> Purged:
             ids = list(doomed.values_list("pk", flat=True)[:BATCH])
             if not ids:
                 break
-            Report.objects.filter(pk__in=ids).delete()
-            deleted += len(ids)
-    if deleted:
-        audit_record(
-            Action.REPORTS_PURGED,
-            obj_type="report",
-            details={
-                "deleted": deleted,
-                "kept_for_relocation": kept,
-                "closed_days": settings.SANAD_RETENTION_CLOSED_DAYS,
-            },
-        )
+            gone = doomed.filter(pk__in=ids).delete()[1].get(Report._meta.label, 0)
+            if gone:
+                audit_record(
+                    Action.REPORTS_PURGED,
+                    obj_type="report",
+                    details={"deleted": gone, "closed_days": settings.SANAD_RETENTION_CLOSED_DAYS},
+                )
+            deleted += gone
+            if not gone:  # another purge took them first
+                break
     return Purged(deleted=deleted, kept_for_relocation=kept)

@@ -188,7 +188,6 @@ def _triage_claimed(report_id) -> None:
             claimed_until=None,
             sla_due_at=report.created_at + timedelta(hours=hours) if hours else None,
         )
-        report_triaged.send(sender=Report, report=report)
         caseworker = pick_caseworker(report, details["language"])
         if caseworker is None:
             Report.objects.filter(pk=report.pk).update(waiting_reason="no_eligible_caseworker")
@@ -196,10 +195,12 @@ def _triage_claimed(report_id) -> None:
                 "report %s triaged: %s; waiting for a triage lead (no eligible caseworker)", report.reference, severity
             )
             notifications.notify(report, Notification.Kind.NEEDS_ASSIGNMENT, _triage_leads())
-            return
-        report_transition(report=report, to_state=ReportState.ASSIGNED, assigned_to=caseworker)
-        logger.info("report %s triaged: %s; assigned to %s", report.reference, severity, caseworker.username)
-        notifications.notify(report, Notification.Kind.ASSIGNED, [caseworker])
+        else:
+            report_transition(report=report, to_state=ReportState.ASSIGNED, assigned_to=caseworker)
+            logger.info("report %s triaged: %s; assigned to %s", report.reference, severity, caseworker.username)
+            notifications.notify(report, Notification.Kind.ASSIGNED, [caseworker])
+        # Last, so that the statistics' shared cells are locked for as short a time as the commit.
+        report_triaged.send(sender=Report, report=report)
 
 
 def _park(report_id) -> None:

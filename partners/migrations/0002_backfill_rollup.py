@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.db import migrations
+from django.db.models import F
 
 NOT_COUNTED = ("pending", "parked", "withdrawn")
 PLACED = ("placed", "departed")
@@ -20,6 +21,12 @@ CHUNK = 2000
 
 def _month(moment):
     return moment.astimezone(ZoneInfo(settings.TIME_ZONE)).date().replace(day=1)
+
+
+def _mark(CountedReport, ids):
+    """Mark these reports counted: new rows, and rows a placement made first (report_counted False)."""
+    CountedReport.objects.bulk_create([CountedReport(report_id=pk) for pk in ids], ignore_conflicts=True)
+    CountedReport.objects.filter(report_id__in=ids).update(report_counted=True)
 
 
 def backfill(apps, schema_editor):
@@ -40,12 +47,13 @@ def backfill(apps, schema_editor):
             continue
         month = _month(created)
         cells[("report_category", month, category, "", "")] += 1
-        cells[("report_place", month, "", FOLDED_INTO.get(governorate, governorate), "")] += 1
-        batch.append(CountedReport(report_id=pk, report_counted=True))
+        place = "abroad" if governorate[:3] != "IQ-" else FOLDED_INTO.get(governorate, governorate)
+        cells[("report_place", month, "", place, "")] += 1
+        batch.append(pk)
         if len(batch) >= CHUNK:
-            CountedReport.objects.bulk_create(batch, ignore_conflicts=True)
+            _mark(CountedReport, batch)
             batch = []
-    CountedReport.objects.bulk_create(batch, ignore_conflicts=True)
+    _mark(CountedReport, batch)
     placed = set(CountedReport.objects.filter(placement_counted=True).values_list("report_id", flat=True))
     firsts = {}
     # A placement's month is when it was offered (its hold): its last update may be a departure months on.
@@ -70,7 +78,7 @@ def backfill(apps, schema_editor):
         row, _created = StatsCount.objects.get_or_create(
             kind=kind, month=month, category=category, governorate=governorate, region=region
         )
-        StatsCount.objects.filter(pk=row.pk).update(count=row.count + count)
+        StatsCount.objects.filter(pk=row.pk).update(count=F("count") + count)
 
 
 class Migration(migrations.Migration):

@@ -53,3 +53,14 @@ def test_a_report_relocation_still_refers_to_is_kept(coordinators, house, report
     result = reports_purge()
     assert (result.deleted, result.kept_for_relocation) == (0, 1)
     assert Report.objects.filter(pk=report.pk).exists()
+
+
+def test_each_batch_has_its_own_audit_entry_with_what_it_deleted(report_at, settings, monkeypatch):
+    from reports import retention
+
+    monkeypatch.setattr(retention, "BATCH", 2)
+    for day in (1, 2, 3):
+        report_withdraw(report=report_at(utc(2025, 3, day)))
+    assert reports_purge().deleted == 3
+    entries = AuditEntry.objects.filter(action="reports_purged").order_by("seq")
+    assert [entry.details["deleted"] for entry in entries] == [2, 1]

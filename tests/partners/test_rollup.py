@@ -8,7 +8,7 @@ from datetime import UTC, date, datetime
 import pytest
 
 from partners.models import StatsCount, StatsKind
-from partners.receivers import placement_counted, report_counted
+from partners.receivers import month_of, placement_counted, report_counted
 from partners.stats import true_tables
 from reports.intake import report_withdraw
 from tests.partners.conftest import utc
@@ -64,3 +64,30 @@ def test_withdrawal_and_deletion_keep_the_counts(report_at):
     reports[1].delete()  # as a retention purge would
     assert true_tables(date(2026, 3, 1)) == before
     assert cells() == {(date(2026, 3, 1), "phone_threat", "", ""): 3}
+
+
+def test_a_country_abroad_is_kept_as_abroad_never_by_name(report_at):
+    report_at(utc(2026, 2, 3), governorate="SE")
+    assert cells(StatsKind.REPORT_PLACE) == {(date(2026, 2, 1), "", "abroad", ""): 1}
+
+
+def test_a_placement_is_counted_once_it_commits(report_at, house, coordinators, django_capture_on_commit_callbacks):
+    """Counted after placement_place commits (its own transaction): never a lock on the report's row
+    taken after the referral's, the order a withdrawal takes them in reverse."""
+    from relocation import services
+    from reports.models import Report
+
+    olive = house(region="kri-sulaymaniyah")
+    report = report_at(utc(2026, 4, 2))
+    Report.objects.filter(pk=report.pk).update(assigned_to=coordinators["alice"])
+    report.refresh_from_db()
+    referral = services.referral_create(
+        user=coordinators["alice"], report=report, adults=1, household_type="single_adult", needs="x"
+    )
+    placement = services.placement_hold(user=coordinators["carla"], referral=referral, house=olive)
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        services.placement_place(user=coordinators["carla"], placement=placement)
+    assert cells(StatsKind.PLACEMENT) == {}  # nothing inside the placement's transaction
+    for callback in callbacks:
+        callback()
+    assert cells(StatsKind.PLACEMENT) == {(month_of(placement.created_at), "", "", "kri"): 1}
