@@ -27,7 +27,7 @@ def month_of(moment) -> object:
 
 
 def count_add(kind: str, month, *, category: str = "", governorate: str = "", region: str = "") -> None:
-    """One more in the roll-up's cell (created at 1 if new; a racing creator is retried as an update)."""
+    """One more in the roll-up's cell (a new cell is made at 0 first; a racing maker is no error)."""
     from partners.models import StatsCount
 
     key = {"kind": kind, "month": month, "category": category, "governorate": governorate, "region": region}
@@ -67,7 +67,7 @@ def placement_counted(report_id, region: str, when=None) -> bool:
     or abroad, never a region that could be one house), never a second one."""
     from partners.models import CountedReport, StatsKind
 
-    with transaction.atomic(savepoint=False):  # placement_place's own transaction, when called from it
+    with transaction.atomic(savepoint=False):  # its own transaction, after placement_place's commits
         CountedReport.objects.bulk_create([CountedReport(report_id=report_id)], ignore_conflicts=True)
         if not CountedReport.objects.filter(report_id=report_id, placement_counted=False).update(
             placement_counted=True
@@ -86,4 +86,5 @@ def _placement_placed(sender, *, report_id, region, when, **kwargs) -> None:
     # row, which placement_place (referral, house, placement) must not take after them, since a
     # withdrawal takes the report first and the referral after. A count lost to a crash in between is
     # one too few, never one too many.
-    transaction.on_commit(lambda: placement_counted(report_id, region, when=when))
+    # robust: a failure here is logged, never turned into an error for a placement already made.
+    transaction.on_commit(lambda: placement_counted(report_id, region, when=when), robust=True)
