@@ -9,13 +9,12 @@ import json
 
 from django.apps import apps
 from django.contrib import admin
-from django.utils.html import format_html
 from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from audit.models import AuditEntry
-from backend.admin_base import ReadOnlyModelAdmin
+from backend.admin_base import ReadOnlyModelAdmin, code_display
 
 # The kinds of object an entry names, as the models that hold them are called in the reader's language.
 OBJECT_MODELS = {
@@ -28,11 +27,6 @@ OBJECT_MODELS = {
     "release": "partners.Release",
     "partner_token": "partners.PartnerToken",
 }
-
-
-def _code(value) -> str:
-    """Stored codes, ids and hashes: shown as they are, left to right, not for translation."""
-    return format_html('<code dir="ltr" translate="no">{}</code>', value)
 
 
 @admin.register(AuditEntry)
@@ -63,28 +57,28 @@ class AuditEntryAdmin(ReadOnlyModelAdmin):
 
     @admin.display(description=gettext_lazy("actor id"))
     def actor_code(self, entry):
-        return _code(entry.actor_id) if entry.actor_id else "–"
+        return code_display(entry.actor_id) if entry.actor_id else "–"
 
     @admin.display(description=gettext_lazy("object type"), ordering="object_type")
     def object_kind(self, entry):
         label = OBJECT_MODELS.get(entry.object_type)
-        return capfirst(apps.get_model(label)._meta.verbose_name) if label else _code(entry.object_type)
+        return capfirst(apps.get_model(label)._meta.verbose_name) if label else code_display(entry.object_type)
 
     @admin.display(description=gettext_lazy("object id"), ordering="object_id")
     def object_code(self, entry):
-        return _code(entry.object_id)
+        return code_display(entry.object_id)
 
     @admin.display(description=gettext_lazy("details"))
     def details_codes(self, entry):
-        return _code(json.dumps(entry.details, ensure_ascii=False, sort_keys=True))
+        return code_display(json.dumps(entry.details, ensure_ascii=False, sort_keys=True))
 
     @admin.display(description=gettext_lazy("prev hash"))
     def prev_hash_code(self, entry):
-        return _code(entry.prev_hash)
+        return code_display(entry.prev_hash)
 
     @admin.display(description=gettext_lazy("entry hash"))
     def entry_hash_code(self, entry):
-        return _code(entry.entry_hash)
+        return code_display(entry.entry_hash)
 
     def has_view_permission(self, request, obj=None):
         return request.user.has_perm("audit.view_auditentry")

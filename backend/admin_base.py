@@ -79,3 +79,8 @@ def boolean_icon(value):
     """Django's yes/no/unknown icon (admin_list._boolean_icon) with its alt text in the reader's language."""
     name, label = {True: ("yes", _("Yes")), False: ("no", _("No")), None: ("unknown", _("Unknown"))}[value]
     return format_html('<img src="{}" alt="{}">', static(f"admin/img/icon-{name}.svg"), label)
+
+
+def code_display(value) -> str:
+    """Stored codes, ids and hashes: shown as they are, left to right, not for translation."""
+    return format_html('<code dir="ltr" translate="no">{}</code>', value)

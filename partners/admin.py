@@ -19,14 +19,10 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from accounts.roles import Role, has_role
-from backend.admin_base import ReadOnlyModelAdmin, ScopedAdminMixin
+from backend.admin_base import ReadOnlyModelAdmin, ScopedAdminMixin, code_display
 from backend.sealed_fields import seal_value
 from partners.models import LedgerEntry, Partner, PartnerToken, Release
 from partners.tokens import token_issue, token_revoke
-
-
-def _code(value) -> str:
-    return format_html('<code dir="ltr" translate="no">{}</code>', value)
 
 
 class PartnerForm(forms.ModelForm):
@@ -142,15 +138,15 @@ class ReleaseAdmin(AuditorOrSysadmin, ReadOnlyModelAdmin):
 
     @admin.display(description=gettext_lazy("month"), ordering="month")
     def month_code(self, release):
-        return _code(f"{release.month:%Y-%m}")
+        return code_display(f"{release.month:%Y-%m}")
 
     @admin.display(description=gettext_lazy("rho (zCDP)"), ordering="rho")
     def rho_code(self, release):
-        return _code(release.rho.normalize())
+        return code_display(release.rho.normalize())
 
     @admin.display(description=gettext_lazy("SHA-256 of the JSON"))
     def sha256_code(self, release):
-        return _code(release.sha256)
+        return code_display(release.sha256)
 
     @admin.display(description=gettext_lazy("as published"))
     def body(self, release):
@@ -167,12 +163,12 @@ class LedgerEntryAdmin(AuditorOrSysadmin, ReadOnlyModelAdmin):
 
     @admin.display(description=gettext_lazy("rho (zCDP)"), ordering="rho")
     def rho_code(self, entry):
-        return _code(entry.rho.normalize())
+        return code_display(entry.rho.normalize())
 
     @admin.display(description=gettext_lazy("spent before this"))
     def spent_before_code(self, entry):
-        return _code(entry.spent_before.normalize())
+        return code_display(entry.spent_before.normalize())
 
     @admin.display(description=gettext_lazy("yearly cap"))
     def cap_code(self, entry):
-        return _code(entry.cap.normalize())
+        return code_display(entry.cap.normalize())
