@@ -31,6 +31,7 @@ import re
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
+from functools import lru_cache
 from importlib.metadata import version
 
 import opendp.prelude as dp
@@ -85,6 +86,13 @@ def _measurement(scale: float):
     return _space() >> dp.m.then_gaussian(scale)
 
 
+@lru_cache(maxsize=32)
+def _scale_for(rho: Decimal) -> float:
+    """The discrete Gaussian's scale that spends `rho` on a sensitivity-1 vector: OpenDP's own search,
+    once per rho (a release's tables share one, and its epsilon is read from the same)."""
+    return dp.binary_search_param(_measurement, d_in=1, d_out=float(rho))
+
+
 @dataclass(frozen=True)
 class Noise:
     """The discrete Gaussian for one table at `rho`: its scale, its exact spend, its 95% margin."""
@@ -96,7 +104,7 @@ class Noise:
 
     @classmethod
     def for_rho(cls, rho: Decimal) -> Noise:
-        scale = dp.binary_search_param(_measurement, d_in=1, d_out=float(rho))
+        scale = _scale_for(rho)
         spent = Decimal(repr(_measurement(scale).map(1))).quantize(RHO_PLACES, rounding=ROUND_CEILING)
         margin = int(math.ceil(dp.discrete_gaussian_scale_to_accuracy(scale, alpha=0.05)))
         return cls(rho=rho, scale=scale, spent=spent, margin95=margin)
@@ -110,7 +118,7 @@ def epsilon_for(rho: Decimal, delta: float) -> float:
     """(epsilon, delta)-DP that zCDP at `rho` implies, by OpenDP's conversion, rounded up to 4 places."""
     if rho <= 0:
         return 0.0
-    scale = dp.binary_search_param(_measurement, d_in=1, d_out=float(rho))
+    scale = _scale_for(rho)
     epsilon = float(dp.c.make_zCDP_to_approxDP(_measurement(scale)).map(1).epsilon(delta))
     return math.ceil(epsilon * 10_000) / 10_000
 
