@@ -210,6 +210,10 @@ class ReleasesView(PartnerView):
 _releases: dict = {}
 
 
+def forget_releases() -> None:
+    _releases.clear()
+
+
 def _published(first) -> tuple[str, bytes, bytes] | None:
     if first not in _releases:
         row = Release.objects.filter(month=first).values_list("sha256", "body_json", "body_csv").first()

@@ -90,6 +90,14 @@ def forget_live_tokens() -> None:
         _live.clear()
 
 
+def forget_process_state() -> None:
+    """Forget the live tokens and the uses not yet written (a test starts without them)."""
+    with _lock:
+        _live.clear()
+        _uses.clear()
+        _flushed[0] = 0.0
+
+
 def _count_use(row: PartnerToken) -> None:
     with _lock:
         _uses[row.pk] += 1

@@ -70,17 +70,15 @@ def _fresh_process_caches():
     from accounts.selectors import forget_offered_keys
     from backend import health
     from backend.budgets import forget_counts
-    from partners.api import _releases
-    from partners.tokens import _flushed, _uses, forget_live_tokens
+    from partners.api import forget_releases
+    from partners.tokens import forget_process_state
 
     def forget():
         health._ready_cache.clear()
         forget_offered_keys()
         forget_counts()
-        forget_live_tokens()
-        _releases.clear()
-        _uses.clear()
-        _flushed[0] = 0.0
+        forget_process_state()
+        forget_releases()
 
     forget()
     yield
