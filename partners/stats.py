@@ -36,7 +36,7 @@ from importlib.metadata import version
 
 import opendp.prelude as dp
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.db.models import Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -221,12 +221,8 @@ def _budget_locked(year: int) -> BudgetYear:
     """The year's budget row, locked for this transaction (created at 0 spent if new). Its `spent` is
     taken as the larger of the row and the sum of the year's ledger: a lost or edited row cannot give
     back budget the ledger records as spent."""
-    if not BudgetYear.objects.filter(year=year).exists():
-        try:
-            with transaction.atomic():
-                BudgetYear.objects.create(year=year, spent=Decimal(0))
-        except IntegrityError:
-            pass  # another build created it first
+    # ON CONFLICT DO NOTHING, as the roll-up makes its cells: a racing build's row is no error.
+    BudgetYear.objects.bulk_create([BudgetYear(year=year, spent=Decimal(0))], ignore_conflicts=True)
     budget = BudgetYear.objects.select_for_update().get(year=year)
     ledger = LedgerEntry.objects.filter(year=year).aggregate(total=Sum("rho"))["total"] or Decimal(0)
     budget.spent = max(budget.spent, ledger)
