@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from partners.models import Partner, PartnerToken, Release, StatsCount, StatsKind
 from partners.stats import WIDER_REGIONS, StatsError, closed, release_build
-from partners.tokens import _SHAPE, token_authenticate, token_issue
+from partners.tokens import token_authenticate, token_issue
 from reports.vocabulary import Category
 
 PARTNER = "Demo partner (dev)"
@@ -62,7 +62,7 @@ class Command(BaseCommand):
         path = settings.VAR_DIR / "dev-partner-token"
         if path.exists():
             token = path.read_text(encoding="utf-8").strip()
-            if _SHAPE.match(token) and token_authenticate(token) is not None:
+            if token_authenticate(token) is not None:
                 return token
         PartnerToken.objects.filter(partner=partner, revoked_at=None).update(revoked_at=timezone.now())
         _row, token = token_issue(partner=partner)
