@@ -8,7 +8,7 @@ class BackendConfig(AppConfig):
     def ready(self) -> None:
         from django.contrib.admin.templatetags import admin_list
 
-        from backend import checks  # noqa: F401  (registers the system checks)
+        from backend import checks, db_limits  # noqa: F401  (register the system checks, the session limits)
         from backend.admin_base import boolean_icon
 
         # Django's yes/no icons say alt="True"/"False" in every language; every admin list and

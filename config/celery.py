@@ -4,13 +4,22 @@ import os
 import sys
 
 from celery import Celery
-from celery.signals import beat_init, worker_init
+from celery.signals import beat_init, worker_init, worker_process_init
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 
 app = Celery("sanad")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
+
+
+@worker_init.connect
+@worker_process_init.connect
+def worker_database_limits(**kwargs) -> None:
+    """A worker's sessions get the workers' statement_timeout (its tasks' hard limit), not a command's."""
+    from backend.db_limits import process_role
+
+    process_role("worker")
 
 
 @worker_init.connect

@@ -227,6 +227,11 @@ if not SANAD_DEV and not ALLOWED_HOSTS:
 _database_url = env_secret("DATABASE_URL")
 if _database_url:
     DATABASES = {"default": dj_database_url.parse(_database_url, conn_max_age=60, conn_health_checks=True)}
+    if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+        # An unreachable database costs a request seconds, not the operating system's minutes.
+        DATABASES["default"].setdefault("OPTIONS", {})["connect_timeout"] = env_int(
+            "SANAD_DB_CONNECT_TIMEOUT", 5, minimum=1, maximum=60
+        )
 elif SANAD_DEV:
     DATABASES = {
         "default": {
@@ -250,7 +255,15 @@ if _redis_url:
         "socket_connect_timeout": 1,
         "socket_timeout": 5,
     }
-    CACHES = {"default": {"BACKEND": "backend.cache.ReusingRedisCache", "LOCATION": _redis_url}}
+    CACHES = {
+        "default": {
+            "BACKEND": "backend.cache.ReusingRedisCache",
+            "LOCATION": _redis_url,
+            # Budgets and counters fail open (backend.budgets): a hung Redis must cost a request a second
+            # or two, never hold it.
+            "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 2},
+        }
+    }
 elif SANAD_DEV:
     # Embedded broker: kombu's filesystem transport under var/, no server needed.
     _broker_dir = VAR_DIR / "broker"
@@ -310,6 +323,15 @@ CELERY_BEAT_SCHEDULE = {
     "build-statistics-releases": {"task": "partners.tasks.build_due_releases", "schedule": crontab(minute=41)},
 }
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+
+# PostgreSQL's statement_timeout (and idle-in-transaction timeout), in seconds, by the process that connects
+# (backend.db_limits): a hung query cannot hold a web thread, and the requests waiting on its group commit, for
+# ever. Workers get their tasks' hard limit; commands (migrations, backfills, purges) an hour; 0 is no limit.
+SANAD_DB_STATEMENT_TIMEOUT = {
+    "web": env_int("SANAD_DB_STATEMENT_TIMEOUT_WEB", 10, minimum=1, maximum=120),
+    "worker": env_int("SANAD_DB_STATEMENT_TIMEOUT_WORKER", CELERY_TASK_TIME_LIMIT, minimum=1),
+    "command": env_int("SANAD_DB_STATEMENT_TIMEOUT_COMMAND", 3600, minimum=0),
+}
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 
 # --- Django --------------------------------------------------------------------

@@ -4,7 +4,10 @@ import os
 
 from django.core.wsgi import get_wsgi_application
 
+from backend.db_limits import process_role
+
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+process_role("web")  # the short statement_timeout: a hung query cannot hold a request thread
 
 application = get_wsgi_application()
 
