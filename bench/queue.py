@@ -170,34 +170,48 @@ class BenchDatabase:
 
     def prepare(self, *, reload: bool) -> dict:
         """Create the database if missing (dropped first with --reload); return its secrets."""
+        from psycopg import sql
+
         from config.env import DEV_SECRET_MAKERS
+
+        meta = sql.Identifier(self.meta)
 
         with self.connect("postgres") as conn:
             exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [self.name]).fetchone()
             if exists and reload:
                 print(f"--reload: dropping database {self.name}")
-                conn.execute(f"DROP DATABASE {self.name}")
+                conn.execute(sql.SQL("DROP DATABASE {}").format(sql.Identifier(self.name)))
                 exists = None
             if not exists:
-                conn.execute(f"CREATE DATABASE {self.name}")
+                conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(self.name)))
         with self.connect() as conn:
-            conn.execute(f"CREATE TABLE IF NOT EXISTS {self.meta} (key text PRIMARY KEY, value jsonb NOT NULL)")
-            row = conn.execute(f"SELECT value FROM {self.meta} WHERE key = 'secrets'").fetchone()
+            conn.execute(
+                sql.SQL("CREATE TABLE IF NOT EXISTS {} (key text PRIMARY KEY, value jsonb NOT NULL)").format(meta)
+            )
+            row = conn.execute(sql.SQL("SELECT value FROM {} WHERE key = 'secrets'").format(meta)).fetchone()
             if row:
                 return row[0]
             made = {name: make() for name, make in DEV_SECRET_MAKERS.items()}
-            conn.execute(f"INSERT INTO {self.meta} VALUES ('secrets', %s)", [json.dumps(made)])
+            conn.execute(sql.SQL("INSERT INTO {} VALUES ('secrets', %s)").format(meta), [json.dumps(made)])
             return made
 
     def meta_get(self, key: str):
+        from psycopg import sql
+
         with self.connect() as conn:
-            row = conn.execute(f"SELECT value FROM {self.meta} WHERE key = %s", [key]).fetchone()
+            row = conn.execute(
+                sql.SQL("SELECT value FROM {} WHERE key = %s").format(sql.Identifier(self.meta)), [key]
+            ).fetchone()
         return row[0] if row else None
 
     def meta_set(self, key: str, value) -> None:
+        from psycopg import sql
+
         with self.connect() as conn:
             conn.execute(
-                f"INSERT INTO {self.meta} VALUES (%s, %s) ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value",
+                sql.SQL("INSERT INTO {} VALUES (%s, %s) ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value").format(
+                    sql.Identifier(self.meta)
+                ),
                 [key, json.dumps(value)],
             )
 
@@ -406,6 +420,7 @@ ORDER BY created_at
 
 # Bytes are made here, row by row in created_at order (the table's physical order, as years of inserts leave it).
 # Two connections write the odd and the even rows side by side: both cores, and the order still follows time.
+# nosec below: the model's own column names are the only thing formatted into this SQL.
 INSERT_SQL = """
 INSERT INTO reports_report ({columns})
 SELECT
@@ -425,7 +440,7 @@ SELECT
 FROM bench_queue_plan
 WHERE mod(s, 2) = %(part)s
 ORDER BY s
-""".format(columns=", ".join(REPORT_COLUMNS))
+""".format(columns=", ".join(REPORT_COLUMNS))  # nosec B608
 
 # Pairs of live reports close in time (sharing a phone number or channel), both directions.
 LINKS_SQL = """

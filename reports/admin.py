@@ -104,13 +104,14 @@ class MergedQueue:
                 sql, part_params = firsts.query.get_compiler(using=self.scoped.db).as_sql()
             except EmptyResultSet:  # e.g. the queue of a caseworker who covers no place yet
                 continue
-            branches.append(f"SELECT * FROM ({sql}) AS part{n}")
+            # Only the ORM's own SQL is put together here; every value is a parameter.
+            branches.append(f"SELECT * FROM ({sql}) AS part{n}")  # nosec B608
             params += part_params
         if not branches:
             return []
         # The order of QUEUE_ORDER, on the union's columns (rank, deadline, time, id).
         merged = (
-            f"SELECT merged.id FROM ({' UNION ALL '.join(branches)}) AS merged "
+            f"SELECT merged.id FROM ({' UNION ALL '.join(branches)}) AS merged "  # nosec B608
             "ORDER BY merged.rank, merged.sla_due_at ASC NULLS LAST, merged.created_at, merged.id "
             "LIMIT %s OFFSET %s"
         )
