@@ -5,7 +5,7 @@ ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 PIP_NO_CACHE_DIR=1 PIP_DISABLE_
 WORKDIR /app
 RUN useradd --system --uid 10001 --home-dir /app sanad
 COPY requirements.txt .
-RUN pip install -r requirements.txt
+RUN pip install --no-cache-dir --require-hashes -r requirements.txt
 COPY --chown=sanad:sanad . .
 # Production settings, so the files land in STATIC_ROOT (/app/staticfiles) with
 # WhiteNoise's manifest. collectstatic runs no security check and needs no secret.

@@ -6,11 +6,11 @@ PY := $(VENV)/bin/python
 PORT ?= 8000
 SANAD_TEST_VAR ?= var/test
 
-.PHONY: run test lint format install clean messages screenshots web
+.PHONY: run test lint format install clean messages screenshots web lock
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	$(PY) -m pip install --quiet --disable-pip-version-check --require-hashes -r requirements-dev.txt
 	touch $@
 
 install: $(VENV)/.installed
@@ -49,6 +49,16 @@ web:
 screenshots: $(VENV)/.installed
 	SANAD_DEV=1 SANAD_VAR_DIR=$(CURDIR)/var/screenshots SANAD_SCREENSHOTS=$(CURDIR)/docs/screenshots \
 		$(PY) -m pytest -q tests/e2e
+
+# Re-pins requirements.txt and requirements-dev.txt, with every file's hash, from the .in files (pip-tools in
+# its own venv). Pins already in the .txt files are kept: to upgrade one, change it in the .in file first.
+lock:
+	$(PYTHON) -m venv var/lock-venv
+	var/lock-venv/bin/pip install --quiet --disable-pip-version-check pip-tools==7.7.0
+	var/lock-venv/bin/pip-compile --quiet --generate-hashes --allow-unsafe --strip-extras --no-emit-index-url \
+		--no-emit-find-links -o requirements.txt requirements.in
+	var/lock-venv/bin/pip-compile --quiet --generate-hashes --allow-unsafe --strip-extras --no-emit-index-url \
+		--no-emit-find-links -o requirements-dev.txt requirements-dev.in
 
 clean:
 	rm -rf $(VENV) var staticfiles

@@ -19,6 +19,29 @@ from tests.config.test_settings import SECRET_NAMES, prod_env  # noqa: F401  (fi
 ROOT = Path(__file__).resolve().parents[2]
 
 
+def _requirements(path: Path) -> dict[str, tuple[str, list[str]]]:
+    """{name: (version, hashes)} of a pip-compile'd requirements file, one entry per requirement."""
+    found = {}
+    for entry in re.split(r"\n(?=\S)", path.read_text()):
+        if entry.startswith("#") or not entry.strip():
+            continue
+        head = re.match(r"([A-Za-z0-9_.-]+)==(\S+)", entry)
+        assert head, f"{path.name}: not pinned with ==: {entry.splitlines()[0]!r}"
+        found[head[1].lower().replace("_", "-")] = (head[2], re.findall(r"--hash=sha256:([0-9a-f]{64})", entry))
+    return found
+
+
+def test_every_requirement_is_pinned_with_its_hashes_and_installed_with_them_required():
+    runtime, dev = _requirements(ROOT / "requirements.txt"), _requirements(ROOT / "requirements-dev.txt")
+    assert "django" in runtime and "pytest" in dev and "bandit" in dev
+    for name, (_version, hashes) in {**runtime, **dev}.items():
+        assert hashes, f"{name} has no --hash: an install could take other bytes"
+    # The dev file is a superset at the same versions and hashes, so tests run what production runs.
+    assert {name: dev[name] for name in runtime} == runtime
+    assert "--require-hashes -r requirements-dev.txt" in (ROOT / "Makefile").read_text()
+    assert "--require-hashes -r requirements.txt" in (ROOT / "Dockerfile").read_text()
+
+
 def test_env_example_lists_every_variable_the_settings_read():
     code = "\n".join((ROOT / path).read_text() for path in ("config/settings.py", "config/gunicorn.conf.py"))
     names = set(re.findall(r'(?:env_\w+|_secret|_key|_key_ring|environ\.get)\(\s*"([A-Z][A-Z0-9_]+)"', code))
