@@ -377,11 +377,13 @@ def _group_names(user: StaffUser) -> set[str]:
 
 def _propose(user: StaffUser, role: str, acting_user: StaffUser | None) -> RoleProposal:
     """Record a pending proposal (the caller holds the transaction and has checked the role set)."""
+    now = timezone.now()
     proposal = RoleProposal.objects.create(
         subject=user,
         role=role,
         proposed_by=acting_user,
-        expires_at=timezone.now() + datetime.timedelta(days=settings.SANAD_ROLE_PROPOSAL_DAYS),
+        proposed_at=now,
+        expires_at=now + datetime.timedelta(days=settings.SANAD_ROLE_PROPOSAL_DAYS),
     )
     audit_record(
         Action.ROLE_PROPOSED,
