@@ -328,8 +328,6 @@ def staff_set_roles(
     role_proposals_expire(subject=user)
     with transaction.atomic():
         locked = _lock_user(user)
-        if not locked.is_active:
-            raise AccountError(_("%(username)s is deactivated.") % {"username": user.username})
         list(PersonalKey.objects.select_for_update().filter(user=user))
         current = _group_names(user)
         pending = {p.role: p for p in RoleProposal.objects.select_for_update().filter(subject=user, state=_PENDING)}
@@ -338,6 +336,8 @@ def staff_set_roles(
                 _close(proposal, RoleProposal.State.CANCELLED, acting_user, reason="roles_changed")
         effective = (current & role_values) | (role_values - DECRYPTING_ROLES)
         to_propose = (role_values & DECRYPTING_ROLES) - current - set(pending)
+        if to_propose and not locked.is_active:
+            raise AccountError(_("%(username)s is deactivated.") % {"username": user.username})
         user.groups.set(_groups(effective))
         for purpose in KeyPurpose:
             if not MAY_HOLD[purpose] & effective:
