@@ -34,6 +34,7 @@ from audit.models import AuditEntry
 from audit.verify import verify_chain
 from backend.crypto.errors import WrongPassword
 from tests.conftest import OTHER_PASSWORD, PASSWORD, make_staff
+from tests.reports.conftest import envelope, submit  # noqa: F401  (fixtures)
 
 pytestmark = pytest.mark.django_db
 
@@ -93,6 +94,16 @@ def test_a_pending_role_does_nothing_until_a_key_holder_approves_it(relocation, 
 
 def proposal_of_state(user) -> str:
     return RoleProposal.objects.filter(subject=user).order_by("-proposed_at").values_list("state", flat=True)[0]
+
+
+def test_a_pending_triage_lead_sees_no_report_until_approved(personas, envelope, submit):  # noqa: F811
+    from reports.access import reports_visible_to
+
+    assert submit(envelope()).status_code == 201
+    nadia = propose("nadia", Role.TRIAGE_LEAD, by=personas["sam"])
+    assert not reports_visible_to(nadia).exists()
+    role_proposal_approve(proposal=proposal_of(nadia), approver=personas["lead"], approver_password=PASSWORD)
+    assert reports_visible_to(StaffUser.objects.get(pk=nadia.pk)).count() == 1
 
 
 def test_who_may_approve(relocation):
