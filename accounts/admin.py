@@ -333,7 +333,8 @@ def _say_proposed(request, user: StaffUser, roles: set[str]) -> None:
 def _key_access(user: StaffUser) -> str:
     holds = bool(MAY_HOLD[KeyPurpose.INTAKE] & user.role_names or MAY_HOLD[KeyPurpose.RELOCATION] & user.role_names)
     if not holds:
-        if _pending_of(user).exists():
+        pending = getattr(user, "open_proposals", None)  # prefetched on the list
+        if pending if pending is not None else _pending_of(user).exists():
             return _("NONE: their role is waiting for a key holder's approval")
         return _("never (role does not decrypt)")
     grants = len(user.key_grants.all())
