@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from html.parser import HTMLParser
 
 import pytest
 from django.test import Client
@@ -17,6 +18,29 @@ pytestmark = pytest.mark.django_db
 
 NEW_PASSWORD = "a brand new long passphrase 9"
 LIST = "/admin/accounts/roleproposal/"
+
+
+class FormDepth(HTMLParser):
+    """The deepest nesting of <form> elements on a page (a browser drops a form nested in another)."""
+
+    def __init__(self):
+        super().__init__()
+        self.depth = self.deepest = 0
+
+    def handle_starttag(self, tag, attrs):
+        if tag == "form":
+            self.depth += 1
+            self.deepest = max(self.deepest, self.depth)
+
+    def handle_endtag(self, tag):
+        if tag == "form":
+            self.depth -= 1
+
+
+def forms_nest(html: str) -> bool:
+    parser = FormDepth()
+    parser.feed(html)
+    return parser.deepest > 1
 
 
 def page(proposal) -> str:
@@ -120,3 +144,20 @@ def test_reject_and_cancel_from_the_admin(proposed, staff_login):
     sam.post(f"/admin/accounts/staffuser/{nadia.pk}/do/cancel_proposal/", {"proposal": str(again.pk)})
     assert RoleProposal.objects.get(pk=again.pk).state == RoleProposal.State.CANCELLED
     assert StaffUser.objects.get(pk=nadia.pk).role_names == set()
+
+
+def test_each_form_on_the_pages_stands_alone(proposed, staff_login):
+    """The approve, reject, cancel, roles and grant forms follow the admin's own change form: nested in it,
+    a browser would drop them and their buttons would submit the outer form."""
+    proposal, sam, nadia = proposed["proposal"], proposed["sam_client"], proposed["nadia"]
+    lead = staff_login(Client(), proposed["lead"])
+    pages = {
+        (sam, f"/admin/accounts/staffuser/{nadia.pk}/change/"): "cancel_proposal",
+        (sam, page(proposal)): "/decide/cancel/",
+        (lead, page(proposal)): "/decide/approve/",
+        (lead, f"/admin/accounts/sharedkey/{proposed['intake'].pk}/change/"): "/grant/",
+    }
+    for (client, url), action in pages.items():
+        html = client.get(url).content.decode()
+        assert action in html, url
+        assert not forms_nest(html), url
