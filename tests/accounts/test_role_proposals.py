@@ -87,8 +87,9 @@ def test_a_pending_role_does_nothing_until_a_key_holder_approves_it(relocation, 
     nadia = StaffUser.objects.get(pk=nadia.pk)
     assert active_roles(nadia) == {role} and StaffUser.objects.with_role(role).filter(pk=nadia.pk).exists()
     assert proposal_of_state(nadia) == RoleProposal.State.APPROVED
+    assert client.get("/admin/").status_code == 302  # approval ended her sessions: log in again
     key_grant_create(shared_key=key, grantor=approver, grantor_password=PASSWORD, grantee=nadia)
-    client = staff_login(Client(), nadia)  # approval ended her sessions
+    client = staff_login(Client(), nadia)
     assert client.get(page).status_code == 200
 
 
@@ -218,6 +219,17 @@ def test_a_proposal_expires_unapproved(personas, settings):
     # A new proposal can then be made.
     staff_set_roles(user=omar, roles=[Role.CASEWORKER], acting_user=sam)
     assert proposal_of(omar).state == PENDING
+
+
+def test_the_beat_expires_proposals_hourly(personas, settings):
+    from accounts.tasks import expire_role_proposals
+
+    assert settings.CELERY_BEAT_SCHEDULE["expire-role-proposals"]["task"] == "accounts.tasks.expire_role_proposals"
+    nadia = propose("nadia", Role.CASEWORKER, by=personas["sam"])
+    assert expire_role_proposals() == 0
+    RoleProposal.objects.filter(subject=nadia).update(expires_at=timezone.now())
+    assert expire_role_proposals() == 1
+    assert RoleProposal.objects.get(subject=nadia).state == RoleProposal.State.EXPIRED
 
 
 def test_cancel_and_reject(relocation):
