@@ -13,16 +13,30 @@ from django import forms
 from django.contrib import admin, messages
 from django.contrib.auth.models import Group
 from django.core.exceptions import ValidationError
+from django.db.models import Prefetch
 from django.http import Http404
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import path
+from django.utils import timezone
+from django.utils.decorators import method_decorator
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
+from django.views.decorators.debug import sensitive_post_parameters
 
 from accounts import services
-from accounts.models import Coverage, SharedKey, StaffUser, TOTPDevice
-from accounts.roles import MAY_GRANT, MAY_HOLD, KeyPurpose, Role, has_role, role_label, role_labels
+from accounts.models import Coverage, RoleProposal, SharedKey, StaffUser, TOTPDevice
+from accounts.roles import (
+    DECRYPTING_ROLES,
+    MAY_GRANT,
+    MAY_HOLD,
+    ROLE_PURPOSE,
+    KeyPurpose,
+    Role,
+    has_role,
+    role_label,
+    role_labels,
+)
 from audit.actions import Action
 from audit.models import AuditEntry
 from backend.admin_base import ReadOnlyModelAdmin, ScopedAdminMixin
@@ -36,6 +50,12 @@ def _has_role(request, *roles: str) -> bool:
     return has_role(request.user, *roles)
 
 
+_PROPOSED_HELP = gettext_lazy(
+    "Caseworker, triage lead and relocation coordinator read encrypted content: such a role is only proposed "
+    "here, and takes effect once a key holder approves it with their password (Role proposals)."
+)
+
+
 class StaffCreateForm(forms.Form):
     username = forms.CharField(label=gettext_lazy("Username"), max_length=150)
     password = forms.CharField(
@@ -45,7 +65,7 @@ class StaffCreateForm(forms.Form):
         help_text=gettext_lazy("At least 12 characters, not a common password."),
     )
     roles = forms.MultipleChoiceField(
-        label=gettext_lazy("Roles"), choices=Role.choices, widget=forms.CheckboxSelectMultiple
+        label=gettext_lazy("Roles"), choices=Role.choices, widget=forms.CheckboxSelectMultiple, help_text=_PROPOSED_HELP
     )
     contact = forms.EmailField(
         # Translators: an e-mail address to send notifications to.
@@ -60,7 +80,14 @@ class StaffCreateForm(forms.Form):
 # be able to do that from a browser; it takes a shell on the server (`--force`).
 class StaffRolesForm(forms.Form):
     roles = forms.MultipleChoiceField(
-        label=gettext_lazy("Roles"), choices=Role.choices, widget=forms.CheckboxSelectMultiple
+        label=gettext_lazy("Roles"),
+        choices=Role.choices,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=gettext_lazy(
+            "Roles left unticked are removed at once (a pending proposal of one is cancelled). A caseworker, "
+            "triage lead or relocation coordinator role ticked here is proposed, and takes effect once a key "
+            "holder approves it with their password."
+        ),
     )
 
 
@@ -113,11 +140,16 @@ class StaffUserAdmin(ScopedAdminMixin, admin.ModelAdmin):
         return False  # deactivate instead: rows are referenced by history
 
     def get_queryset(self, request):
-        return super().get_queryset(request).prefetch_related("groups", "key_grants").select_related("personal_key")
+        return (
+            super()
+            .get_queryset(request)
+            .prefetch_related("groups", "key_grants", _pending_prefetch())
+            .select_related("personal_key")
+        )
 
     @admin.display(description=gettext_lazy("roles"))
     def roles(self, obj):
-        return ", ".join(role_labels(obj.role_names))
+        return ", ".join([*role_labels(obj.role_names), *_pending_labels(obj)])
 
     @admin.display(description=gettext_lazy("key access"))
     def key_access(self, obj):
@@ -159,6 +191,7 @@ class StaffUserAdmin(ScopedAdminMixin, admin.ModelAdmin):
                     _("Created %(username)s. They set up two-factor login at their first login.")
                     % {"username": user.username},
                 )
+                _say_proposed(request, user, DECRYPTING_ROLES & set(data["roles"]))
                 return redirect("admin:accounts_staffuser_change", user.pk)
         return self._page(request, _("Add staff"), form, "add")
 
@@ -178,14 +211,16 @@ class StaffUserAdmin(ScopedAdminMixin, admin.ModelAdmin):
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
         user = self.get_in_scope_or_404(request, object_id)
+        pending = list(_pending_of(user))
         extra = {
             "staff": user,
             "key_access": _key_access(user),
             "role_labels": role_labels(user.role_names),
             "grants": user.key_grants.select_related("shared_key").order_by("shared_key__key_id"),
             "two_factor": TOTPDevice.objects.filter(user=user, confirmed=True).exists(),
-            "roles_form": StaffRolesForm(initial={"roles": sorted(user.role_names)}),
+            "roles_form": StaffRolesForm(initial={"roles": sorted(user.role_names | {p.role for p in pending})}),
             "reset_form": StaffResetForm(),
+            "pending_proposals": pending,
         }
         return super().change_view(request, str(user.pk), form_url, {**(extra_context or {}), **extra})
 
@@ -199,10 +234,24 @@ class StaffUserAdmin(ScopedAdminMixin, admin.ModelAdmin):
                 form = StaffRolesForm(request.POST)
                 if not form.is_valid():
                     raise services.AccountError(_("Choose at least one role."))
-                services.staff_set_roles(user=user, roles=form.cleaned_data["roles"], acting_user=actor)
+                made = services.staff_set_roles(user=user, roles=form.cleaned_data["roles"], acting_user=actor)
                 messages.success(
                     request,
                     _("Roles of %(username)s changed; their sessions were ended.") % {"username": user.username},
+                )
+                _say_proposed(request, user, {proposal.role for proposal in made})
+            elif action == "cancel_proposal":
+                proposal = _pending_of(user).filter(pk=request.POST.get("proposal") or None).first()
+                if proposal is None:
+                    raise services.AccountError(
+                        _("This proposal is no longer open (approved, cancelled, rejected or expired).")
+                    )
+                services.role_proposal_cancel(proposal=proposal, acting_user=actor)
+                messages.success(
+                    request,
+                    # Translators: %(role)s is a role's name, %(username)s a member of staff.
+                    _("The proposal of %(role)s for %(username)s is cancelled.")
+                    % {"role": role_label(proposal.role), "username": user.username},
                 )
             elif action == "deactivate":
                 if user.pk == actor.pk:
@@ -246,9 +295,47 @@ class StaffUserAdmin(ScopedAdminMixin, admin.ModelAdmin):
         return redirect("admin:accounts_staffuser_change", user.pk)
 
 
+def _pending_of(user: StaffUser):
+    """The user's proposals still waiting for approval (pending and not past their time)."""
+    return (
+        RoleProposal.objects.filter(subject=user, state=RoleProposal.State.PENDING, expires_at__gt=timezone.now())
+        .select_related("proposed_by")
+        .order_by("role")
+    )
+
+
+def _pending_prefetch():
+    return Prefetch(
+        "role_proposals",
+        queryset=RoleProposal.objects.filter(state=RoleProposal.State.PENDING, expires_at__gt=timezone.now()),
+        to_attr="open_proposals",
+    )
+
+
+def _pending_labels(user: StaffUser) -> list[str]:
+    # Translators: a role proposed for a member of staff that does not act yet, e.g. "Caseworker (pending approval)".
+    return [_("%(role)s (pending approval)") % {"role": role_label(p.role)} for p in user.open_proposals]
+
+
+def _say_proposed(request, user: StaffUser, roles: set[str]) -> None:
+    if roles:
+        messages.warning(
+            request,
+            # Translators: %(roles)s lists roles, e.g. "Caseworker"; %(username)s is a member of staff.
+            _(
+                "%(roles)s for %(username)s is only proposed: it takes effect once a key holder approves it "
+                "(Role proposals)."
+            )
+            % {"roles": ", ".join(role_labels(roles)), "username": user.username},
+        )
+
+
 def _key_access(user: StaffUser) -> str:
     holds = bool(MAY_HOLD[KeyPurpose.INTAKE] & user.role_names or MAY_HOLD[KeyPurpose.RELOCATION] & user.role_names)
     if not holds:
+        pending = getattr(user, "open_proposals", None)  # prefetched on the list
+        if pending if pending is not None else _pending_of(user).exists():
+            return _("NONE: their role is waiting for a key holder's approval")
         return _("never (role does not decrypt)")
     grants = len(user.key_grants.all())
     if user.must_change_password:
@@ -376,6 +463,124 @@ class SharedKeyAdmin(ReadOnlyModelAdmin):
                     % {"username": form.cleaned_data["grantee"].username, "key_id": key.key_id},
                 )
         return redirect("admin:accounts_sharedkey_change", key.pk)
+
+
+class ApproveRoleForm(forms.Form):
+    password = forms.CharField(
+        strip=False,
+        widget=forms.PasswordInput,
+        label=gettext_lazy("Your password"),
+        help_text=gettext_lazy("Approving opens your copy of the key, as granting does: confirm it is you."),
+    )
+
+
+@admin.register(RoleProposal)
+class RoleProposalAdmin(ReadOnlyModelAdmin):
+    """Proposed decrypting roles: sysadmins see and cancel every one; a key holder who may grant keys of
+    a role's purpose approves (with their password) or rejects the proposals of that purpose."""
+
+    list_display = ("subject", "role", "state_now", "proposed_by_name", "proposed_at", "expires_at", "decided_by")
+    list_filter = ("state", "role")
+    ordering = ("-proposed_at",)
+    actions = None
+    fields = (
+        "subject",
+        "role",
+        "state_now",
+        "proposed_by_name",
+        "proposed_at",
+        "expires_at",
+        "decided_by",
+        "decided_at",
+    )
+    readonly_fields = fields
+    change_form_template = "accounts/admin/roleproposal_change.html"
+
+    def _sysadmin(self, request) -> bool:
+        return _has_role(request, Role.SYSADMIN)
+
+    def _purposes(self, request) -> set[str]:
+        """The purposes whose roles this user could approve: they may grant its keys."""
+        return {purpose for purpose in KeyPurpose if _has_role(request, *MAY_GRANT[purpose])}
+
+    def has_module_permission(self, request):
+        return self._sysadmin(request) or bool(self._purposes(request))
+
+    def has_view_permission(self, request, obj=None):
+        return self.has_module_permission(request) and super().has_view_permission(request, obj)
+
+    def get_queryset(self, request):
+        queryset = super().get_queryset(request).select_related("subject", "proposed_by", "decided_by")
+        if self._sysadmin(request):
+            return queryset
+        purposes = self._purposes(request)
+        return queryset.filter(role__in=[role for role, purpose in ROLE_PURPOSE.items() if purpose in purposes])
+
+    @admin.display(description=gettext_lazy("state"), ordering="state")
+    def state_now(self, obj):
+        if obj.state == RoleProposal.State.PENDING and not obj.is_open:
+            return RoleProposal.State.EXPIRED.label
+        return obj.get_state_display()
+
+    # Translators: a column header: who proposed the role; "server" when it was the command line.
+    @admin.display(description=gettext_lazy("proposed by"), ordering="proposed_by__username")
+    def proposed_by_name(self, obj):
+        # Translators: who proposed a role when it was proposed on the server's command line, not by a person.
+        return obj.proposed_by.username if obj.proposed_by_id else _("the server")
+
+    def get_urls(self):
+        wrap = self.admin_site.admin_view
+        return [
+            path(
+                "<uuid:object_id>/decide/<str:decision>/", wrap(self.decide_view), name="accounts_roleproposal_decide"
+            ),
+            *super().get_urls(),
+        ]
+
+    def _may_approve(self, request, proposal: RoleProposal) -> bool:
+        return services.role_proposals_approvable(request.user).filter(pk=proposal.pk).exists()
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        proposal = self.get_in_scope_or_404(request, object_id)
+        may_approve = proposal.is_open and self._may_approve(request, proposal)
+        extra = {
+            "approve_form": ApproveRoleForm() if may_approve else None,
+            "may_cancel": proposal.is_open and self._sysadmin(request),
+            "is_open": proposal.is_open,
+            "own": request.user.pk in (proposal.subject_id, proposal.proposed_by_id),
+        }
+        return super().change_view(request, str(proposal.pk), form_url, {**(extra_context or {}), **extra})
+
+    @method_decorator(sensitive_post_parameters("password"))
+    def decide_view(self, request, object_id, decision):
+        if request.method != "POST" or decision not in ("approve", "reject", "cancel"):
+            raise Http404("Not found.")
+        proposal = self.get_in_scope_or_404(request, object_id)
+        words = {"role": role_label(proposal.role), "username": proposal.subject.username}
+        try:
+            if decision == "approve":
+                form = ApproveRoleForm(request.POST)
+                if not form.is_valid():
+                    raise services.AccountError(_("Type your password to approve."))
+                services.role_proposal_approve(
+                    proposal=proposal, approver=request.user, approver_password=form.cleaned_data["password"]
+                )
+                # Translators: %(role)s is a role's name, %(username)s a member of staff.
+                messages.success(
+                    request, _("Role approved: %(username)s is now %(role)s; their sessions were ended.") % words
+                )
+            elif decision == "reject":
+                services.role_proposal_reject(proposal=proposal, acting_user=request.user)
+                # Translators: %(role)s is a role's name, %(username)s a member of staff.
+                messages.success(request, _("The proposal of %(role)s for %(username)s is rejected.") % words)
+            else:
+                services.role_proposal_cancel(proposal=proposal, acting_user=request.user)
+                messages.success(request, _("The proposal of %(role)s for %(username)s is cancelled.") % words)
+        except CryptoError:
+            messages.error(request, _("That is not your password."))
+        except services.AccountError as exc:
+            messages.error(request, str(exc))
+        return redirect("admin:accounts_roleproposal_change", proposal.pk)
 
 
 class CoverageForm(forms.ModelForm):

@@ -200,6 +200,67 @@ class Coverage(models.Model):
         return _("coverage of %(user)s") % {"user": self.user}
 
 
+class RoleProposal(models.Model):
+    """A decrypting role proposed for a member of staff, given only once a second person approves it.
+
+    Until then the role does nothing: the user does not join the role's group, which is what every
+    permission (Django's, accounts.roles.active_roles, StaffUser.objects.with_role) reads. Who may
+    approve, and the bootstrap of the first holder of a purpose, are in accounts.services.
+    """
+
+    class State(models.TextChoices):
+        # Translators: the state of a proposed role: waiting for a key holder's approval.
+        PENDING = "pending", _("pending approval")
+        # Translators: the state of a proposed role: a key holder approved it, so it is in effect.
+        APPROVED = "approved", _("approved")
+        # Translators: the state of a proposed role: given on the server's command line, when nobody
+        # held a key of its kind yet and so nobody could approve it.
+        BOOTSTRAPPED = "bootstrapped", _("given on the server (first holder)")
+        # Translators: the state of a proposed role: a system administrator withdrew the proposal.
+        CANCELLED = "cancelled", _("cancelled")
+        # Translators: the state of a proposed role: a key holder refused it.
+        REJECTED = "rejected", _("rejected")
+        # Translators: the state of a proposed role: nobody approved it in time.
+        EXPIRED = "expired", _("expired")
+
+    id = models.UUIDField(_("id"), primary_key=True, default=uuid.uuid4, editable=False)
+    subject = models.ForeignKey(
+        StaffUser, on_delete=models.PROTECT, related_name="role_proposals", verbose_name=_("staff user")
+    )
+    role = models.CharField(_("role"), max_length=32, choices=Role.choices)
+    state = models.CharField(_("state"), max_length=16, choices=State.choices, default=State.PENDING)
+    # None: proposed on the server's command line (create_staff).
+    proposed_by = models.ForeignKey(
+        StaffUser, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", verbose_name=_("proposed by")
+    )
+    proposed_at = models.DateTimeField(_("proposed at"), default=timezone.now)
+    expires_at = models.DateTimeField(_("expires at"))
+    # Who approved, rejected or cancelled it; None for the system (expiry, the server's command line).
+    decided_by = models.ForeignKey(
+        StaffUser, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", verbose_name=_("decided by")
+    )
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("role proposal")
+        verbose_name_plural = _("role proposals")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["subject", "role"], condition=models.Q(state="pending"), name="one_pending_proposal_per_role"
+            )
+        ]
+        indexes = [models.Index(fields=["state", "expires_at"], name="roleproposal_state_idx")]
+
+    def __str__(self) -> str:
+        # Translators: e.g. "Caseworker for nadia": a role proposed for a member of staff.
+        return _("%(role)s for %(user)s") % {"role": self.get_role_display(), "user": self.subject}
+
+    @property
+    def is_open(self) -> bool:
+        """Pending and not yet past its time: the only proposals that may still be approved."""
+        return self.state == self.State.PENDING and self.expires_at > timezone.now()
+
+
 class StaffSession(AbstractBaseSession):
     """Django's database session, with the user it belongs to, so that logout elsewhere,
     deactivation, a password change or a role change can end every session of a user at once."""

@@ -39,6 +39,9 @@ MAY_GRANT = {
     KeyPurpose.RELOCATION: {Role.RELOCATION_COORDINATOR},
 }
 DECRYPTING_ROLES = set().union(*MAY_HOLD.values())
+# The purpose of the keys a decrypting role reads. Such a role is given only when a holder of a key of this
+# purpose who may grant it approves (accounts.services.role_proposal_approve): two people, not one.
+ROLE_PURPOSE = {role: purpose for purpose, roles in MAY_HOLD.items() for role in roles}
 # Roles that oversee others and must never also read: a sysadmin who could make
 # themselves a triage lead could mint an intake key of their own.
 NEVER_DECRYPT = {Role.SYSADMIN, Role.AUDITOR}
@@ -91,12 +94,14 @@ ROLE_PERMISSIONS: dict[str, set[str]] = {
     Role.TRIAGE_LEAD: {
         "reports.view_report",
         "accounts.view_sharedkey",
+        "accounts.view_roleproposal",
         "accounts.view_coverage",
         "accounts.change_coverage",
         "accounts.add_coverage",
     },
     Role.RELOCATION_COORDINATOR: {
         "accounts.view_sharedkey",
+        "accounts.view_roleproposal",
         "relocation.view_safehouse",
         "relocation.add_safehouse",
         "relocation.view_referral",
@@ -105,6 +110,7 @@ ROLE_PERMISSIONS: dict[str, set[str]] = {
     Role.AUDITOR: {"audit.view_auditentry", "partners.view_release", "partners.view_ledgerentry"},
     Role.SYSADMIN: {
         "accounts.view_staffuser",
+        "accounts.view_roleproposal",
         "accounts.add_staffuser",
         "partners.view_partner",
         "partners.add_partner",

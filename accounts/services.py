@@ -9,6 +9,7 @@ include one that never decrypts (sysadmin, auditor) holds a key.
 
 from __future__ import annotations
 
+import datetime
 import hashlib
 import hmac
 import secrets
@@ -18,13 +19,13 @@ from django.contrib.auth.models import Group
 from django.contrib.auth.password_validation import validate_password
 from django.contrib.auth.validators import UnicodeUsernameValidator
 from django.core.exceptions import ValidationError
-from django.db import DatabaseError, transaction
+from django.db import DatabaseError, models, transaction
 from django.db.models import ProtectedError
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
-from accounts.models import Coverage, KeyGrant, PersonalKey, SharedKey, StaffUser, TOTPDevice
+from accounts.models import Coverage, KeyGrant, PersonalKey, RoleProposal, SharedKey, StaffUser, TOTPDevice
 from accounts.roles import (
     DECRYPTING_ROLES,
     MAY_GRANT,
@@ -32,9 +33,12 @@ from accounts.roles import (
     PURPOSE_WORDS,
     READS_ADDRESSES,
     READS_REPORTS,
+    ROLE_PURPOSE,
     KeyPurpose,
     Role,
     active_roles,
+    has_role,
+    role_label,
     roles_conflict,
 )
 from accounts.session_store import sessions_end
@@ -255,6 +259,11 @@ def staff_create(
 ) -> StaffUser:
     """Create a staff user with roles.
 
+    Roles that never decrypt (sysadmin, auditor) are given at once. A decrypting role
+    (caseworker, triage lead, relocation coordinator) is only proposed: it takes effect
+    when a key holder approves it (role_proposal_approve), or for the first holder of a
+    purpose by role_bootstrap on the server. `acting_user` None is the server's command line.
+
     Unless the password was typed by its owner (`password_set_by_owner`), the
     user must choose their own at first login, and only then gets a personal
     key pair (if a role may decrypt): a key wrapped under a password that an
@@ -265,24 +274,29 @@ def staff_create(
     if StaffUser.objects.filter(username=username).exists():
         raise AccountError(_("A staff user named '%(username)s' exists already.") % {"username": username})
     validate_password(password, user=StaffUser(username=username))
+    given, proposed = role_values - DECRYPTING_ROLES, role_values & DECRYPTING_ROLES
     try:
         with transaction.atomic():
             user = StaffUser.objects.create_user(
                 username=username, password=password, must_change_password=not password_set_by_owner
             )
-            user.groups.set(_groups(role_values))
+            user.groups.set(_groups(given))
             if contact:
                 user.contact_sealed = seal_value(user, "contact_sealed", contact.encode("utf-8"))
                 user.save(update_fields=["contact_sealed"])
-            if DECRYPTING_ROLES & role_values and password_set_by_owner:
+            # Made now even for a role still pending: the key opens nothing by itself (no grant is made
+            # to a user without an approved role), and this is the only moment the password is at hand.
+            if proposed and password_set_by_owner:
                 _personal_key_new(user, password)
             audit_record(
                 Action.STAFF_CREATED,
                 actor=acting_user,
                 obj_type="staff",
                 obj_id=str(user.pk),
-                details={"roles": ",".join(sorted(role_values))},
+                details={"roles": ",".join(sorted(given)), "proposed": sorted(proposed)},
             )
+            for role in sorted(proposed):
+                _propose(user, role, acting_user)
     except DatabaseError:
         raise AccountError(_("A staff user named '%(username)s' exists already.") % {"username": username}) from None
     return user
@@ -295,8 +309,15 @@ def staff_contact(*, user: StaffUser) -> str | None:
 
 def staff_set_roles(
     *, user: StaffUser, roles: list[str], acting_user: StaffUser | None = None, force: bool = False
-) -> None:
-    """Replace a user's roles; grants their new roles may not hold are revoked (never a key's last unless forced).
+) -> list[RoleProposal]:
+    """Make `roles` the user's roles, given or proposed; returns the proposals it made.
+
+    Roles not in `roles` are removed at once (a pending proposal of one is cancelled), and the
+    grants the remaining roles may not hold are revoked (never a key's last unless forced).
+    A role that never decrypts is given at once. A decrypting role the user does not hold yet is
+    only proposed: it takes effect when a key holder approves it (role_proposal_approve).
+    So promoting a caseworker to triage lead without losing their grants is: propose triage lead
+    keeping caseworker, and remove caseworker once approved.
 
     Nobody changes their own roles: an account manager must not be able to make
     themselves a triage lead (who sees every report's metadata).
@@ -304,12 +325,22 @@ def staff_set_roles(
     if acting_user is not None and acting_user.pk == user.pk:
         raise RoleNotAllowed(_("Nobody may change their own roles; ask another account manager."))
     role_values = _check_roles(roles)
+    role_proposals_expire(subject=user)
     with transaction.atomic():
-        _lock_user(user)
+        locked = _lock_user(user)
         list(PersonalKey.objects.select_for_update().filter(user=user))
-        user.groups.set(_groups(role_values))
+        current = _group_names(user)
+        pending = {p.role: p for p in RoleProposal.objects.select_for_update().filter(subject=user, state=_PENDING)}
+        for role, proposal in sorted(pending.items()):
+            if role not in role_values:
+                _close(proposal, RoleProposal.State.CANCELLED, acting_user, reason="roles_changed")
+        effective = (current & role_values) | (role_values - DECRYPTING_ROLES)
+        to_propose = (role_values & DECRYPTING_ROLES) - current - set(pending)
+        if to_propose and not locked.is_active:
+            raise AccountError(_("%(username)s is deactivated.") % {"username": user.username})
+        user.groups.set(_groups(effective))
         for purpose in KeyPurpose:
-            if not MAY_HOLD[purpose] & role_values:
+            if not MAY_HOLD[purpose] & effective:
                 _revoke_grants(user, KeyGrant.objects.filter(holder=user, shared_key__purpose=purpose), force=force)
         if not DECRYPTING_ROLES & role_values:
             PersonalKey.objects.filter(user=user).delete()
@@ -318,10 +349,253 @@ def staff_set_roles(
             actor=acting_user,
             obj_type="staff",
             obj_id=str(user.pk),
-            details={"roles": ",".join(sorted(role_values)), "forced": force},
+            details={
+                "roles": ",".join(sorted(effective)),
+                "proposed": sorted((set(pending) & role_values) | to_propose),
+                "forced": force,
+            },
         )
+        made = [_propose(user, role, acting_user) for role in sorted(to_propose)]
         # What a session may do follows from the roles: start again from a fresh login.
         sessions_end(user)
+    return made
+
+
+# --- Decrypting roles: proposed by one person, approved by a key holder ---------------------
+
+_PENDING = RoleProposal.State.PENDING
+
+
+def _pending_roles(user: StaffUser) -> set[str]:
+    return set(RoleProposal.objects.filter(subject=user, state=_PENDING).values_list("role", flat=True))
+
+
+def _group_names(user: StaffUser) -> set[str]:
+    """The user's roles as stored now (not a prefetched or cached set)."""
+    return set(user.groups.model.objects.filter(user=user).values_list("name", flat=True))
+
+
+def _propose(user: StaffUser, role: str, acting_user: StaffUser | None) -> RoleProposal:
+    """Record a pending proposal (the caller holds the transaction and has checked the role set)."""
+    now = timezone.now()
+    proposal = RoleProposal.objects.create(
+        subject=user,
+        role=role,
+        proposed_by=acting_user,
+        proposed_at=now,
+        expires_at=now + datetime.timedelta(days=settings.SANAD_ROLE_PROPOSAL_DAYS),
+    )
+    audit_record(
+        Action.ROLE_PROPOSED,
+        actor=acting_user,
+        obj_type="staff",
+        obj_id=str(user.pk),
+        details={"proposal": str(proposal.pk), "role": role, "expires": f"{proposal.expires_at:%Y-%m-%dT%H:%M}Z"},
+    )
+    return proposal
+
+
+_CLOSED_ACTION = {
+    RoleProposal.State.CANCELLED: Action.ROLE_PROPOSAL_CANCELLED,
+    RoleProposal.State.REJECTED: Action.ROLE_PROPOSAL_REJECTED,
+    RoleProposal.State.EXPIRED: Action.ROLE_PROPOSAL_EXPIRED,
+}
+
+
+def _close(proposal: RoleProposal, state: str, acting_user: StaffUser | None, *, reason: str) -> None:
+    """End a pending proposal without giving the role (the caller holds its row locked)."""
+    proposal.state = state
+    proposal.decided_by = acting_user
+    proposal.decided_at = timezone.now()
+    proposal.save(update_fields=["state", "decided_by", "decided_at"])
+    audit_record(
+        _CLOSED_ACTION[state],
+        actor=acting_user,
+        obj_type="staff",
+        obj_id=str(proposal.subject_id),
+        details={"proposal": str(proposal.pk), "role": proposal.role, "reason": reason},
+    )
+
+
+def role_proposals_expire(*, subject: StaffUser | None = None, now=None) -> int:
+    """Mark pending proposals past their time expired (audited), each in its own transaction; the number."""
+    now = now or timezone.now()
+    due = RoleProposal.objects.filter(state=_PENDING, expires_at__lte=now)
+    if subject is not None:
+        due = due.filter(subject=subject)
+    expired = 0
+    for pk in due.values_list("pk", flat=True)[:500]:
+        with transaction.atomic():
+            locked = RoleProposal.objects.select_for_update().get(pk=pk)
+            if locked.state == _PENDING and locked.expires_at <= now:
+                _close(locked, RoleProposal.State.EXPIRED, None, reason="expired")
+                expired += 1
+    return expired
+
+
+def _may_approve(user: StaffUser, role: str) -> bool:
+    """Whether `user` may approve `role` for someone: they may hold and grant keys of its purpose, and
+    hold a grant of one (checked without the password; approving also opens the grant)."""
+    purpose = ROLE_PURPOSE[role]
+    return (
+        _may_hold(user, purpose)
+        and bool(MAY_GRANT[purpose] & active_roles(user))
+        and KeyGrant.objects.filter(holder=user, shared_key__purpose=purpose).exists()
+    )
+
+
+def role_proposals_approvable(user: StaffUser):
+    """Open proposals `user` could approve: of roles whose keys they hold and grant, of someone else,
+    proposed by someone else."""
+    roles = [role for role in DECRYPTING_ROLES if _may_approve(user, role)]
+    return (
+        RoleProposal.objects.filter(state=_PENDING, expires_at__gt=timezone.now(), role__in=roles)
+        .exclude(subject=user)
+        .exclude(proposed_by=user)
+    )
+
+
+def _lock_users(*users: StaffUser) -> dict:
+    """Lock these users' rows in one order (their ids), so two approvals never wait on each other."""
+    return {u.pk: u for u in StaffUser.objects.select_for_update().filter(pk__in=[u.pk for u in users]).order_by("pk")}
+
+
+def role_proposal_approve(*, proposal: RoleProposal, approver: StaffUser, approver_password: str) -> RoleProposal:
+    """Give a proposed decrypting role: the second person of the two.
+
+    The approver must hold a key of the role's purpose and be one who may grant it (a triage lead
+    holding an intake key for a caseworker or triage lead; a relocation coordinator holding a
+    relocation key for a coordinator), proved by opening their grant with their password. Never the
+    proposer, never the subject. The proposal must still be open, the subject active, and the role
+    must not conflict with the roles they hold now. WrongPassword (a CryptoError) for a wrong password.
+    """
+    purpose = ROLE_PURPOSE[proposal.role]
+    if approver.pk in (proposal.subject_id, proposal.proposed_by_id):
+        raise RoleNotAllowed(_("A role is approved by a second person: neither who proposed it nor who receives it."))
+    # The slow part (Argon2id), outside any lock.
+    _prove_holder(approver, approver_password, purpose)
+    role_proposals_expire(subject=proposal.subject)
+    with transaction.atomic():
+        users = _lock_users(approver, proposal.subject)
+        locked = RoleProposal.objects.select_for_update().select_related("subject").get(pk=proposal.pk)
+        # Checked again under the locks: a deactivation or role change meanwhile waited, or came first.
+        if not _may_approve(users[approver.pk], locked.role):
+            raise RoleNotAllowed(
+                # Translators: %(purpose)s is a kind of key: intake or relocation.
+                _("Only a holder of a %(purpose)s key who may grant it can approve this role.")
+                % {"purpose": _purpose_word(purpose)}
+            )
+        if not locked.is_open:
+            raise AccountError(_("This proposal is no longer open (approved, cancelled, rejected or expired)."))
+        subject = users[locked.subject_id]
+        _give_role(subject, locked)
+        locked.state = RoleProposal.State.APPROVED
+        locked.decided_by = approver
+        locked.decided_at = timezone.now()
+        locked.save(update_fields=["state", "decided_by", "decided_at"])
+        audit_record(
+            Action.ROLE_APPROVED,
+            actor=approver,
+            obj_type="staff",
+            obj_id=str(subject.pk),
+            details={
+                "proposal": str(locked.pk),
+                "role": locked.role,
+                "proposed_by": str(locked.proposed_by_id) if locked.proposed_by_id else None,
+            },
+        )
+        sessions_end(subject)
+    return locked
+
+
+def _give_role(subject: StaffUser, proposal: RoleProposal) -> None:
+    """Join the role's group after checking the subject may still have it (caller holds the locks)."""
+    if not subject.is_active:
+        raise AccountError(_("%(username)s is deactivated.") % {"username": subject.username})
+    held = _group_names(subject)
+    if roles_conflict(held | {proposal.role}):
+        raise RoleNotAllowed(
+            # Translators: %(role)s is a role's name, %(roles)s the roles the member of staff holds now.
+            _("%(role)s does not go with the roles %(username)s holds now (%(roles)s).")
+            % {
+                "role": role_label(proposal.role),
+                "username": subject.username,
+                "roles": ", ".join(role_label(name) for name in sorted(held)),
+            }
+        )
+    subject.groups.add(*_groups({proposal.role}))
+
+
+def role_proposal_cancel(*, proposal: RoleProposal, acting_user: StaffUser | None) -> RoleProposal:
+    """Withdraw a pending proposal: a sysadmin (or the server's command line, acting_user None)."""
+    if acting_user is not None and not has_role(acting_user, Role.SYSADMIN):
+        raise RoleNotAllowed(_("Only a system administrator may cancel a role proposal."))
+    return _decide_against(proposal, RoleProposal.State.CANCELLED, acting_user, reason="cancelled")
+
+
+def role_proposal_reject(*, proposal: RoleProposal, acting_user: StaffUser) -> RoleProposal:
+    """Refuse a pending proposal: someone who could have approved it (no password: refusing opens nothing)."""
+    if acting_user.pk == proposal.subject_id or not _may_approve(acting_user, proposal.role):
+        raise RoleNotAllowed(
+            # Translators: %(purpose)s is a kind of key: intake or relocation.
+            _("Only a holder of a %(purpose)s key who may grant it can reject this role.")
+            % {"purpose": _purpose_word(ROLE_PURPOSE[proposal.role])}
+        )
+    return _decide_against(proposal, RoleProposal.State.REJECTED, acting_user, reason="rejected")
+
+
+def _decide_against(proposal: RoleProposal, state: str, acting_user: StaffUser | None, *, reason: str):
+    with transaction.atomic():
+        _lock_user(proposal.subject)
+        locked = RoleProposal.objects.select_for_update().get(pk=proposal.pk)
+        if locked.state != _PENDING:
+            raise AccountError(_("This proposal is no longer open (approved, cancelled, rejected or expired)."))
+        _close(locked, state, acting_user, reason=reason)
+    return locked
+
+
+def role_bootstrap(*, proposal: RoleProposal) -> RoleProposal:
+    """Give the first holder of a purpose their role without approval: the server's command line only.
+
+    Nobody can approve a role of a purpose while no key of it exists: there is no holder. So, and only
+    then, a role that may create the first key (triage lead for intake, relocation coordinator for
+    relocation) is given from the server, which has full control anyway; audited as bootstrapped.
+    Once any key of the purpose exists (active or retired), every such role needs a holder's approval.
+    Never called by the admin.
+    """
+    purpose = ROLE_PURPOSE[proposal.role]
+    if proposal.role not in MAY_GRANT[purpose]:
+        raise RoleNotAllowed(
+            # Translators: %(role)s is a role's name, %(purpose)s a kind of key (intake or relocation).
+            _(
+                "Only a role that creates %(purpose)s keys can be given without approval; %(role)s needs a key holder's approval."
+            )
+            % {"purpose": _purpose_word(purpose), "role": role_label(proposal.role)}
+        )
+    with transaction.atomic():
+        subject = _lock_user(proposal.subject)
+        locked = RoleProposal.objects.select_for_update().get(pk=proposal.pk)
+        if SharedKey.objects.filter(purpose=purpose).exists():
+            raise RoleNotAllowed(
+                # Translators: %(purpose)s is a kind of key: intake or relocation.
+                _("A %(purpose)s key exists: a holder of it must approve this role (in the admin, Role proposals).")
+                % {"purpose": _purpose_word(purpose)}
+            )
+        if not locked.is_open:
+            raise AccountError(_("This proposal is no longer open (approved, cancelled, rejected or expired)."))
+        _give_role(subject, locked)
+        locked.state = RoleProposal.State.BOOTSTRAPPED
+        locked.decided_at = timezone.now()
+        locked.save(update_fields=["state", "decided_at"])
+        audit_record(
+            Action.ROLE_BOOTSTRAPPED,
+            actor=None,
+            obj_type="staff",
+            obj_id=str(subject.pk),
+            details={"proposal": str(locked.pk), "role": locked.role, "purpose": purpose, "no_key_holder": True},
+        )
+        sessions_end(subject)
+    return locked
 
 
 def staff_deactivate(*, user: StaffUser, acting_user: StaffUser | None = None, force: bool = False) -> int:
@@ -330,6 +604,13 @@ def staff_deactivate(*, user: StaffUser, acting_user: StaffUser | None = None, f
         _lock_user(user)
         revoked = _revoke_grants(user, KeyGrant.objects.filter(holder=user), force=force)
         StaffUser.objects.filter(pk=user.pk).update(is_active=False)
+        # Roles proposed for them, or by them, lapse: a proposer who had to go is not to be trusted on
+        # whom to give keys to, and a second person would be approving on their word.
+        proposals = RoleProposal.objects.select_for_update().filter(
+            models.Q(subject=user) | models.Q(proposed_by=user), state=_PENDING
+        )
+        for proposal in proposals.order_by("pk"):
+            _close(proposal, RoleProposal.State.CANCELLED, acting_user, reason="deactivated")
         audit_record(
             Action.STAFF_DEACTIVATED,
             actor=acting_user,
@@ -364,8 +645,8 @@ def staff_change_password(*, user: StaffUser, old_password: str, new_password: s
             new_record = _personal_key_new(user, new_password, hpke.Suite.parse(record.suite))
             for shared, private_key in opened:
                 _grant_create(shared, new_record, private_key, granted_by[shared.pk])
-        elif DECRYPTING_ROLES & user.role_names:
-            # Given a decrypting role after creation: the password is at hand now.
+        elif DECRYPTING_ROLES & (user.role_names | _pending_roles(user)):
+            # Given (or proposed) a decrypting role after creation: the password is at hand now.
             _personal_key_new(user, new_password)
         user.set_password(new_password)
         user.must_change_password = False

@@ -41,6 +41,15 @@ class Action(models.TextChoices):
     STAFF_PASSWORD_RESET = "staff_password_reset", _("Staff password reset")
     STAFF_PASSWORD_CHANGED = "staff_password_changed", _("Staff password changed")
     COVERAGE_CHANGED = "coverage_changed", _("Caseworker coverage changed")
+    # Decrypting roles: proposed by one member of staff, approved by a key holder (two people)
+    ROLE_PROPOSED = "role_proposed", _("Role proposed")
+    ROLE_APPROVED = "role_approved", _("Role approved")
+    # Translators: an event in the audit trail: the first holder of a kind of key was given their role
+    # on the server's command line, since nobody held such a key to approve it.
+    ROLE_BOOTSTRAPPED = "role_bootstrapped", _("Role given on the server (first holder)")
+    ROLE_PROPOSAL_CANCELLED = "role_proposal_cancelled", _("Role proposal cancelled")
+    ROLE_PROPOSAL_REJECTED = "role_proposal_rejected", _("Role proposal rejected")
+    ROLE_PROPOSAL_EXPIRED = "role_proposal_expired", _("Role proposal expired")
     # Relocation
     SAFEHOUSE_CREATED = "safehouse_created", _("Safe house created")
     SAFEHOUSE_CHANGED = "safehouse_changed", _("Safe house changed")

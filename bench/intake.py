@@ -71,9 +71,12 @@ def setup_database() -> None:
     subprocess.run([sys.executable, "manage.py", "migrate", "-v0"], cwd=ROOT, env=env(), check=True)
     script = (
         "from accounts.services import *; from accounts.roles import *; pw='bench passphrase 1234';"
+        "from accounts.models import RoleProposal;"
         "lead=staff_create(username='lead', password=pw, roles=[Role.TRIAGE_LEAD], password_set_by_owner=True);"
+        "role_bootstrap(proposal=RoleProposal.objects.get(subject=lead));"
         "cw=staff_create(username='cw', password=pw, roles=[Role.CASEWORKER], password_set_by_owner=True);"
         "k=shared_key_create(purpose=KeyPurpose.INTAKE, holder=lead, holder_password=pw);"
+        "role_proposal_approve(proposal=RoleProposal.objects.get(subject=cw), approver=lead, approver_password=pw);"
         "key_grant_create(shared_key=k, grantor=lead, grantor_password=pw, grantee=cw)"
     )
     subprocess.run([sys.executable, "manage.py", "shell", "-c", script], cwd=ROOT, env=env(), check=True)

@@ -289,24 +289,36 @@ def weighted_case(variable: str, choices: list[tuple[str, float]]) -> str:
     return f"(CASE {' '.join(parts)} ELSE '{choices[-1][0]}' END)"
 
 
+def staff_with_role(username: str, role: str, *, password: str = PASSWORD, approver=None):
+    """A member of staff with one role, as the app gives it: a role that never decrypts at once; a
+    decrypting one proposed, then approved by `approver` (a key holder, same password) or, with none,
+    given as to the first holder of its purpose (only while no key of it exists)."""
+    from accounts.models import RoleProposal
+    from accounts.services import role_bootstrap, role_proposal_approve, staff_create
+
+    user = staff_create(username=username, password=password, roles=[role], password_set_by_owner=True)
+    for proposal in RoleProposal.objects.filter(subject=user, state=RoleProposal.State.PENDING):
+        if approver is None:
+            role_bootstrap(proposal=proposal)
+        else:
+            role_proposal_approve(proposal=proposal, approver=approver, approver_password=password)
+    return user
+
+
 def staff_create_all() -> tuple[list, list, object]:
     """Leads, caseworkers with coverage, and one intake key, through the app's services."""
     from accounts import services
     from accounts.roles import KeyPurpose, Role
-    from accounts.services import key_grant_create, shared_key_create, staff_create
+    from accounts.services import key_grant_create, shared_key_create
 
-    leads = [
-        staff_create(username=name, password=PASSWORD, roles=[Role.TRIAGE_LEAD], password_set_by_owner=True)
-        for name in LEADS
-    ]
+    leads = [staff_with_role(LEADS[0], Role.TRIAGE_LEAD)]  # the first: no intake key to approve it yet
     key = shared_key_create(purpose=KeyPurpose.INTAKE, holder=leads[0], holder_password=PASSWORD)
-    for lead in leads[1:]:
-        key_grant_create(shared_key=key, grantor=leads[0], grantor_password=PASSWORD, grantee=lead)
+    for name in LEADS[1:]:
+        leads.append(staff_with_role(name, Role.TRIAGE_LEAD, approver=leads[0]))
+        key_grant_create(shared_key=key, grantor=leads[0], grantor_password=PASSWORD, grantee=leads[-1])
     caseworkers = []
     for n, places in enumerate(COVERAGE, start=1):
-        user = staff_create(
-            username=f"cw{n:02d}", password=PASSWORD, roles=[Role.CASEWORKER], password_set_by_owner=True
-        )
+        user = staff_with_role(f"cw{n:02d}", Role.CASEWORKER, approver=leads[0])
         services.coverage_set(user=user, governorates=places, languages=["ar"], capacity=30)
         caseworkers.append(user)
     return leads, caseworkers, key

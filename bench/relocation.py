@@ -132,6 +132,7 @@ from bench.queue import (  # noqa: E402  (after the path is set)
     format_ms,
     login,
     measure,
+    staff_with_role,
     untimed,
 )
 
@@ -217,21 +218,21 @@ class Staff:
 
 def staff_create_all() -> Staff:
     from accounts.roles import KeyPurpose, Role
-    from accounts.services import coverage_set, key_grant_create, shared_key_create, staff_create
+    from accounts.services import coverage_set, key_grant_create, shared_key_create
 
-    def make(name, role):
-        return staff_create(username=name, password=PASSWORD, roles=[role], password_set_by_owner=True)
-
-    coordinators = [make(name, Role.RELOCATION_COORDINATOR) for name in COORDINATORS]
+    coordinators = [staff_with_role(COORDINATORS[0], Role.RELOCATION_COORDINATOR)]  # the first holder
     relocation_key = shared_key_create(purpose=KeyPurpose.RELOCATION, holder=coordinators[0], holder_password=PASSWORD)
-    for other in coordinators[1:]:
-        key_grant_create(shared_key=relocation_key, grantor=coordinators[0], grantor_password=PASSWORD, grantee=other)
-    lead = make(LEAD, Role.TRIAGE_LEAD)
+    for name in COORDINATORS[1:]:
+        coordinators.append(staff_with_role(name, Role.RELOCATION_COORDINATOR, approver=coordinators[0]))
+        key_grant_create(
+            shared_key=relocation_key, grantor=coordinators[0], grantor_password=PASSWORD, grantee=coordinators[-1]
+        )
+    lead = staff_with_role(LEAD, Role.TRIAGE_LEAD)  # the first holder of intake keys
     intake_key = shared_key_create(purpose=KeyPurpose.INTAKE, holder=lead, holder_password=PASSWORD)
     caseworkers = []
     for n in range(CASEWORKERS):
         places = sorted(set(COVERAGE[2 * n]) | set(COVERAGE[2 * n + 1]))
-        user = make(f"cw{n + 1:02d}", Role.CASEWORKER)
+        user = staff_with_role(f"cw{n + 1:02d}", Role.CASEWORKER, approver=lead)
         key_grant_create(shared_key=intake_key, grantor=lead, grantor_password=PASSWORD, grantee=user)
         coverage_set(user=user, governorates=places, languages=["ar"], capacity=30)
         caseworkers.append((user, places))

@@ -31,7 +31,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path[:] = [entry for entry in sys.path if Path(entry or ".").resolve() != Path(__file__).resolve().parent]
 sys.path.insert(0, str(ROOT))
 
-from bench.queue import PG, BenchDatabase, django_start, environment  # noqa: E402  (after the path is set)
+from bench.queue import PG, BenchDatabase, django_start, environment, staff_with_role  # noqa: E402  (after the path is set)
 
 DB = "sanad_bench_stats"
 META = "bench_stats_meta"
@@ -52,12 +52,10 @@ def pick(rng: random.Random, weighted):
 
 def load(reports: int) -> None:
     from accounts.roles import KeyPurpose, Role
-    from accounts.services import shared_key_create, staff_create
+    from accounts.services import shared_key_create
     from reports.models import Report, ReportState
 
-    lead = staff_create(
-        username="lead1", password="bench-password-1", roles=[Role.TRIAGE_LEAD], password_set_by_owner=True
-    )
+    lead = staff_with_role("lead1", Role.TRIAGE_LEAD, password="bench-password-1")  # the first holder
     key = shared_key_create(purpose=KeyPurpose.INTAKE, holder=lead, holder_password="bench-password-1")
     rng = random.Random(7)
     now = datetime.now().astimezone()

@@ -96,16 +96,24 @@ def setup() -> None:
     import django
 
     django.setup()
-    from accounts.models import Coverage
+    from accounts.models import Coverage, RoleProposal
     from accounts.roles import KeyPurpose, Role
-    from accounts.services import key_grant_create, shared_key_create, staff_create
+    from accounts.services import (
+        key_grant_create,
+        role_bootstrap,
+        role_proposal_approve,
+        shared_key_create,
+        staff_create,
+    )
     from backend.places import IRAQ_SUBDIVISIONS
 
     pw = "bench passphrase 1234"
     lead = staff_create(username="lead", password=pw, roles=[Role.TRIAGE_LEAD], password_set_by_owner=True)
+    role_bootstrap(proposal=RoleProposal.objects.get(subject=lead))  # the first holder: nobody to approve
     key = shared_key_create(purpose=KeyPurpose.INTAKE, holder=lead, holder_password=pw)
     for n in range(8):
         cw = staff_create(username=f"cw{n}", password=pw, roles=[Role.CASEWORKER], password_set_by_owner=True)
+        role_proposal_approve(proposal=RoleProposal.objects.get(subject=cw), approver=lead, approver_password=pw)
         key_grant_create(shared_key=key, grantor=lead, grantor_password=pw, grantee=cw)
         Coverage.objects.create(
             user=cw, governorates=sorted(IRAQ_SUBDIVISIONS) + ["JO", "TR"], languages=["ar"], capacity=30_000

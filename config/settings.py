@@ -147,6 +147,9 @@ SANAD_STATS_BUILD_AFTER_DAYS = env_int("SANAD_STATS_BUILD_AFTER_DAYS", 2, minimu
 # Retention (reports.retention): closed reports older than this, and withdrawn reports, are deleted for
 # good (the statistics' roll-up keeps their counts). Daily, by the beat task.
 SANAD_RETENTION_CLOSED_DAYS = env_int("SANAD_RETENTION_CLOSED_DAYS", 365, minimum=30)
+# How long a proposed decrypting role waits for a key holder's approval before it lapses: an approval
+# weeks later would be given on what was known then, not now; the sysadmin proposes again.
+SANAD_ROLE_PROPOSAL_DAYS = env_int("SANAD_ROLE_PROPOSAL_DAYS", 7, minimum=1, maximum=60)
 # How long a partner's API token lasts.
 SANAD_PARTNER_TOKEN_DAYS = env_int("SANAD_PARTNER_TOKEN_DAYS", 365, minimum=1, maximum=3650)
 
@@ -305,6 +308,7 @@ CELERY_TASK_ROUTES = {
     "reports.tasks.escalate_sla": {"queue": "maintenance"},
     "backend.tasks.*": {"queue": "maintenance"},
     "relocation.tasks.*": {"queue": "maintenance"},
+    "accounts.tasks.*": {"queue": "maintenance"},
 }
 CELERY_BEAT_SCHEDULE = {
     "sweep-pending-reports-and-notifications": {
@@ -321,6 +325,7 @@ CELERY_BEAT_SCHEDULE = {
     # skipped); retention daily.
     "purge-old-reports": {"task": "reports.tasks.purge", "schedule": crontab(hour=3, minute=17)},
     "build-statistics-releases": {"task": "partners.tasks.build_due_releases", "schedule": crontab(minute=41)},
+    "expire-role-proposals": {"task": "accounts.tasks.expire_role_proposals", "schedule": crontab(minute=23)},
 }
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 

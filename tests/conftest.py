@@ -85,24 +85,38 @@ def _fresh_process_caches():
     forget()
 
 
+def make_staff(username, *, roles, password=PASSWORD, approver=None, approver_password=PASSWORD, **extra):
+    """A staff user made as the app makes one: staff_create gives the roles that never decrypt and
+    proposes the decrypting ones; each proposal is then approved by `approver` (a key holder, with
+    their password) or, with no approver, bootstrapped as on the server (only while no key of its
+    purpose exists). extra goes to staff_create (contact, acting_user, password_set_by_owner)."""
+    from accounts.models import RoleProposal
+    from accounts.services import role_bootstrap, role_proposal_approve, staff_create
+
+    extra.setdefault("password_set_by_owner", True)
+    user = staff_create(username=username, password=password, roles=roles, **extra)
+    for proposal in RoleProposal.objects.filter(subject=user, state=RoleProposal.State.PENDING).order_by("role"):
+        if approver is None:
+            role_bootstrap(proposal=proposal)
+        else:
+            role_proposal_approve(proposal=proposal, approver=approver, approver_password=approver_password)
+    return user
+
+
 @pytest.fixture
 def personas(db):
     """lead holds the intake key; alice (caseworker) was granted it; bob (caseworker) was not;
-    sam is a sysadmin and audrey an auditor (neither ever decrypts)."""
+    sam is a sysadmin and audrey an auditor (neither ever decrypts). lead, the first triage lead, was
+    given the role on the server (no intake key existed to approve it); sam proposed alice and bob and
+    lead approved them."""
     from accounts.services import key_grant_create, shared_key_create, staff_create
 
-    lead = staff_create(username="lead", password=PASSWORD, roles=[Role.TRIAGE_LEAD], password_set_by_owner=True)
-    alice = staff_create(
-        username="alice",
-        password=PASSWORD,
-        roles=[Role.CASEWORKER],
-        contact="alice@example.org",
-        password_set_by_owner=True,
-    )
-    bob = staff_create(username="bob", password=OTHER_PASSWORD, roles=[Role.CASEWORKER], password_set_by_owner=True)
     sam = staff_create(username="sam", password=PASSWORD, roles=[Role.SYSADMIN], password_set_by_owner=True)
     audrey = staff_create(username="audrey", password=PASSWORD, roles=[Role.AUDITOR], password_set_by_owner=True)
+    lead = make_staff("lead", roles=[Role.TRIAGE_LEAD])
     intake = shared_key_create(purpose=KeyPurpose.INTAKE, holder=lead, holder_password=PASSWORD)
+    alice = make_staff("alice", roles=[Role.CASEWORKER], contact="alice@example.org", acting_user=sam, approver=lead)
+    bob = make_staff("bob", roles=[Role.CASEWORKER], password=OTHER_PASSWORD, acting_user=sam, approver=lead)
     key_grant_create(shared_key=intake, grantor=lead, grantor_password=PASSWORD, grantee=alice)
     return {"lead": lead, "alice": alice, "bob": bob, "sam": sam, "audrey": audrey, "intake": intake}
 

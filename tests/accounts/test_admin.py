@@ -22,8 +22,10 @@ def test_sysadmin_creates_staff_with_roles(personas, staff_login):
     )
     assert response.status_code == 302
     nadia = StaffUser.objects.get(username="nadia")
-    # sam chose the password: nadia gets her personal key only once she chooses her own.
-    assert nadia.role_names == {"caseworker"} and nadia.must_change_password and not hasattr(nadia, "personal_key")
+    # sam chose the password: nadia gets her personal key only once she chooses her own. Her role is
+    # only proposed by sam: it takes effect when a key holder approves it.
+    assert nadia.role_names == set() and nadia.must_change_password and not hasattr(nadia, "personal_key")
+    assert nadia.role_proposals.get().role == "caseworker"
     assert AuditEntry.objects.filter(action="staff_created", object_id=str(nadia.pk), actor_name="sam").exists()
     # A weak password and a conflicting role set are refused with a message, nothing created.
     for data in (

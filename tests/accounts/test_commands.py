@@ -19,7 +19,10 @@ def password_file(tmp_path):
 def test_create_grant_and_use_an_intake_key(password_file, tmp_path, capsys):
     contact = tmp_path / "contact"
     contact.write_text("cw@example.org\n")
-    call_command("create_staff", "lead", roles="triage_lead", password_file=password_file, own_password=True)
+    # The first triage lead: nobody holds an intake key to approve them, so the server gives the role.
+    call_command(
+        "create_staff", "lead", roles="triage_lead", password_file=password_file, own_password=True, bootstrap=True
+    )
     call_command(
         "create_staff",
         "cw",
@@ -28,8 +31,13 @@ def test_create_grant_and_use_an_intake_key(password_file, tmp_path, capsys):
         contact_file=str(contact),
         own_password=True,
     )
+    assert "Proposed caseworker for cw" in capsys.readouterr().out
     call_command("create_intake_key", holder="lead", suite="X25519", password_file=password_file)
     key = SharedKey.objects.get()
+    # The caseworker's role is only proposed: no grant until the lead approves it.
+    with pytest.raises(CommandError, match="no role that may hold"):
+        call_command("grant_intake_key", grantor="lead", grantee="cw", password_file=password_file)
+    call_command("approve_role", "cw", "caseworker", approver="lead", password_file=password_file)
     call_command("grant_intake_key", grantor="lead", grantee="cw", password_file=password_file)
     out = capsys.readouterr().out
     assert f"Granted {key.key_id} to cw." in out
@@ -122,6 +130,9 @@ def test_retire_intake_key_needs_a_holder(personas, password_file, tmp_path):
     with pytest.raises(CommandError, match="no role"):
         call_command("retire_intake_key", personas["intake"].key_id, holder="bob", password_file=str(other))
     call_command("create_staff", "newlead", roles="triage_lead", password_file=password_file, own_password=True)
+    with pytest.raises(CommandError, match="no role"):  # only proposed
+        call_command("retire_intake_key", personas["intake"].key_id, holder="newlead", password_file=password_file)
+    call_command("approve_role", "newlead", "triage_lead", approver="lead", password_file=password_file)
     with pytest.raises(CommandError, match="Only a holder"):
         call_command("retire_intake_key", personas["intake"].key_id, holder="newlead", password_file=password_file)
     with pytest.raises(CommandError, match="no role"):
@@ -159,5 +170,6 @@ def test_a_password_chosen_by_the_operator_wraps_no_key_and_takes_no_grant(perso
     staff_change_password(user=nadia, old_password=PASSWORD, new_password=OTHER_PASSWORD)
     nadia.refresh_from_db()
     assert not nadia.must_change_password and PersonalKey.objects.filter(user=nadia).exists()
+    call_command("approve_role", "nadia", "caseworker", approver="lead", password_file=password_file)
     call_command("grant_intake_key", grantor="lead", grantee="nadia", password_file=password_file)
     assert KeyGrant.objects.filter(holder=nadia).exists()

@@ -3,7 +3,7 @@
 import pytest
 from django.core.exceptions import ValidationError
 
-from accounts.models import KeyGrant, PersonalKey, SharedKey, StaffUser
+from accounts.models import KeyGrant, PersonalKey, RoleProposal, SharedKey, StaffUser
 from accounts.roles import KeyPurpose, Role
 from accounts.services import (
     AccountError,
@@ -13,6 +13,8 @@ from accounts.services import (
     WouldOrphanKey,
     key_grant_create,
     personal_key_unlock,
+    role_bootstrap,
+    role_proposal_approve,
     shared_key_create,
     shared_key_retire,
     shared_key_unlock,
@@ -217,6 +219,12 @@ def test_a_sysadmin_cannot_take_a_decrypting_role_later(personas):
 def test_only_an_existing_holder_creates_further_intake_keys(personas):
     """A fresh triage-lead account (which a sysadmin could make) cannot mint a key clients would use."""
     newcomer = staff_create(username="newlead", password=PASSWORD, roles=[Role.TRIAGE_LEAD], password_set_by_owner=True)
+    with pytest.raises(RoleNotAllowed):  # the role is only proposed
+        shared_key_create(purpose=KeyPurpose.INTAKE, holder=newcomer, holder_password=PASSWORD)
+    # Even once a key holder approved the role, holding no key, they cannot make one.
+    role_proposal_approve(
+        proposal=RoleProposal.objects.get(subject=newcomer), approver=personas["lead"], approver_password=PASSWORD
+    )
     with pytest.raises(NotAKeyHolder):
         shared_key_create(purpose=KeyPurpose.INTAKE, holder=newcomer, holder_password=PASSWORD)
     with pytest.raises(WrongPassword):
@@ -305,6 +313,17 @@ def test_retiring_every_key_and_inventing_leads_does_not_mint_a_served_key(perso
         username="mallory-a", password=PASSWORD, roles=[Role.TRIAGE_LEAD], password_set_by_owner=True
     )
     staff_create(username="mallory-b", password=PASSWORD, roles=[Role.TRIAGE_LEAD], password_set_by_owner=True)
+    # The leads are only proposed, and with a (retired) intake key in the database the server cannot
+    # give the role as to a first holder either.
+    for proposal in RoleProposal.objects.filter(subject__username__startswith="mallory"):
+        with pytest.raises(RoleNotAllowed):
+            role_bootstrap(proposal=proposal)
+    with pytest.raises(RoleNotAllowed):
+        shared_key_create(purpose=KeyPurpose.INTAKE, holder=mallory_a, holder_password=PASSWORD)
+    # Even approved by a key holder, a lead who holds no intake key cannot mint one.
+    role_proposal_approve(
+        proposal=RoleProposal.objects.get(subject=mallory_a), approver=personas["lead"], approver_password=PASSWORD
+    )
     with pytest.raises(NotAKeyHolder):
         shared_key_create(purpose=KeyPurpose.INTAKE, holder=mallory_a, holder_password=PASSWORD)
     assert SharedKey.objects.count() == 1

@@ -23,7 +23,8 @@ pytestmark = pytest.mark.django_db
 # Data, not words of ours: usernames, hex references and ids, key ids (ik-..., suites), place codes
 # (IQ-BG, TR), e-mail addresses, the TOTP key (base32), the product name where it must stay "Sanad"
 # (the authenticator app shows that account name).
-USERS = ("lead", "alice", "bob", "sam", "audrey", "carla", "dana", "olive", "cedar")  # and safe houses' code names
+# Usernames, and safe houses' code names.
+USERS = ("lead", "alice", "bob", "sam", "audrey", "carla", "dana", "nadia", "olive", "cedar")
 DATA = [
     re.compile(r"\b(?:{})\b".format("|".join(USERS))),
     re.compile(r"[\w.+-]+@[\w.-]+"),
@@ -143,8 +144,18 @@ def world(coordinators, house, envelope, submit):
     release, _ = release_build(month, today=date(month.year + 1, 1, 10))
     partner = Partner.objects.create(name="مكتب حقوق الإنسان")  # a name as partners write it
     token_issue(partner=partner)
+    # A caseworker role sam proposed, waiting for the lead's approval.
+    from accounts.models import RoleProposal
+    from accounts.roles import Role
+    from accounts.services import staff_create
+
+    nadia = staff_create(
+        username="nadia", password=OTHER_PASSWORD, roles=[Role.CASEWORKER], acting_user=coordinators["sam"]
+    )
     return {
         **coordinators,
+        "nadia": nadia,
+        "proposal": RoleProposal.objects.get(subject=nadia),
         "report": report,
         "second": second,
         "referral": referral,
@@ -174,6 +185,11 @@ def _pages(world) -> list[tuple[str | None, str]]:
         ("sam", "/admin/accounts/staffuser/"),
         ("sam", "/admin/accounts/staffuser/add/"),
         ("sam", f"/admin/accounts/staffuser/{world['alice'].pk}/change/"),
+        ("sam", f"/admin/accounts/staffuser/{world['nadia'].pk}/change/"),  # a role waiting for approval
+        ("sam", "/admin/accounts/roleproposal/"),
+        ("sam", f"/admin/accounts/roleproposal/{world['proposal'].pk}/change/"),
+        ("lead", "/admin/accounts/roleproposal/"),
+        ("lead", f"/admin/accounts/roleproposal/{world['proposal'].pk}/change/"),
         ("audrey", "/admin/audit/auditentry/"),
         ("audrey", f"/admin/audit/auditentry/{entry.pk}/change/"),
         ("alice", f"/admin/reports/report/{world['second'].pk}/change/"),  # the referral form and bands

@@ -9,21 +9,19 @@ from datetime import date
 import pytest
 
 from accounts.roles import KeyPurpose, Role
-from tests.conftest import PASSWORD
+from tests.conftest import PASSWORD, make_staff
 from tests.reports.conftest import envelope, submit  # noqa: F401  (fixtures)
 
 
 @pytest.fixture
 def coordinators(personas):
-    from accounts.services import key_grant_create, shared_key_create, staff_create
+    from accounts.services import key_grant_create, shared_key_create
 
-    carla = staff_create(
-        username="carla", password=PASSWORD, roles=[Role.RELOCATION_COORDINATOR], password_set_by_owner=True
-    )
-    dana = staff_create(
-        username="dana", password=PASSWORD, roles=[Role.RELOCATION_COORDINATOR], password_set_by_owner=True
-    )
+    # carla, the first coordinator, is given the role on the server (no relocation key exists to approve
+    # it); she makes the key, and approves dana, whom sam proposed.
+    carla = make_staff("carla", roles=[Role.RELOCATION_COORDINATOR])
     key = shared_key_create(purpose=KeyPurpose.RELOCATION, holder=carla, holder_password=PASSWORD)
+    dana = make_staff("dana", roles=[Role.RELOCATION_COORDINATOR], acting_user=personas["sam"], approver=carla)
     key_grant_create(shared_key=key, grantor=carla, grantor_password=PASSWORD, grantee=dana)
     return {**personas, "carla": carla, "dana": dana, "relocation_key": key}
 

@@ -16,7 +16,7 @@ from audit.models import AuditEntry
 from relocation import access, services
 from relocation.access import PlacementAction, RelocationError
 from relocation.models import Placement, Referral, SafeHouse
-from tests.conftest import PASSWORD
+from tests.conftest import PASSWORD, make_staff
 from tests.dumps import database_dump
 
 pytestmark = pytest.mark.django_db
@@ -58,7 +58,7 @@ def scene(coordinators, house, assigned_report):
     erbil_b = house(code_name="cedar", region="kri-erbil", beds_in_service=2)
     suli = house(code_name="river", region="kri-sulaymaniyah", beds_in_service=3)
     report = assigned_report(governorate="IQ-DQ", severity="high")
-    carol = staff_create(username="carol", password=PASSWORD, roles=[Role.CASEWORKER], password_set_by_owner=True)
+    carol = make_staff("carol", roles=[Role.CASEWORKER], approver=coordinators["lead"])
     return {**coordinators, "carol": carol, "report": report, "houses": [erbil_a, erbil_b, suli]}
 
 
@@ -513,10 +513,11 @@ def test_a_canary_in_an_address_or_needs_reaches_no_table_log_message_or_page_of
 
 
 def test_the_coordinator_role_alone_shows_nothing_and_moves_nothing(scene, staff_login):
-    """A sysadmin can give the role, not the key: a coordinator without a grant of the relocation key
-    sees no house, referral or placement and can neither add a house nor hold, pause or place."""
-    mallory = staff_create(
-        username="mallory", password=PASSWORD, roles=[Role.RELOCATION_COORDINATOR], password_set_by_owner=True
+    """The role (proposed by a sysadmin, approved by a key holder) is not the key: a coordinator without
+    a grant of the relocation key sees no house, referral or placement and can neither add a house nor
+    hold, pause or place."""
+    mallory = make_staff(
+        "mallory", roles=[Role.RELOCATION_COORDINATOR], acting_user=scene["sam"], approver=scene["carla"]
     )
     referral = services.referral_create(
         user=scene["alice"], report=scene["report"], adults=1, household_type="single_adult"

@@ -14,7 +14,7 @@ from relocation import services
 from relocation.models import OccupancyDay, Placement, Referral, SafeHouse
 from relocation.services import RelocationError
 from relocation.vocabulary import CancelReason, PlacementState, ReferralState, Urgency
-from tests.conftest import PASSWORD
+from tests.conftest import PASSWORD, make_staff
 
 pytestmark = pytest.mark.django_db
 
@@ -90,11 +90,9 @@ def test_addresses_of_different_lengths_encrypt_to_the_same_length(coordinators,
 
 def test_no_house_before_two_coordinators_hold_the_key(personas):
     from accounts.roles import KeyPurpose, Role
-    from accounts.services import shared_key_create, staff_create
+    from accounts.services import shared_key_create
 
-    carla = staff_create(
-        username="carla", password=PASSWORD, roles=[Role.RELOCATION_COORDINATOR], password_set_by_owner=True
-    )
+    carla = make_staff("carla", roles=[Role.RELOCATION_COORDINATOR])  # first coordinator: given on the server
     shared_key_create(purpose=KeyPurpose.RELOCATION, holder=carla, holder_password=PASSWORD)
     with pytest.raises(RelocationError, match="No relocation key is ready"):
         services.house_create(
@@ -402,9 +400,8 @@ def test_a_coordinator_creates_the_relocation_key_from_the_command_line(personas
 
     from accounts.models import SharedKey
     from accounts.roles import KeyPurpose, Role
-    from accounts.services import staff_create
 
-    staff_create(username="carla", password=PASSWORD, roles=[Role.RELOCATION_COORDINATOR], password_set_by_owner=True)
+    make_staff("carla", roles=[Role.RELOCATION_COORDINATOR])  # first coordinator: given on the server
     password_file = tmp_path / "pw"
     password_file.write_text(PASSWORD + "\n")
     call_command("create_relocation_key", holder="carla", password_file=str(password_file))

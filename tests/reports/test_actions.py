@@ -13,7 +13,7 @@ from django.test import Client
 
 from accounts.models import Coverage
 from accounts.roles import KeyPurpose, Role
-from accounts.services import key_grant_create, personal_key_unlock, shared_key_create, staff_create
+from accounts.services import key_grant_create, personal_key_unlock, shared_key_create
 from client.api import b64d, b64e
 from relocation.access import RelocationError
 from relocation.services import house_create, referral_create
@@ -22,7 +22,7 @@ from reports.access import CaseAction, CaseworkError
 from reports.intake import report_withdraw
 from reports.models import CandidateLink, Report, ReportState
 from reports.triage import report_triage
-from tests.conftest import OTHER_PASSWORD, PASSWORD
+from tests.conftest import OTHER_PASSWORD, PASSWORD, make_staff
 from tests.reports.conftest import GOOD_TRIAGE
 
 pytestmark = pytest.mark.django_db
@@ -61,16 +61,12 @@ def cast(personas, envelope, submit):
     without one; rita (relocation), sam (sysadmin), audrey (auditor). Two reports share an indicator,
     both with alice, so each has a candidate link the assignee may see."""
     lead, alice, bob = personas["lead"], personas["alice"], personas["bob"]
-    carol = staff_create(username="carol", password=PASSWORD, roles=[Role.CASEWORKER], password_set_by_owner=True)
-    rita = staff_create(
-        username="rita", password=PASSWORD, roles=[Role.RELOCATION_COORDINATOR], password_set_by_owner=True
-    )
+    carol = make_staff("carol", roles=[Role.CASEWORKER], acting_user=personas["sam"], approver=lead)
+    rita = make_staff("rita", roles=[Role.RELOCATION_COORDINATOR])  # the first coordinator: no relocation key yet
     key_grant_create(shared_key=personas["intake"], grantor=lead, grantor_password=PASSWORD, grantee=carol)
     # A relocation key held by two coordinators, and a house: referring is possible.
-    rhea = staff_create(
-        username="rhea", password=PASSWORD, roles=[Role.RELOCATION_COORDINATOR], password_set_by_owner=True
-    )
     relocation_key = shared_key_create(purpose=KeyPurpose.RELOCATION, holder=rita, holder_password=PASSWORD)
+    rhea = make_staff("rhea", roles=[Role.RELOCATION_COORDINATOR], acting_user=personas["sam"], approver=rita)
     key_grant_create(shared_key=relocation_key, grantor=rita, grantor_password=PASSWORD, grantee=rhea)
     house_create(
         user=rita,

@@ -7,7 +7,7 @@ from accounts.selectors import forget_offered_keys
 from accounts.services import key_grant_create, shared_key_create, shared_key_retire
 from backend.crypto import hpke
 from backend.crypto.encoding import b64url_decode
-from tests.conftest import PASSWORD
+from tests.conftest import PASSWORD, make_staff
 
 pytestmark = pytest.mark.django_db
 URL = "/api/v1/intake-keys/"
@@ -37,11 +37,9 @@ def test_active_keys_in_wire_format(personas, client):
 def test_retired_and_relocation_keys_are_not_offered(personas, client, settings):
     settings.SANAD_KEYWRAP_ARGON2 = {"time_cost": 1, "memory_cost": 8 * 1024, "parallelism": 1}
     from accounts.roles import Role
-    from accounts.services import staff_create
 
-    coordinator = staff_create(
-        username="coord", password=PASSWORD, roles=[Role.RELOCATION_COORDINATOR], password_set_by_owner=True
-    )
+    # The first coordinator: no relocation key exists, so the role is given as on the server.
+    coordinator = make_staff("coord", roles=[Role.RELOCATION_COORDINATOR])
     shared_key_create(purpose=KeyPurpose.RELOCATION, holder=coordinator, holder_password=PASSWORD)
     shared_key_retire(shared_key=personas["intake"], holder=personas["lead"], holder_password=PASSWORD)
     assert client.get(URL).json() == []

@@ -12,14 +12,13 @@ from django.utils import timezone
 
 from accounts.models import Coverage, StaffUser
 from accounts.roles import Role
-from accounts.services import staff_create
 from audit.models import AuditEntry
 from backend.places import IRAQ_SUBDIVISIONS
 from reports import triage
 from reports.access import severity_reasons
 from reports.models import CandidateLink, Notification, Report, ReportState, ReportTransition
 from reports.notifications import notification_send
-from tests.conftest import PASSWORD
+from tests.conftest import PASSWORD, make_staff
 from tests.reports.conftest import GOOD_TRIAGE
 
 pytestmark = pytest.mark.django_db
@@ -117,7 +116,7 @@ def test_reports_sharing_an_indicator_are_candidate_links_and_raise_severity_as_
 
 
 def test_the_least_loaded_eligible_caseworker_gets_the_report(covered, file_report):
-    carol = staff_create(username="carol", password=PASSWORD, roles=[Role.CASEWORKER], password_set_by_owner=True)
+    carol = make_staff("carol", roles=[Role.CASEWORKER], approver=covered["lead"])
     from accounts.services import key_grant_create
 
     key_grant_create(shared_key=covered["intake"], grantor=covered["lead"], grantor_password=PASSWORD, grantee=carol)

@@ -11,14 +11,14 @@ from django.test import Client
 
 from accounts.models import Coverage
 from accounts.roles import Role
-from accounts.services import key_grant_create, staff_create
+from accounts.services import key_grant_create
 from audit.models import AuditEntry
 from backend.sealed_fields import seal_value
 from client import hpke as client_hpke
 from client.api import b64d, b64e
 from reports.models import CandidateLink, Reply, Report, ReportState
 from reports.triage import report_triage
-from tests.conftest import PASSWORD
+from tests.conftest import PASSWORD, make_staff
 from tests.reports.conftest import CANARY, GOOD_TRIAGE, seal_content
 
 pytestmark = pytest.mark.django_db
@@ -31,10 +31,8 @@ def world(personas, submit, envelope, receipt_call):
     r_alice (IQ-DQ) is assigned to alice, r_carol (IQ-NA) to carol, r_queue (IQ-BA) waits unassigned.
     """
     lead, alice, bob = personas["lead"], personas["alice"], personas["bob"]
-    carol = staff_create(username="carol", password=PASSWORD, roles=[Role.CASEWORKER], password_set_by_owner=True)
-    rita = staff_create(
-        username="rita", password=PASSWORD, roles=[Role.RELOCATION_COORDINATOR], password_set_by_owner=True
-    )
+    carol = make_staff("carol", roles=[Role.CASEWORKER], approver=lead)
+    rita = make_staff("rita", roles=[Role.RELOCATION_COORDINATOR])  # the first coordinator: no relocation key yet
     key_grant_create(shared_key=personas["intake"], grantor=lead, grantor_password=PASSWORD, grantee=carol)
     Coverage.objects.create(user=alice, governorates=["IQ-DQ"], languages=["ar"])
     Coverage.objects.create(user=carol, governorates=["IQ-NA"], languages=["ar"])

@@ -9,21 +9,33 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
 from accounts import totp
-from accounts.models import Coverage, SharedKey, StaffUser, TOTPDevice
+from accounts.models import Coverage, RoleProposal, SharedKey, StaffUser, TOTPDevice
 from accounts.roles import KeyPurpose, Role
-from accounts.services import coverage_set, key_grant_create, shared_key_create, staff_create
+from accounts.services import (
+    coverage_set,
+    key_grant_create,
+    role_bootstrap,
+    role_proposal_approve,
+    shared_key_create,
+    staff_create,
+)
 from backend.crypto import hpke
 from backend.places import LANGUAGES, PLACES
 
+# In this order: demo-admin proposes the decrypting roles; demo-lead and demo-relocation are the first
+# holders of their purposes (given on the server, as `create_staff --bootstrap` would); demo-lead approves
+# demo-caseworker once the intake key exists; demo-relocation approves demo-relocation-2 once the
+# relocation key exists (dev_relocation).
 DEMO_USERS = [
+    ("demo-admin", Role.SYSADMIN),
     ("demo-lead", Role.TRIAGE_LEAD),
     ("demo-caseworker", Role.CASEWORKER),
     ("demo-relocation", Role.RELOCATION_COORDINATOR),
     # A relocation key is used only once two coordinators hold it.
     ("demo-relocation-2", Role.RELOCATION_COORDINATOR),
     ("demo-auditor", Role.AUDITOR),
-    ("demo-admin", Role.SYSADMIN),
 ]
+FIRST_HOLDERS = {"demo-lead", "demo-relocation"}
 
 
 def _demo_passwords(path: Path) -> dict[str, str]:
@@ -43,6 +55,10 @@ def _demo_passwords(path: Path) -> dict[str, str]:
     return passwords
 
 
+def _pending(user) -> list[RoleProposal]:
+    return list(RoleProposal.objects.filter(subject=user, state=RoleProposal.State.PENDING))
+
+
 class Command(BaseCommand):
     help = "Create demo staff and an intake key for the embedded dev mode (refuses to run in production)."
 
@@ -58,10 +74,18 @@ class Command(BaseCommand):
             user = StaffUser.objects.filter(username=username).first()
             if user is None:
                 user = staff_create(
-                    username=username, password=passwords[username], roles=[role], password_set_by_owner=True
+                    username=username,
+                    password=passwords[username],
+                    roles=[role],
+                    password_set_by_owner=True,
+                    acting_user=users.get("demo-admin"),
                 )
                 self.stdout.write(f"Created demo user {username} ({role.label}).")
             users[username] = user
+            if username in FIRST_HOLDERS:
+                for proposal in _pending(user):
+                    role_bootstrap(proposal=proposal)
+                    self.stdout.write(f"Gave {username} the role {role.label} as first holder (on the server).")
         # Demo passwords are the demo users' own (dev mode only): a var/ made before
         # must_change_password existed has them flagged by migration 0005.
         StaffUser.objects.filter(pk__in=[u.pk for u in users.values()]).update(must_change_password=False)
@@ -71,14 +95,21 @@ class Command(BaseCommand):
             if totp.confirmed_device(user) is None:
                 device = totp.device_new(user)
                 TOTPDevice.objects.filter(pk=device.pk).update(confirmed=True)
+        # Both suites, as operators are told to offer them: the post-quantum hybrid for clients that
+        # speak it, and X25519, the one every client must speak.
+        keys = [self._intake_key(suite, users, passwords) for suite in (hpke.Suite.MLKEM768_X25519, hpke.Suite.X25519)]
+        # The second person: demo-lead, who holds the intake key, approves the caseworker demo-admin proposed.
+        for proposal in _pending(users["demo-caseworker"]):
+            role_proposal_approve(
+                proposal=proposal, approver=users["demo-lead"], approver_password=passwords["demo-lead"]
+            )
+            self.stdout.write("demo-lead approved demo-caseworker's role.")
+        for key in keys:
+            self._grant(key, users, passwords)
         if not Coverage.objects.filter(user=users["demo-caseworker"]).exists():
             coverage_set(
                 user=users["demo-caseworker"], governorates=sorted(PLACES), languages=sorted(LANGUAGES), capacity=50
             )
-        # Both suites, as operators are told to offer them: the post-quantum hybrid for clients that
-        # speak it, and X25519, the one every client must speak.
-        for suite in (hpke.Suite.MLKEM768_X25519, hpke.Suite.X25519):
-            self._intake_key(suite, users, passwords)
         phrase = settings.VAR_DIR / "dev-sample-passphrase"
         if not phrase.exists():
             fd = os.open(phrase, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
@@ -95,8 +126,8 @@ class Command(BaseCommand):
         self.stdout.write(f"  Intake keys: {base}/api/v1/intake-keys/   Health: {base}/healthz  {base}/readyz")
         self.stdout.write("")
 
-    def _intake_key(self, suite, users, passwords) -> None:
-        lead, caseworker = users["demo-lead"], users["demo-caseworker"]
+    def _intake_key(self, suite, users, passwords) -> SharedKey:
+        lead = users["demo-lead"]
         key = SharedKey.objects.filter(
             purpose=KeyPurpose.INTAKE, suite=suite.value, active=True, grants__holder=lead
         ).first()
@@ -105,6 +136,10 @@ class Command(BaseCommand):
                 purpose=KeyPurpose.INTAKE, holder=lead, holder_password=passwords["demo-lead"], suite=suite
             )
             self.stdout.write(f"Created intake key {key.key_id} ({key.suite}), held by demo-lead.")
+        return key
+
+    def _grant(self, key, users, passwords) -> None:
+        lead, caseworker = users["demo-lead"], users["demo-caseworker"]
         if not key.grants.filter(holder=caseworker).exists():
             key_grant_create(shared_key=key, grantor=lead, grantor_password=passwords["demo-lead"], grantee=caseworker)
             self.stdout.write(f"Granted {key.key_id} to demo-caseworker.")

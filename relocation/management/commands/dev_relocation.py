@@ -7,9 +7,9 @@ import time
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from accounts.models import SharedKey, StaffUser
+from accounts.models import RoleProposal, SharedKey, StaffUser
 from accounts.roles import KeyPurpose
-from accounts.services import key_grant_create, shared_key_create
+from accounts.services import key_grant_create, role_proposal_approve, shared_key_create
 from relocation.models import Referral, SafeHouse
 from relocation.services import house_create, referral_create
 from reports.models import Report, ReportState
@@ -45,6 +45,11 @@ class Command(BaseCommand):
                 purpose=KeyPurpose.RELOCATION, holder=coordinator, holder_password=passwords[COORDINATOR]
             )
             self.stdout.write(f"Created relocation key {key.key_id}, held by {COORDINATOR}.")
+        # The second person: the first coordinator, holding the relocation key, approves the second
+        # coordinator demo-admin proposed (dev_setup).
+        for proposal in RoleProposal.objects.filter(subject=second, state=RoleProposal.State.PENDING):
+            role_proposal_approve(proposal=proposal, approver=coordinator, approver_password=passwords[COORDINATOR])
+            self.stdout.write(f"{COORDINATOR} approved {SECOND}'s role.")
         if not key.grants.filter(holder=second).exists():
             key_grant_create(
                 shared_key=key, grantor=coordinator, grantor_password=passwords[COORDINATOR], grantee=second
