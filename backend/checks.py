@@ -1,6 +1,6 @@
 """System checks that refuse unsafe configurations.
 
-`sanad.E00x` run with every management command and, in production, at web and
+`sanad.E0xx` run with every management command and, in production, at web and
 worker start-up (`config.startup.refuse_unsafe_start`); `sanad.W00x` are
 deployment warnings shown by `check --deploy`. Messages name the setting,
 never its value.
@@ -10,10 +10,11 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.core.checks import Error, Tags, Warning, register
+from django.db import DatabaseError, connection, transaction
 
 from backend.crypto.blind_index import planned_bits
-from backend.crypto.errors import CryptoError
-from backend.crypto.sealed import KeyRing
+from backend.crypto.errors import CryptoError, UnknownKey
+from backend.crypto.sealed import KeyRing, parse_envelope
 
 # Values that appear in documentation and tutorials; refused wherever they turn up.
 KNOWN_DEFAULTS = {
@@ -106,3 +107,74 @@ def check_deployment(app_configs=None, **kwargs):
     if settings.DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         messages.append(Warning("SQLite is for development; production runs on PostgreSQL.", id="sanad.W001"))
     return messages
+
+
+@register(Tags.security)
+def check_sealing_keys_open_stored_data(app_configs=None, **kwargs):
+    """sanad.E010/E011: the key ring opens what this database holds sealed.
+
+    Started with a wrong SANAD_SEALING_KEYS (after a restore, on a new host), a
+    process would serve and seal new values under a key that does not match
+    the old ones, mixing two rings in one database. So every command and every
+    web or worker start opens the oldest and the newest value of each sealed
+    field (two indexed reads per field) and refuses if one does not open,
+    naming the key id (never a key). The check is skipped where it cannot run:
+    the configuration already has errors, the database cannot be reached, or a
+    table or column does not exist yet (before `migrate`); those fail on their
+    own.
+    """
+    if settings.SANAD_CONFIG_ERRORS or not settings.SANAD_SEALING_KEYS:
+        return []
+    try:
+        ring = KeyRing(settings.SANAD_SEALING_KEYS)
+    except CryptoError:
+        return []  # sanad.E003 says why
+    from backend.sealed_fields import open_value, sealed_fields
+
+    try:
+        tables = set(connection.introspection.table_names())
+    except DatabaseError:
+        return []
+    missing: dict[str, list[str]] = {}
+    wrong: dict[str, list[str]] = {}
+    for model, field_name in sealed_fields():
+        if model._meta.db_table not in tables:
+            continue
+        rows = model._default_manager.filter(**{f"{field_name}__isnull": False}).only("pk", field_name)
+        try:
+            with transaction.atomic():
+                samples = [*rows.order_by("pk")[:1], *rows.order_by("-pk")[:1]]
+        except DatabaseError:
+            continue  # a column that a pending migration adds
+        where = f"{model._meta.label}.{field_name}"
+        for row in samples:
+            try:
+                key_id = parse_envelope(bytes(getattr(row, field_name)))[1]
+            except CryptoError:
+                continue  # a damaged value says nothing about the keys; reading it fails on its own
+            try:
+                open_value(row, field_name, ring=ring)
+            except UnknownKey:
+                missing.setdefault(key_id, []).append(where)
+            except CryptoError:
+                wrong.setdefault(key_id, []).append(where)
+    errors = []
+    for key_id, places in sorted(missing.items()):
+        errors.append(
+            Error(
+                f"SANAD_SEALING_KEYS has no key '{key_id}', which sealed values in this database "
+                f"({', '.join(sorted(set(places)))}). Start with the ring this database was sealed under "
+                "(after a restore: the SANAD_SEALING_KEYS in force when the dump was made).",
+                id="sanad.E010",
+            )
+        )
+    for key_id, places in sorted(wrong.items()):
+        errors.append(
+            Error(
+                f"SANAD_SEALING_KEYS key '{key_id}' does not open values in this database sealed under that id "
+                f"({', '.join(sorted(set(places)))}): it is not the key they were sealed with. Start with the "
+                "ring this database was sealed under.",
+                id="sanad.E011",
+            )
+        )
+    return errors

@@ -1,0 +1,72 @@
+"""sanad.E010/E011: a process started with a key ring that does not open the database's sealed values refuses."""
+
+from __future__ import annotations
+
+import base64
+import secrets
+
+import pytest
+
+from backend.checks import check_sealing_keys_open_stored_data
+from backend.crypto.sealed import parse_envelope
+
+
+def _key() -> bytes:
+    return secrets.token_bytes(32)
+
+
+def _ids(errors) -> list[str]:
+    return [error.id for error in errors]
+
+
+@pytest.fixture
+def sealed_rows(personas):
+    """alice's contact and the intake key's attestation are sealed under the test ring's first key."""
+    from accounts.models import StaffUser
+
+    envelope = bytes(StaffUser.objects.get(username="alice").contact_sealed)
+    return parse_envelope(envelope)[1]
+
+
+def test_the_ring_that_sealed_the_data_passes(sealed_rows):
+    assert check_sealing_keys_open_stored_data() == []
+
+
+def test_a_new_first_key_with_the_old_one_behind_it_passes(settings, sealed_rows):
+    settings.SANAD_SEALING_KEYS = [("k-new", _key()), *settings.SANAD_SEALING_KEYS]
+    assert check_sealing_keys_open_stored_data() == []
+
+
+def test_a_wrong_key_under_the_same_id_is_refused_by_id_without_the_key(settings, sealed_rows):
+    wrong = _key()
+    settings.SANAD_SEALING_KEYS = [(sealed_rows, wrong)]
+    errors = check_sealing_keys_open_stored_data()
+    assert _ids(errors) == ["sanad.E011"]
+    message = errors[0].msg
+    assert f"key '{sealed_rows}' does not open" in message
+    assert "accounts.StaffUser.contact_sealed" in message and "accounts.SharedKey.attestation_sealed" in message
+    assert base64.urlsafe_b64encode(wrong).rstrip(b"=").decode() not in message
+    for _, key in settings.SANAD_SEALING_KEYS:
+        assert key.hex() not in message
+
+
+def test_a_ring_without_the_sealing_key_id_is_refused_by_id(settings, sealed_rows):
+    settings.SANAD_SEALING_KEYS = [("k-other", _key())]
+    errors = check_sealing_keys_open_stored_data()
+    assert _ids(errors) == ["sanad.E010"]
+    assert f"has no key '{sealed_rows}'" in errors[0].msg
+
+
+def test_an_empty_database_passes_any_ring(settings, db):
+    settings.SANAD_SEALING_KEYS = [("k-other", _key())]
+    assert check_sealing_keys_open_stored_data() == []
+
+
+def test_the_refusal_stops_a_production_start(settings, sealed_rows):
+    from django.core.exceptions import ImproperlyConfigured
+
+    from config.startup import refuse_unsafe_start
+
+    settings.SANAD_SEALING_KEYS = [(sealed_rows, _key())]
+    with pytest.raises(ImproperlyConfigured, match="sanad.E011"):
+        refuse_unsafe_start()
