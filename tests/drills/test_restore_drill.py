@@ -1,0 +1,129 @@
+"""Restore drill (README "Back up and restore"): dump a populated database, restore it into a fresh one, and
+start there with the same secrets; then start with a wrong SANAD_SEALING_KEYS, which must refuse and change nothing.
+
+Every step is a separate production-mode process (manage.py, the actor script, pg_dump, pg_restore), as an
+operator would run them; the test process only compares what they print and what the databases hold.
+"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.drills.helpers import (
+    actor,
+    anchor,
+    assert_no_secret_in,
+    database_url,
+    fingerprint,
+    manage,
+    new_key,
+    ok,
+    production_env,
+    row_counts,
+    run,
+)
+
+pytestmark = [pytest.mark.services, pytest.mark.slow]
+
+
+def pg_tool(name: str) -> str:
+    found = shutil.which(name)
+    if not found:
+        pytest.fail(f"the restore drill needs {name} (PostgreSQL's client tools) on PATH")
+    return found
+
+
+def backup_and_restore(source: str, target: str, dump: Path) -> None:
+    """README: `pg_dump -Fc`, then pg_restore into a fresh, empty database, stopping at the first error."""
+    subprocess.run([pg_tool("pg_dump"), "-Fc", "-f", str(dump), database_url(source)], check=True, timeout=120)
+    result = subprocess.run(
+        [pg_tool("pg_restore"), "--exit-on-error", "--single-transaction", "-d", database_url(target), str(dump)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr
+
+
+def refused(result, code: str, key_id: str, secrets_: dict) -> None:
+    """Non-zero, the check's id and the key id in the message, no traceback, no secret."""
+    output = result.stdout + result.stderr
+    assert result.returncode != 0, output[-2000:]
+    assert code in output and f"'{key_id}'" in output, output[-2000:]
+    assert "Traceback" not in output, output[-4000:]
+    assert_no_secret_in(output, secrets_)
+
+
+def test_restore_drill(tmp_path, databases, drill_secrets):
+    source = databases.create("source")
+    env = production_env(tmp_path, drill_secrets, source)
+    ok(manage(env, "migrate", "--noinput", "-v0"), "migrate")
+    populated = actor(env, "populate")
+    recorded = anchor(env)  # the operator writes this down outside the database
+    counts = row_counts(source)
+    assert counts["reports_report"] == 3 and counts["reports_reply"] == 1 and counts["accounts_keygrant"] >= 2
+    assert counts["audit_auditentry"] >= 8
+
+    dump = tmp_path / "sanad.dump"
+    restored = databases.create("restored")
+    backup_and_restore(source, restored, dump)
+    # The source goes on after the dump: an entry the restore will not have, and an anchor recorded after it.
+    ok(manage(env, "verify_audit", "--record"), "verify_audit --record on the source")
+    later = anchor(env)
+
+    # Start on the restored copy with the same secrets: migrate (nothing to do), then the operator's checks.
+    env = production_env(tmp_path, drill_secrets, restored)
+    ok(manage(env, "migrate", "--noinput", "-v0"), "migrate after restore")
+    assert row_counts(restored) == counts
+    out = ok(manage(env, "verify_audit", "--anchor", recorded), "verify_audit with the anchor recorded at the dump")
+    assert f"head seq {recorded.split(':')[0]} " in out
+    # An anchor recorded after the dump names an entry the restore lost: verify_audit says so.
+    lost = manage(env, "verify_audit", "--anchor", later)
+    assert lost.returncode != 0 and "Traceback" not in lost.stderr, lost.stderr
+    # A wrong hash at the recorded seq (someone rewrote history) fails too.
+    seq, head_hash = recorded.split(":")
+    forged = manage(env, "verify_audit", "--anchor", f"{seq}:{head_hash[:-1]}{'0' if head_hash[-1] != '0' else '1'}")
+    assert forged.returncode != 0, forged.stdout
+
+    checked = actor(env, "check", payload=populated)
+    assert [seen["id"] for seen in checked["reports"]] == [made["id"] for made in populated["reports"]]
+    for seen in checked["reports"]:
+        assert seen["status_code"] == 200, seen  # the reporter's receipt works
+        assert seen.get("narrative_matches") is True, seen  # alice decrypts what was submitted
+    assert checked["reports"][0]["replies"] == [populated["reports"][0]["reply_body"]]
+    assert checked["reports"][0]["followups"] == 1
+    assert checked["sealed"]["accounts.TOTPDevice.key_sealed"] == 1
+    assert checked["sealed"]["reports.Report.triage_sealed"] == 3
+
+    # The same dump started with a wrong SANAD_SEALING_KEYS: refused, clearly, before any change.
+    before = fingerprint(restored)
+    same_id_wrong_key = {**drill_secrets, "SANAD_SEALING_KEYS": f"k2026:{new_key()}"}
+    other_id = {**drill_secrets, "SANAD_SEALING_KEYS": f"k2027:{new_key()}"}
+    for wrong, code, key_id in ((same_id_wrong_key, "sanad.E011", "k2026"), (other_id, "sanad.E010", "k2026")):
+        wrong_env = production_env(tmp_path, wrong, restored)
+        for command in (
+            ("check", "--deploy"),
+            ("migrate", "--noinput"),
+            ("verify_audit", "--anchor", recorded, "--record"),
+            ("reseal",),
+        ):
+            refused(manage(wrong_env, *command), code, key_id, wrong)
+        # The web process (gunicorn imports config.wsgi) and a Celery worker, which would seal triage details.
+        web = run(wrong_env, "-c", "import config.wsgi")
+        assert web.returncode != 0 and code in web.stderr and f"'{key_id}'" in web.stderr, web.stderr[-2000:]
+        assert_no_secret_in(web.stdout + web.stderr, wrong)
+        celery = str(Path(sys.executable).with_name("celery"))
+        worker = subprocess.run(
+            [celery, "-A", "config", "worker", "--pool=solo", "--without-mingle", "--without-gossip", "-Q", "drill"],
+            env=wrong_env,
+            capture_output=True,
+            text=True,
+            timeout=90,
+        )
+        refused(worker, code, key_id, wrong)
+    assert fingerprint(restored) == before
