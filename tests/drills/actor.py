@@ -71,6 +71,35 @@ def _no_broker() -> None:
     app.conf.broker_transport_options = {}
 
 
+def sealed_digests() -> dict[str, str]:
+    """Per sealed field this tree registers: a SHA-256 over every (row, opened plaintext), so two trees that
+    open the same values under the same keys print the same digests. Raises on a value that does not open."""
+    from backend.sealed_fields import open_value, sealed_fields
+
+    digests = {}
+    for model, field_name in sealed_fields():
+        digest = hashlib.sha256()
+        rows = model._default_manager.filter(**{f"{field_name}__isnull": False}).only("pk", field_name)
+        count = 0
+        for row in rows.order_by("pk"):
+            digest.update(f"{row.pk}\0".encode() + open_value(row, field_name) + b"\0")
+            count += 1
+        digests[f"{model._meta.label}.{field_name}"] = f"{count}:{digest.hexdigest()}"
+    return digests
+
+
+def severity_reasons_by_report() -> dict[str, list[str]]:
+    """What triage gave each report as its severity's reasons: a plain column in the first release, sealed today."""
+    try:
+        from reports.access import severity_reasons
+    except ImportError:  # the first release: Report.severity_reasons, a JSON list
+
+        def severity_reasons(report):
+            return list(report.severity_reasons)
+
+    return {str(report.pk): severity_reasons(report) for report in Report.objects.order_by("pk")}
+
+
 def populate() -> dict:
     _no_broker()
     lead = staff_create(username="lead", password=PASSWORD, roles=[Role.TRIAGE_LEAD], password_set_by_owner=True)
@@ -159,14 +188,18 @@ def populate() -> dict:
     opened = report_open(user=alice, report=first, personal_key=personal_key_unlock(user=alice, password=PASSWORD))
     if opened.content.get("narrative") != made[0]["narrative"]:
         raise SystemExit("alice's first reading does not give the submitted narrative")
-    return {"reports": made, "caseworker": "alice", "intake_key": intake.key_id}
+    return {
+        "reports": made,
+        "caseworker": "alice",
+        "intake_key": intake.key_id,
+        "sealed": sealed_digests(),
+        "severity_reasons": severity_reasons_by_report(),
+    }
 
 
 def check(populated: dict) -> dict:
     """What an operator checks after a restore or an upgrade, with today's code."""
-    from backend.sealed_fields import open_value, sealed_fields
-
-    result: dict = {"reports": [], "sealed": {}}
+    result: dict = {"reports": [], "sealed": sealed_digests(), "severity_reasons": severity_reasons_by_report()}
     caseworker = StaffUser.objects.get(username=populated["caseworker"])
     personal_key = personal_key_unlock(user=caseworker, password=PASSWORD)
     client = api()
@@ -187,12 +220,6 @@ def check(populated: dict) -> dict:
                 json.loads(client_hpke.open_reply(reply_key, b64d(reply)))["body"] for reply in status["replies"]
             ]
         result["reports"].append(seen)
-    for model, field_name in sealed_fields():
-        opened = 0
-        for row in model._default_manager.filter(**{f"{field_name}__isnull": False}).only("pk", field_name):
-            open_value(row, field_name)  # raises on any value that does not open
-            opened += 1
-        result["sealed"][f"{model._meta.label}.{field_name}"] = opened
     result["replies_stored"] = Reply.objects.count()
     result["shared_keys"] = SharedKey.objects.count()
     return result
