@@ -85,10 +85,11 @@ def test_restore_drill(tmp_path, databases, drill_secrets):
     # An anchor recorded after the dump names an entry the restore lost: verify_audit says so.
     lost = manage(env, "verify_audit", "--anchor", later)
     assert lost.returncode != 0 and "Traceback" not in lost.stderr, lost.stderr
+    assert f"anchor seq {later.split(':')[0]} not found: the chain ends at seq {recorded.split(':')[0]}" in lost.stderr
     # A wrong hash at the recorded seq (someone rewrote history) fails too.
     seq, head_hash = recorded.split(":")
     forged = manage(env, "verify_audit", "--anchor", f"{seq}:{head_hash[:-1]}{'0' if head_hash[-1] != '0' else '1'}")
-    assert forged.returncode != 0, forged.stdout
+    assert forged.returncode != 0 and f"anchor seq {seq} does not match" in forged.stderr, forged.stderr
 
     checked = actor(env, "check", payload=populated)
     assert [seen["id"] for seen in checked["reports"]] == [made["id"] for made in populated["reports"]]
