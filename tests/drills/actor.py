@@ -100,6 +100,46 @@ def severity_reasons_by_report() -> dict[str, list[str]]:
     return {str(report.pk): severity_reasons(report) for report in Report.objects.order_by("pk")}
 
 
+def _relocation_and_partners(caseworker, report) -> None:
+    """Where this tree has them (not the first release): a safe house, a referral and a partner, each with
+    its sealed values, made by the relocation services and the `partner` command."""
+    from django.apps import apps
+
+    if apps.is_installed("relocation"):
+        from relocation.services import house_create, referral_create
+
+        rita = staff_create(
+            username="rita", password=PASSWORD, roles=[Role.RELOCATION_COORDINATOR], password_set_by_owner=True
+        )
+        ruth = staff_create(
+            username="ruth", password=PASSWORD, roles=[Role.RELOCATION_COORDINATOR], password_set_by_owner=True
+        )
+        key = shared_key_create(purpose=KeyPurpose.RELOCATION, holder=rita, holder_password=PASSWORD)
+        key_grant_create(shared_key=key, grantor=rita, grantor_password=PASSWORD, grantee=ruth)
+        house_create(
+            user=rita,
+            code_name="olive",
+            region="kri-erbil",
+            household_types=["single_adult", "family_with_children"],
+            beds_funded=6,
+            beds_in_service=4,
+            address="12 Drill Street",
+            contact="+964 750 000 0000",
+        )
+        referral_create(user=caseworker, report=report, adults=1, household_type="single_adult", needs="drill")
+    if apps.is_installed("partners"):
+        from pathlib import Path
+
+        from django.conf import settings
+        from django.core.management import call_command
+
+        contact = Path(settings.VAR_DIR) / "drill-partner-contact.txt"
+        contact.parent.mkdir(parents=True, exist_ok=True)
+        contact.write_text("stats@partner.example\n", encoding="utf-8")
+        call_command("partner", "add", "Drill NGO", "--contact-file", str(contact), stdout=open(os.devnull, "w"))
+        call_command("partner", "token", "Drill NGO", stdout=open(os.devnull, "w"))
+
+
 def populate() -> dict:
     _no_broker()
     lead = staff_create(username="lead", password=PASSWORD, roles=[Role.TRIAGE_LEAD], password_set_by_owner=True)
@@ -184,6 +224,7 @@ def populate() -> dict:
         raise SystemExit("triage did not assign the first report to alice")
     reply_send(user=alice, report=first, body=REPLY_BODY)
     made[0]["reply_body"] = REPLY_BODY
+    _relocation_and_partners(alice, first)
     # alice reads it once: a report_decrypted entry in the audit chain.
     opened = report_open(user=alice, report=first, personal_key=personal_key_unlock(user=alice, password=PASSWORD))
     if opened.content.get("narrative") != made[0]["narrative"]:

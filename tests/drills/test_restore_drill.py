@@ -101,6 +101,7 @@ def test_restore_drill(tmp_path, databases, drill_secrets):
     assert checked["sealed"] == populated["sealed"]  # every sealed value opens, to what it was
     assert checked["sealed"]["accounts.TOTPDevice.key_sealed"].startswith("1:")
     assert checked["sealed"]["reports.Report.triage_sealed"].startswith("3:")
+    assert all(not digest.startswith("0:") for digest in checked["sealed"].values()), checked["sealed"]
     assert checked["severity_reasons"] == populated["severity_reasons"]
 
     # The same dump started with a wrong SANAD_SEALING_KEYS: refused, clearly, before any change.
