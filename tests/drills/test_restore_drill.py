@@ -50,11 +50,11 @@ def backup_and_restore(source: str, target: str, dump: Path) -> None:
     assert result.returncode == 0, result.stderr
 
 
-def refused(result, code: str, key_id: str, secrets_: dict) -> None:
-    """Non-zero, the check's id and the key id in the message, no traceback, no secret."""
+def refused(result, code: str, words: str, secrets_: dict) -> None:
+    """Non-zero, the check's id and what is wrong in the message, no traceback, no secret."""
     output = result.stdout + result.stderr
     assert result.returncode != 0, output[-2000:]
-    assert code in output and f"'{key_id}'" in output, output[-2000:]
+    assert code in output and words in output, output[-2000:]
     assert "Traceback" not in output, output[-4000:]
     assert_no_secret_in(output, secrets_)
 
@@ -109,7 +109,7 @@ def test_restore_drill(tmp_path, databases, drill_secrets):
     same_id_wrong_key = {**drill_secrets, "SANAD_SEALING_KEYS": f"k2026:{new_key()}"}
     other_id = {**drill_secrets, "SANAD_SEALING_KEYS": f"k2027:{new_key()}"}
     # The key id missing from the ring: the check names it.
-    refused(manage(production_env(tmp_path, other_id, restored), "check"), "sanad.E010", "k2026", other_id)
+    refused(manage(production_env(tmp_path, other_id, restored), "check"), "sanad.E010", "no key 'k2026'", other_id)
     # A wrong key under the right id: every way in refuses, the writing ones included.
     wrong_env = production_env(tmp_path, same_id_wrong_key, restored)
     for command in (
@@ -117,7 +117,7 @@ def test_restore_drill(tmp_path, databases, drill_secrets):
         ("verify_audit", "--anchor", recorded, "--record"),
         ("reseal",),
     ):
-        refused(manage(wrong_env, *command), "sanad.E011", "k2026", same_id_wrong_key)
+        refused(manage(wrong_env, *command), "sanad.E011", "key 'k2026' does not open", same_id_wrong_key)
     # The web process (gunicorn imports config.wsgi) and a Celery worker, which would seal triage details.
     web = run(wrong_env, "-c", "import config.wsgi")
     assert web.returncode != 0 and "sanad.E011" in web.stderr and "'k2026'" in web.stderr, web.stderr[-2000:]
@@ -130,5 +130,13 @@ def test_restore_drill(tmp_path, databases, drill_secrets):
         text=True,
         timeout=90,
     )
-    refused(worker, "sanad.E011", "k2026", same_id_wrong_key)
+    refused(worker, "sanad.E011", "key 'k2026' does not open", same_id_wrong_key)
+    # A wrong SANAD_AUDIT_KEY would append entries the right key never verifies: refused too.
+    wrong_audit = {**drill_secrets, "SANAD_AUDIT_KEY": new_key()}
+    refused(
+        manage(production_env(tmp_path, wrong_audit, restored), "verify_audit", "--record"),
+        "sanad.E012",
+        "SANAD_AUDIT_KEY does not verify",
+        wrong_audit,
+    )
     assert fingerprint(restored) == before

@@ -1,4 +1,5 @@
-"""sanad.E010/E011: a process started with a key ring that does not open the database's sealed values refuses."""
+"""sanad.E010/E011/E012: a process started with keys that do not open the database's sealed values, or that do
+not verify its audit chain, refuses (after a restore with the wrong secrets, say)."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ import secrets
 
 import pytest
 
-from backend.checks import check_sealing_keys_open_stored_data
+from backend.checks import check_audit_key_verifies_the_chain, check_sealing_keys_open_stored_data
 from backend.crypto.sealed import parse_envelope
 
 
@@ -70,3 +71,38 @@ def test_the_refusal_stops_a_production_start(settings, sealed_rows):
     settings.SANAD_SEALING_KEYS = [(sealed_rows, _key())]
     with pytest.raises(ImproperlyConfigured, match="sanad.E011"):
         refuse_unsafe_start()
+
+
+def test_the_audit_key_that_wrote_the_chain_passes(sealed_rows):
+    from audit.models import AuditEntry
+
+    assert AuditEntry.objects.count() >= 2
+    assert check_audit_key_verifies_the_chain() == []
+
+
+def test_a_wrong_audit_key_is_refused_without_the_key(settings, sealed_rows):
+    from audit.models import AuditEntry
+
+    wrong = _key()
+    settings.SANAD_AUDIT_KEY = wrong
+    errors = check_audit_key_verifies_the_chain()
+    assert _ids(errors) == ["sanad.E012"]
+    first, last = AuditEntry.objects.order_by("seq").first().seq, AuditEntry.objects.order_by("seq").last().seq
+    assert f"(entries {first}, {last})" in errors[0].msg
+    assert (
+        base64.urlsafe_b64encode(wrong).rstrip(b"=").decode() not in errors[0].msg and wrong.hex() not in errors[0].msg
+    )
+
+
+def test_one_edited_entry_is_left_to_verify_audit_not_a_refusal_to_start(sealed_rows):
+    """Whoever can write one row must not be able to stop the service; verify_audit names the entry."""
+    from audit.models import AuditEntry
+    from tests.audit.conftest import tamper
+
+    tamper(AuditEntry.objects.order_by("seq").last().seq, object_id="edited")
+    assert check_audit_key_verifies_the_chain() == []
+
+
+def test_an_empty_chain_passes_any_audit_key(settings, db):
+    settings.SANAD_AUDIT_KEY = _key()
+    assert check_audit_key_verifies_the_chain() == []
