@@ -3,7 +3,9 @@
 `sanad.E0xx` run with every management command and, in production, at web and
 worker start-up (`config.startup.refuse_unsafe_start`); `sanad.W00x` are
 deployment warnings shown by `check --deploy`. Messages name the setting,
-never its value.
+never its value. sanad.E010-E012 also read a few rows: the keys in the
+environment must open and verify what the database holds (after a restore or
+on a new host), or nothing starts.
 """
 
 from __future__ import annotations
