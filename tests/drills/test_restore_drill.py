@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 
 from tests.drills.helpers import (
+    ROOT,
     actor,
     anchor,
     assert_no_secret_in,
@@ -108,35 +109,63 @@ def test_restore_drill(tmp_path, databases, drill_secrets):
     before = fingerprint(restored)
     same_id_wrong_key = {**drill_secrets, "SANAD_SEALING_KEYS": f"k2026:{new_key()}"}
     other_id = {**drill_secrets, "SANAD_SEALING_KEYS": f"k2027:{new_key()}"}
-    # The key id missing from the ring: the check names it.
-    refused(manage(production_env(tmp_path, other_id, restored), "check"), "sanad.E010", "no key 'k2026'", other_id)
-    # A wrong key under the right id: every way in refuses, the writing ones included.
-    wrong_env = production_env(tmp_path, same_id_wrong_key, restored)
-    for command in (
-        ("migrate", "--noinput"),
-        ("verify_audit", "--anchor", recorded, "--record"),
-        ("reseal",),
-    ):
-        refused(manage(wrong_env, *command), "sanad.E011", "key 'k2026' does not open", same_id_wrong_key)
-    # The web process (gunicorn imports config.wsgi) and a Celery worker, which would seal triage details.
-    web = run(wrong_env, "-c", "import config.wsgi")
+    wrong_audit = {**drill_secrets, "SANAD_AUDIT_KEY": new_key()}
+    manage_py = [sys.executable, "manage.py"]
+    celery = str(Path(sys.executable).with_name("celery"))
+    probes = [
+        # (what is started, with which secrets, the check that must refuse it, words its message must hold)
+        # The key id missing from the ring: the check names it.
+        ([*manage_py, "check"], other_id, "sanad.E010", "no key 'k2026'"),
+        # A wrong key under the right id: every way in refuses, the writing ones included.
+        ([*manage_py, "migrate", "--noinput"], same_id_wrong_key, "sanad.E011", "key 'k2026' does not open"),
+        (
+            [*manage_py, "verify_audit", "--anchor", recorded, "--record"],
+            same_id_wrong_key,
+            "sanad.E011",
+            "key 'k2026' does not open",
+        ),
+        ([*manage_py, "reseal"], same_id_wrong_key, "sanad.E011", "key 'k2026' does not open"),
+        # A Celery worker (which would seal triage details), on a queue of its own should it start.
+        (
+            [celery, "-A", "config", "worker", "--pool=solo", "--without-mingle", "--without-gossip", "-Q", "drill"],
+            same_id_wrong_key,
+            "sanad.E011",
+            "key 'k2026' does not open",
+        ),
+        # A wrong SANAD_AUDIT_KEY would append entries the right key never verifies.
+        ([*manage_py, "verify_audit", "--record"], wrong_audit, "sanad.E012", "SANAD_AUDIT_KEY does not verify"),
+    ]
+    # Started together (they are independent, and each refuses before writing): the drill stays short.
+    started = [
+        (
+            subprocess.Popen(
+                command,
+                cwd=ROOT,
+                env=production_env(tmp_path, wrong, restored),
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                text=True,
+            ),
+            wrong,
+            code,
+            words,
+        )
+        for command, wrong, code, words in probes
+    ]
+    try:
+        for process, wrong, code, words in started:
+            try:
+                stdout, stderr = process.communicate(timeout=120)
+            except subprocess.TimeoutExpired:
+                pytest.fail(f"{process.args[1:3]} did not refuse: still running after 120 s")
+            refused(subprocess.CompletedProcess(process.args, process.returncode, stdout, stderr), code, words, wrong)
+    finally:
+        for process, *_ in started:
+            if process.poll() is None:
+                process.kill()
+                process.wait()
+    # The web process: gunicorn imports config.wsgi, which raises the same refusal (with Python's traceback).
+    web = run(production_env(tmp_path, same_id_wrong_key, restored), "-c", "import config.wsgi")
     assert web.returncode != 0 and "sanad.E011" in web.stderr and "'k2026'" in web.stderr, web.stderr[-2000:]
     assert_no_secret_in(web.stdout + web.stderr, same_id_wrong_key)
-    celery = str(Path(sys.executable).with_name("celery"))
-    worker = subprocess.run(
-        [celery, "-A", "config", "worker", "--pool=solo", "--without-mingle", "--without-gossip", "-Q", "drill"],
-        env=wrong_env,
-        capture_output=True,
-        text=True,
-        timeout=90,
-    )
-    refused(worker, "sanad.E011", "key 'k2026' does not open", same_id_wrong_key)
-    # A wrong SANAD_AUDIT_KEY would append entries the right key never verifies: refused too.
-    wrong_audit = {**drill_secrets, "SANAD_AUDIT_KEY": new_key()}
-    refused(
-        manage(production_env(tmp_path, wrong_audit, restored), "verify_audit", "--record"),
-        "sanad.E012",
-        "SANAD_AUDIT_KEY does not verify",
-        wrong_audit,
-    )
     assert fingerprint(restored) == before
