@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import contextlib
 import json
 import os
 import re
@@ -108,6 +109,20 @@ def run(env: dict, *args: str, cwd: Path = ROOT, stdin: str | None = None, timeo
     return subprocess.run(
         [sys.executable, *args], cwd=cwd, env=env, input=stdin, capture_output=True, text=True, timeout=timeout
     )
+
+
+@contextlib.contextmanager
+def started(env: dict, *args: str, cwd: Path = ROOT):
+    """A process running beside the test's own steps; killed if still running when the block ends."""
+    process = subprocess.Popen(
+        [sys.executable, *args], cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
+    try:
+        yield process
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
 
 
 def manage(env: dict, *args: str, cwd: Path = ROOT, timeout: int = 120):
