@@ -113,17 +113,21 @@ def check_deployment(app_configs=None, **kwargs):
 
 @register(Tags.security)
 def check_sealing_keys_open_stored_data(app_configs=None, **kwargs):
-    """sanad.E010/E011: the key ring opens what this database holds sealed.
+    """sanad.E010/E011: the key ring opens what this database holds sealed; sanad.W010: not all of it.
 
     Started with a wrong SANAD_SEALING_KEYS (after a restore, on a new host), a
     process would serve and seal new values under a key that does not match
     the old ones, mixing two rings in one database. So every command and every
     web or worker start opens the oldest and the newest value of each sealed
-    field (two indexed reads per field) and refuses if one does not open,
-    naming the key id (never a key). The check is skipped where it cannot run:
-    the configuration already has errors, the database cannot be reached, or a
-    table or column does not exist yet (before `migrate`); those fail on their
-    own.
+    field (two indexed reads per field). When none of them opens, the start is
+    refused, naming the key ids (never a key): E010 for an id the ring lacks,
+    E011 for an id whose key is not the one that sealed. When some open and
+    some do not (a key removed before `reseal` finished, or values edited in
+    the database), it is a warning: refusing then would hand whoever can write
+    one row a way to stop the service. The check is skipped where it cannot
+    run: the configuration already has errors, the database cannot be reached,
+    or a table or column does not exist yet (before `migrate`); those fail on
+    their own.
     """
     if settings.SANAD_CONFIG_ERRORS or not settings.SANAD_SEALING_KEYS:
         return []
@@ -137,48 +141,64 @@ def check_sealing_keys_open_stored_data(app_configs=None, **kwargs):
         tables = set(connection.introspection.table_names())
     except DatabaseError:
         return []
-    missing: dict[str, list[str]] = {}
-    wrong: dict[str, list[str]] = {}
+    opened = 0
+    missing: dict[str, set[str]] = {}
+    wrong: dict[str, set[str]] = {}
     for model, field_name in sealed_fields():
         if model._meta.db_table not in tables:
             continue
         rows = model._default_manager.filter(**{f"{field_name}__isnull": False}).only("pk", field_name)
         try:
             with transaction.atomic():
-                samples = [*rows.order_by("pk")[:1], *rows.order_by("-pk")[:1]]
+                samples = {row.pk: row for row in (*rows.order_by("pk")[:1], *rows.order_by("-pk")[:1])}
         except DatabaseError:
             continue  # a column that a pending migration adds
         where = f"{model._meta.label}.{field_name}"
-        for row in samples:
+        for row in samples.values():
             try:
                 key_id = parse_envelope(bytes(getattr(row, field_name)))[1]
             except CryptoError:
                 continue  # a damaged value says nothing about the keys; reading it fails on its own
             try:
                 open_value(row, field_name, ring=ring)
+                opened += 1
             except UnknownKey:
-                missing.setdefault(key_id, []).append(where)
+                missing.setdefault(key_id, set()).add(where)
             except CryptoError:
-                wrong.setdefault(key_id, []).append(where)
-    errors = []
-    for key_id, places in sorted(missing.items()):
-        errors.append(
-            Error(
-                f"SANAD_SEALING_KEYS has no key '{key_id}', which sealed values in this database "
-                f"({', '.join(sorted(set(places)))}). Start with the ring this database was sealed under "
-                "(after a restore: the SANAD_SEALING_KEYS in force when the dump was made).",
-                id="sanad.E010",
+                wrong.setdefault(key_id, set()).add(where)
+    if not missing and not wrong:
+        return []
+    if opened:
+        problems = [(key_id, places, "is not in the ring") for key_id, places in missing.items()]
+        problems += [(key_id, places, "does not open them") for key_id, places in wrong.items()]
+        return [
+            Warning(
+                f"Some sealed values in this database do not open with SANAD_SEALING_KEYS: under key '{key_id}' "
+                f"({', '.join(sorted(places))}), which {why}; others do. A key removed before `reseal` "
+                "finished, or values edited in the database.",
+                id="sanad.W010",
             )
+            for key_id, places, why in sorted(problems)
+        ]
+    errors = [
+        Error(
+            f"SANAD_SEALING_KEYS has no key '{key_id}', which sealed values in this database "
+            f"({', '.join(sorted(places))}), and none of them opens. Start with the ring this database was "
+            "sealed under (after a restore: the SANAD_SEALING_KEYS in force when the dump was made).",
+            id="sanad.E010",
         )
-    for key_id, places in sorted(wrong.items()):
-        errors.append(
-            Error(
-                f"SANAD_SEALING_KEYS key '{key_id}' does not open values in this database sealed under that id "
-                f"({', '.join(sorted(set(places)))}): it is not the key they were sealed with. Start with the "
-                "ring this database was sealed under.",
-                id="sanad.E011",
-            )
+        for key_id, places in sorted(missing.items())
+    ]
+    errors += [
+        Error(
+            f"SANAD_SEALING_KEYS key '{key_id}' does not open values in this database sealed under that id "
+            f"({', '.join(sorted(places))}): it is not the key they were sealed with. Start with the ring "
+            "this database was sealed under (after a restore: the SANAD_SEALING_KEYS in force when the dump "
+            "was made).",
+            id="sanad.E011",
         )
+        for key_id, places in sorted(wrong.items())
+    ]
     return errors
 
 

@@ -58,6 +58,34 @@ def test_a_ring_without_the_sealing_key_id_is_refused_by_id(settings, sealed_row
     assert f"has no key '{sealed_rows}'" in errors[0].msg
 
 
+def test_one_edited_value_is_a_warning_not_a_refusal_to_start(sealed_rows):
+    """Whoever can write one row must not be able to stop the service."""
+    from accounts.models import StaffUser
+
+    alice = StaffUser.objects.get(username="alice")
+    envelope = bytearray(alice.contact_sealed)
+    envelope[-1] ^= 1
+    StaffUser.objects.filter(pk=alice.pk).update(contact_sealed=bytes(envelope))
+    errors = check_sealing_keys_open_stored_data()
+    assert _ids(errors) == ["sanad.W010"]
+    assert f"under key '{sealed_rows}' (accounts.StaffUser.contact_sealed), which does not open them" in errors[0].msg
+
+
+def test_an_old_key_removed_before_reseal_is_a_warning_naming_it(settings, sealed_rows):
+    """Rotation: the new first key sealed the newest values, the old one was dropped from the ring too early."""
+    from accounts.models import StaffUser
+    from backend.sealed_fields import seal_value
+
+    new = ("k-new", _key())
+    settings.SANAD_SEALING_KEYS = [new, *settings.SANAD_SEALING_KEYS]
+    bob = StaffUser.objects.get(username="bob")
+    StaffUser.objects.filter(pk=bob.pk).update(contact_sealed=seal_value(bob, "contact_sealed", b"bob@example.org"))
+    settings.SANAD_SEALING_KEYS = [new]
+    errors = check_sealing_keys_open_stored_data()
+    assert set(_ids(errors)) == {"sanad.W010"}
+    assert any(f"under key '{sealed_rows}'" in error.msg and "is not in the ring" in error.msg for error in errors)
+
+
 def test_an_empty_database_passes_any_ring(settings, db):
     settings.SANAD_SEALING_KEYS = [("k-other", _key())]
     assert check_sealing_keys_open_stored_data() == []
