@@ -1,19 +1,22 @@
 """System checks that refuse unsafe configurations.
 
-`sanad.E00x` run with every management command and, in production, at web and
+`sanad.E0xx` run with every management command and, in production, at web and
 worker start-up (`config.startup.refuse_unsafe_start`); `sanad.W00x` are
 deployment warnings shown by `check --deploy`. Messages name the setting,
-never its value.
+never its value. sanad.E010-E012 also read a few rows: the keys in the
+environment must open and verify what the database holds (after a restore or
+on a new host), or nothing starts.
 """
 
 from __future__ import annotations
 
 from django.conf import settings
 from django.core.checks import Error, Tags, Warning, register
+from django.db import DatabaseError, connection, transaction
 
 from backend.crypto.blind_index import planned_bits
-from backend.crypto.errors import CryptoError
-from backend.crypto.sealed import KeyRing
+from backend.crypto.errors import CryptoError, UnknownKey
+from backend.crypto.sealed import KeyRing, parse_envelope
 
 # Values that appear in documentation and tutorials; refused wherever they turn up.
 KNOWN_DEFAULTS = {
@@ -106,3 +109,132 @@ def check_deployment(app_configs=None, **kwargs):
     if settings.DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         messages.append(Warning("SQLite is for development; production runs on PostgreSQL.", id="sanad.W001"))
     return messages
+
+
+@register(Tags.security)
+def check_sealing_keys_open_stored_data(app_configs=None, **kwargs):
+    """sanad.E010/E011: the key ring opens what this database holds sealed; sanad.W010: not all of it.
+
+    Started with a wrong SANAD_SEALING_KEYS (after a restore, on a new host), a
+    process would serve and seal new values under a key that does not match
+    the old ones, mixing two rings in one database. So every command and every
+    web or worker start opens the oldest and the newest value of each sealed
+    field (two indexed reads per field). When none of them opens, the start is
+    refused, naming the key ids (never a key): E010 for an id the ring lacks,
+    E011 for an id whose key is not the one that sealed. When some open and
+    some do not (a key removed before `reseal` finished, or values edited in
+    the database), it is a warning: refusing then would hand whoever can write
+    one row a way to stop the service. The check is skipped where it cannot
+    run: the configuration already has errors, the database cannot be reached,
+    or a table or column does not exist yet (before `migrate`); those fail on
+    their own.
+    """
+    if settings.SANAD_CONFIG_ERRORS or not settings.SANAD_SEALING_KEYS:
+        return []
+    try:
+        ring = KeyRing(settings.SANAD_SEALING_KEYS)
+    except CryptoError:
+        return []  # sanad.E003 says why
+    from backend.sealed_fields import open_value, sealed_fields
+
+    try:
+        tables = set(connection.introspection.table_names())
+    except DatabaseError:
+        return []
+    opened = 0
+    missing: dict[str, set[str]] = {}
+    wrong: dict[str, set[str]] = {}
+    for model, field_name in sealed_fields():
+        if model._meta.db_table not in tables:
+            continue
+        rows = model._default_manager.filter(**{f"{field_name}__isnull": False}).only("pk", field_name)
+        try:
+            with transaction.atomic():
+                samples = {row.pk: row for row in (*rows.order_by("pk")[:1], *rows.order_by("-pk")[:1])}
+        except DatabaseError:
+            continue  # a column that a pending migration adds
+        where = f"{model._meta.label}.{field_name}"
+        for row in samples.values():
+            try:
+                key_id = parse_envelope(bytes(getattr(row, field_name)))[1]
+            except CryptoError:
+                continue  # a damaged value says nothing about the keys; reading it fails on its own
+            try:
+                open_value(row, field_name, ring=ring)
+                opened += 1
+            except UnknownKey:
+                missing.setdefault(key_id, set()).add(where)
+            except CryptoError:
+                wrong.setdefault(key_id, set()).add(where)
+    if not missing and not wrong:
+        return []
+    if opened:
+        problems = [(key_id, places, "is not in the ring") for key_id, places in missing.items()]
+        problems += [(key_id, places, "does not open them") for key_id, places in wrong.items()]
+        return [
+            Warning(
+                f"Some sealed values in this database do not open with SANAD_SEALING_KEYS: under key '{key_id}' "
+                f"({', '.join(sorted(places))}), which {why}; others do. A key removed before `reseal` "
+                "finished, or values edited in the database.",
+                id="sanad.W010",
+            )
+            for key_id, places, why in sorted(problems)
+        ]
+    errors = [
+        Error(
+            f"SANAD_SEALING_KEYS has no key '{key_id}', which sealed values in this database "
+            f"({', '.join(sorted(places))}), and none of them opens. Start with the ring this database was "
+            "sealed under (after a restore: the SANAD_SEALING_KEYS in force when the dump was made).",
+            id="sanad.E010",
+        )
+        for key_id, places in sorted(missing.items())
+    ]
+    errors += [
+        Error(
+            f"SANAD_SEALING_KEYS key '{key_id}' does not open values in this database sealed under that id "
+            f"({', '.join(sorted(places))}): it is not the key they were sealed with. Start with the ring "
+            "this database was sealed under (after a restore: the SANAD_SEALING_KEYS in force when the dump "
+            "was made).",
+            id="sanad.E011",
+        )
+        for key_id, places in sorted(wrong.items())
+    ]
+    return errors
+
+
+@register(Tags.security)
+def check_audit_key_verifies_the_chain(app_configs=None, **kwargs):
+    """sanad.E012: SANAD_AUDIT_KEY verifies the audit chain this database holds.
+
+    Started with a wrong audit key (after a restore, on a new host), a process would append entries that
+    the right key never verifies, and the chain would fail from there on. Each entry's hash covers only
+    that entry (its link is a stored field), so the oldest and the newest entry are recomputed; the start
+    is refused only when neither verifies, which is what a wrong key gives. One edited entry is
+    tampering, for `verify_audit` to name: refusing to start for it would hand whoever can write one row
+    a way to stop the service. Skipped, like sanad.E010, where it cannot run.
+    """
+    if settings.SANAD_CONFIG_ERRORS or not settings.SANAD_AUDIT_KEY:
+        return []
+    from audit.chain import compute_hash
+    from audit.models import AuditEntry
+
+    try:
+        if AuditEntry._meta.db_table not in set(connection.introspection.table_names()):
+            return []
+        with transaction.atomic():
+            ends = {
+                entry.seq: entry
+                for entry in (*AuditEntry.objects.order_by("seq")[:1], *AuditEntry.objects.order_by("-seq")[:1])
+            }
+    except DatabaseError:
+        return []
+    if not ends or any(compute_hash(entry, settings.SANAD_AUDIT_KEY) == entry.entry_hash for entry in ends.values()):
+        return []
+    return [
+        Error(
+            f"SANAD_AUDIT_KEY does not verify this database's audit chain (entries {', '.join(map(str, sorted(ends)))}):"
+            " it is not the key the chain was written with. Start with the key this database's chain was written "
+            "under (after a restore: the SANAD_AUDIT_KEY in force when the dump was made).",
+            id="sanad.E012",
+        )
+    ]
