@@ -100,6 +100,24 @@ def severity_reasons_by_report() -> dict[str, list[str]]:
     return {str(report.pk): severity_reasons(report) for report in Report.objects.order_by("pk")}
 
 
+def _staff(username: str, role: str, *, approver=None, **extra) -> StaffUser:
+    """A staff member given `role` as this tree gives one. Since the two-person rule, staff_create only
+    proposes a decrypting role: it is then bootstrapped (no key of its kind exists yet, as on the server)
+    or approved by `approver`, a key holder, with their password. The first release gave it at once."""
+    import accounts.services as services
+
+    user = staff_create(username=username, password=PASSWORD, roles=[role], password_set_by_owner=True, **extra)
+    if hasattr(services, "role_bootstrap"):
+        from accounts.models import RoleProposal
+
+        for proposal in RoleProposal.objects.filter(subject=user, state=RoleProposal.State.PENDING):
+            if approver is None:
+                services.role_bootstrap(proposal=proposal)
+            else:
+                services.role_proposal_approve(proposal=proposal, approver=approver, approver_password=PASSWORD)
+    return user
+
+
 def _relocation_and_partners(caseworker, report) -> None:
     """Where this tree has them (not the first release): a safe house, a referral and a partner, each with
     its sealed values, made by the relocation services and the `partner` command."""
@@ -108,13 +126,9 @@ def _relocation_and_partners(caseworker, report) -> None:
     if apps.is_installed("relocation"):
         from relocation.services import house_create, referral_create
 
-        rita = staff_create(
-            username="rita", password=PASSWORD, roles=[Role.RELOCATION_COORDINATOR], password_set_by_owner=True
-        )
-        ruth = staff_create(
-            username="ruth", password=PASSWORD, roles=[Role.RELOCATION_COORDINATOR], password_set_by_owner=True
-        )
+        rita = _staff("rita", Role.RELOCATION_COORDINATOR)
         key = shared_key_create(purpose=KeyPurpose.RELOCATION, holder=rita, holder_password=PASSWORD)
+        ruth = _staff("ruth", Role.RELOCATION_COORDINATOR, approver=rita)
         key_grant_create(shared_key=key, grantor=rita, grantor_password=PASSWORD, grantee=ruth)
         house_create(
             user=rita,
@@ -142,17 +156,11 @@ def _relocation_and_partners(caseworker, report) -> None:
 
 def populate() -> dict:
     _no_broker()
-    lead = staff_create(username="lead", password=PASSWORD, roles=[Role.TRIAGE_LEAD], password_set_by_owner=True)
-    alice = staff_create(
-        username="alice",
-        password=PASSWORD,
-        roles=[Role.CASEWORKER],
-        contact="alice@example.org",
-        password_set_by_owner=True,
-    )
     staff_create(username="sam", password=PASSWORD, roles=[Role.SYSADMIN], password_set_by_owner=True)
     staff_create(username="audrey", password=PASSWORD, roles=[Role.AUDITOR], password_set_by_owner=True)
+    lead = _staff("lead", Role.TRIAGE_LEAD)
     intake = shared_key_create(purpose=KeyPurpose.INTAKE, holder=lead, holder_password=PASSWORD)
+    alice = _staff("alice", Role.CASEWORKER, approver=lead, contact="alice@example.org")
     key_grant_create(shared_key=intake, grantor=lead, grantor_password=PASSWORD, grantee=alice)
     Coverage.objects.create(user=alice, governorates=["IQ-DQ", "IQ-BA"], languages=["ar"])
     from accounts.totp import device_new
