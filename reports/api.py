@@ -17,7 +17,7 @@ from accounts.selectors import intake_keys_offered
 from backend import budgets
 from backend.crypto.encoding import b64url_encode
 from backend.crypto.hpke import AEAD_NAME, KDF_NAME, Suite
-from backend.pow import PowError, Proof, pow_challenge_issue, pow_required, pow_verify
+from backend.pow import PowError, Proof, pow_challenge_issue, pow_check_shape, pow_required, pow_verify
 from reports.envelope import Envelope, parse_content, parse_report_envelope
 from reports.intake import (
     IntakeError,
@@ -90,10 +90,13 @@ class PublicView(APIView):
     parser_classes = [BoundedJSONParser]
 
     def proof(self, data: object) -> Proof | None:
-        """The verified (not yet spent) proof of work in `data["pow"]`, when the server asks for one."""
-        if not pow_required():
-            return None
+        """The verified (not yet spent) proof of work in `data["pow"]`, when the server asks for one. When it
+        does not, a `pow` member sent anyway is ignored, but only if it has a proof's shape."""
         try:
+            if not pow_required():
+                if isinstance(data, dict) and "pow" in data:
+                    pow_check_shape(data["pow"])
+                return None
             return pow_verify(data.get("pow") if isinstance(data, dict) else None)
         except PowError as exc:
             raise ValidationError({"pow": str(exc)}) from None
