@@ -33,7 +33,8 @@ def b64url_decode(text: str, *, max_bytes: int | None = None) -> bytes:
     if max_bytes is not None and len(text) > (max_bytes * 4) // 3 + 4:
         raise MalformedEncoding("Too long.")
     stripped = text.rstrip("=")
-    if len(stripped) % 4 == 1:
+    # Padding, if any, is exactly what the encoding needs ("AAAAAA==", not "AAAAAA=" or "AAAAAAA==").
+    if len(stripped) % 4 == 1 or (stripped != text and len(text) % 4 != 0):
         raise MalformedEncoding("Not base64url.")
     try:
         raw = base64.urlsafe_b64decode(stripped + "=" * (-len(stripped) % 4))
