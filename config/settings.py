@@ -541,6 +541,17 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # Reporters authenticate with their receipt (reports.api.ReceiptView reads it itself).
+    "APPEND_COMPONENTS": {
+        "securitySchemes": {
+            "Receipt": {
+                "type": "apiKey",
+                "in": "header",
+                "name": "Authorization",
+                "description": "Receipt <receipt>: the receipt given when the report was sent.",
+            }
+        }
+    },
 }
 
 # --- Logging ---------------------------------------------------------------------

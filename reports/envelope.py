@@ -19,7 +19,7 @@ from rest_framework.exceptions import ValidationError
 from accounts.models import SharedKey
 from accounts.selectors import intake_keys_offered
 from backend.crypto import hpke
-from backend.crypto.blind_index import BlindIndexer
+from backend.crypto.blind_index import INDICATOR_TYPES, BlindIndexer
 from backend.crypto.encoding import b64url_decode
 from backend.crypto.errors import CryptoError, InvalidIndicator
 from backend.places import LANGUAGES, PLACES
@@ -32,7 +32,8 @@ TRIAGE_REQUIRED = {"category", "governorate", "incident_month", "immediate_dange
 TRIAGE_FIELDS = TRIAGE_REQUIRED | {"flags", "indicators"}
 MAX_INDICATORS = 20
 EARLIEST_MONTH = date(2000, 1, 1)
-_MONTH = re.compile(r"\A([0-9]{4})-(0[1-9]|1[0-2])\Z")  # ASCII digits only
+MONTH_PATTERN = "([0-9]{4})-(0[1-9]|1[0-2])"  # ASCII digits only
+_MONTH = re.compile(rf"\A{MONTH_PATTERN}\Z")
 
 
 @dataclass
@@ -156,7 +157,7 @@ def _indicators(errors: _Errors, value: object, indexer: BlindIndexer) -> list[t
             # Translators: a JSON object as it must be sent; keep it exactly as it is.
             errors[name] = _('Must be {"type": "phone"|"telegram", "value": str}.')
             continue
-        if item["type"] not in ("phone", "telegram"):
+        if item["type"] not in INDICATOR_TYPES:
             # Translators: "phone" and "telegram" are values to send; keep them in Latin letters.
             errors[f"{name}.type"] = _('Must be "phone" or "telegram".')
             continue
