@@ -23,7 +23,7 @@ from rest_framework.views import APIView
 
 from backend.schema import ANY_REQUEST_ERRORS, error_responses, wire_schema
 from partners.models import PartnerToken, Release
-from partners.schema import RELEASE
+from partners.schema import MONTH, RELEASE
 from partners.stats import StatsError, month_start
 from partners.tokens import token_authenticate
 
@@ -238,6 +238,12 @@ class ReleaseView(PartnerView):
         operation_id="stats_release",
         summary="One month's release, as JSON or as CSV with an HXL hashtag row",
         description="`month` is YYYY-MM; a month with no release (or not a month) is a 404.",
+        parameters=[
+            OpenApiParameter(
+                "month", str, OpenApiParameter.PATH, pattern=MONTH["pattern"], description="The release's month."
+            ),
+            WWW_AUTHENTICATE,
+        ],
         responses={
             (200, "application/json"): OpenApiResponse(
                 RELEASE,
@@ -248,7 +254,6 @@ class ReleaseView(PartnerView):
             ),
             **error_responses("invalid_token", *ANY_REQUEST_ERRORS),
         },
-        parameters=[WWW_AUTHENTICATE],
     )
     def get(self, request: Request, month: str) -> HttpResponse:
         try:

@@ -8,6 +8,8 @@ import pytest
 
 from reports.models import Report
 from tests.contract.schema_tools import response_schema, validator
+from tests.partners.conftest import many_reports, report_at  # noqa: F401 (fixtures)
+from tests.partners.test_api import get, released, tokens  # noqa: F401 (fixtures)
 
 pytestmark = pytest.mark.django_db
 
@@ -59,6 +61,18 @@ def test_an_unknown_format_is_a_not_found_with_its_code(openapi, client):
     response = client.get("/api/v1/pow/?format=xml")
     assert response.status_code == 404
     assert conforms(openapi, "/api/v1/pow/", "get", response) == {"error": "not_found", "detail": "Not found."}
+
+
+def test_an_empty_format_is_a_not_found_too(openapi, released, tokens):  # noqa: F811
+    """Found by schemathesis: `?format=` (empty) was taken as no format, and answered 200 where the schema
+    allows only csv or json."""
+    path = "/api/v1/stats/releases/2026-09/"
+    for query in ("?format=", "?format=CSV", "?format=xml"):
+        response = get(path + query, tokens["un"][1])
+        assert response.status_code == 404, query
+        assert conforms(openapi, path, "get", response, "/api/v1/stats/releases/{month}/")["error"] == "not_found"
+    assert get(path + "?format=csv", tokens["un"][1])["Content-Type"] == "text/csv; charset=utf-8"
+    assert get(path + "?format=json", tokens["un"][1]).status_code == 200
 
 
 @pytest.mark.parametrize("accept", ["text/csv", "application/json", "*/*"])
