@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.utils.translation import gettext_lazy, ngettext
-from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema, extend_schema_view
+from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import status
 from rest_framework.exceptions import APIException, Throttled, ValidationError
 from rest_framework.permissions import AllowAny
@@ -128,9 +128,25 @@ class ReceiptView(PublicView):
             raise UnknownReceipt()
         return report
 
+    def handle_exception(self, exc):
+        """A 401 says which scheme to send (RFC 9110 section 15.5.2): Receipt."""
+        response = super().handle_exception(exc)
+        if isinstance(exc, UnknownReceipt):
+            response["WWW-Authenticate"] = "Receipt"
+        return response
+
 
 # The receipt is sent as `Authorization: Receipt <receipt>` (settings.SPECTACULAR_SETTINGS: securitySchemes).
 RECEIPT_AUTH = [{"Receipt": []}]
+WWW_AUTHENTICATE_RECEIPT = OpenApiParameter(
+    "WWW-Authenticate",
+    str,
+    OpenApiParameter.HEADER,
+    required=True,
+    response=[401],
+    enum=["Receipt"],
+    description="The scheme to send: Authorization: Receipt <receipt>.",
+)
 # Errors each kind of operation can answer, besides those of any request.
 BODY_ERRORS = ("parse_error", "invalid", "payload_too_large", "unsupported_media_type")
 RECEIPT_ERRORS = ("unknown_receipt", "throttled")
@@ -281,7 +297,7 @@ class ReportsView(ReceiptView):
         operation_id="report_withdraw",
         description="Withdraw the report: what it said is deleted at once; from then on the receipt gets 401.",
         auth=RECEIPT_AUTH,
-        parameters=[RETRY_AFTER],
+        parameters=[RETRY_AFTER, WWW_AUTHENTICATE_RECEIPT],
         responses={200: WITHDRAWN, **error_responses(*RECEIPT_ERRORS, *ANY_REQUEST_ERRORS)},
         examples=[OpenApiExample("Withdrawn", value={"status": "withdrawn"}, response_only=True, status_codes=["200"])],
     )
@@ -294,7 +310,7 @@ class ReportStatusView(ReceiptView):
     @extend_schema(
         operation_id="report_status",
         auth=RECEIPT_AUTH,
-        parameters=[RETRY_AFTER],
+        parameters=[RETRY_AFTER, WWW_AUTHENTICATE_RECEIPT],
         responses={
             200: OpenApiResponse(REPORT_STATUS, description="Cache-Control: no-store."),
             **error_responses(*RECEIPT_ERRORS, *ANY_REQUEST_ERRORS),
@@ -345,7 +361,7 @@ def _content_schema(operation_id: str, request, description: str):
         operation_id=operation_id,
         description=description,
         auth=RECEIPT_AUTH,
-        parameters=[RETRY_AFTER],
+        parameters=[RETRY_AFTER, WWW_AUTHENTICATE_RECEIPT],
         request=request,
         examples=[
             OpenApiExample(

@@ -30,7 +30,9 @@ class BoundedJSONParser(JSONParser):
         params = parse_header_parameters(media_type or "")[1]
         if params.get("charset", "utf-8").lower() != "utf-8":
             raise UnsupportedMediaType(
-                media_type, detail=_("Only UTF-8 JSON is accepted: Content-Type: application/json; charset=utf-8.")
+                media_type,
+                # Translators: "Content-Type: application/json; charset=utf-8" is an HTTP header to send: keep it.
+                detail=_("Only UTF-8 JSON is accepted: Content-Type: application/json; charset=utf-8."),
             )
         view = (parser_context or {}).get("view")
         limit = getattr(view, "max_body_bytes", 64 * 1024)

@@ -87,7 +87,7 @@ def test_a_partners_refusal_is_json_even_when_csv_was_asked_for(openapi, client,
 def test_a_wrong_receipt_conforms(openapi, client):
     for method, path in (("get", "/api/v1/reports/status/"), ("delete", "/api/v1/reports/")):
         response = getattr(client, method)(path, HTTP_AUTHORIZATION="Receipt 0000-0000-0000-0000-0000")
-        assert response.status_code == 401
+        assert response.status_code == 401 and response["WWW-Authenticate"] == "Receipt"
         assert conforms(openapi, path, method, response)["error"] == "unknown_receipt"
 
 
