@@ -4,13 +4,23 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.http import Http404
 from rest_framework import status
+from rest_framework.exceptions import NotFound, PermissionDenied
+from rest_framework.negotiation import DefaultContentNegotiation
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
 
 def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
     """Render DRF errors as {"error": code, "detail": ...}; other exceptions stay 500s."""
+    # Django's own 404 and 403 (a ?format= no renderer has, get_object_or_404) get DRF's, with their codes
+    # (not "error") and their own words (not the Http404's, which may name a model).
+    if isinstance(exc, Http404):
+        exc = NotFound()
+    elif isinstance(exc, DjangoPermissionDenied):
+        exc = PermissionDenied()
     response = drf_exception_handler(exc, context)
     if response is None:
         return None
@@ -22,3 +32,13 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
     if response.status_code == status.HTTP_405_METHOD_NOT_ALLOWED:
         response.data["error"] = "method_not_allowed"
     return response
+
+
+class StrictContentNegotiation(DefaultContentNegotiation):
+    """`?format=` names a format the view renders, or is left out. DRF takes an empty one as left out; here it
+    is a 404, as any other format the view does not have is (the schema lists the formats)."""
+
+    def select_renderer(self, request, renderers, format_suffix=None):
+        if format_suffix is None and request.query_params.get(self.settings.URL_FORMAT_OVERRIDE) == "":
+            raise Http404
+        return super().select_renderer(request, renderers, format_suffix)

@@ -20,6 +20,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import math
+import re
 import secrets
 import struct
 import time
@@ -32,13 +33,18 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from backend import budgets
-from backend.crypto.encoding import b64url_decode, b64url_encode
+from backend.crypto.encoding import b64url_check_characters, b64url_decode, b64url_encode, b64url_length
 from backend.crypto.errors import MalformedEncoding
 
 _BODY = struct.Struct(">16sQB")  # random, expiry (unix seconds), difficulty
 _MAC_LEN = 16
 CHALLENGE_BYTES = _BODY.size + _MAC_LEN
 MAX_NONCE_DIGITS = 20
+# The shapes a proof's members must have (the API schema states the same): ASCII decimal digits, and
+# base64url no longer than a challenge's (padded) encoding.
+NONCE_PATTERN = f"[0-9]{{1,{MAX_NONCE_DIGITS}}}"
+NONCE = re.compile(rf"\A{NONCE_PATTERN}\Z")
+CHALLENGE_MAX_LENGTH = b64url_length(CHALLENGE_BYTES)
 _MAC_SALT = "sanad.pow.challenge.v1"
 
 
@@ -105,14 +111,16 @@ def leading_zero_bits(digest: bytes) -> int:
     return len(digest) * 8 - int.from_bytes(digest, "big").bit_length()
 
 
-def pow_verify(proof: object) -> Proof:
-    """Check a {"challenge", "nonce"} proof; the caller spends it (records its digest) atomically."""
-    if not isinstance(proof, dict) or set(proof) != {"challenge", "nonce"}:
+def pow_check_shape(proof: object) -> tuple[str, str]:
+    """The challenge and nonce of a {"challenge", "nonce"} proof that has the shape of one, or PowError.
+
+    Checked even when no proof is needed: a `pow` member is never taken as it comes."""
+    if not isinstance(proof, dict) or set(proof) != {"challenge", "nonce"} or not _challenge_shaped(proof["challenge"]):
         # Translators: "pow", "challenge" and "nonce" are JSON member names and GET /api/v1/pow/ an address:
         # keep them, and the JSON punctuation, exactly as they are.
         raise PowError(_('Send "pow": {"challenge": ..., "nonce": ...} from GET /api/v1/pow/.'))
     challenge, nonce = proof["challenge"], proof["nonce"]
-    if not isinstance(nonce, str) or not nonce.isascii() or not nonce.isdigit() or len(nonce) > MAX_NONCE_DIGITS:
+    if not isinstance(nonce, str) or not NONCE.match(nonce):
         raise PowError(
             ngettext(
                 "The nonce must be a decimal string of at most %(limit)d digit.",
@@ -121,8 +129,18 @@ def pow_verify(proof: object) -> Proof:
             )
             % {"limit": MAX_NONCE_DIGITS}
         )
+    return challenge, nonce
+
+
+def _challenge_shaped(challenge: object) -> bool:
+    return isinstance(challenge, str) and len(challenge) <= CHALLENGE_MAX_LENGTH and b64url_check_characters(challenge)
+
+
+def pow_verify(proof: object) -> Proof:
+    """Check a {"challenge", "nonce"} proof; the caller spends it (records its digest) atomically."""
+    challenge, nonce = pow_check_shape(proof)
     try:
-        raw = b64url_decode(challenge, max_bytes=CHALLENGE_BYTES) if isinstance(challenge, str) else b""
+        raw = b64url_decode(challenge, max_bytes=CHALLENGE_BYTES)
     except MalformedEncoding:
         raw = b""
     if len(raw) != CHALLENGE_BYTES or not hmac.compare_digest(_mac(raw[: _BODY.size]), raw[_BODY.size :]):

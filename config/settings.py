@@ -556,6 +556,7 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_CONTENT_NEGOTIATION_CLASS": "backend.api.StrictContentNegotiation",
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "backend.api.exception_handler",
     "UNAUTHENTICATED_USER": None,
@@ -568,6 +569,17 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # Reporters authenticate with their receipt (reports.api.ReceiptView reads it itself).
+    "APPEND_COMPONENTS": {
+        "securitySchemes": {
+            "Receipt": {
+                "type": "apiKey",
+                "in": "header",
+                "name": "Authorization",
+                "description": "Receipt <receipt>: the receipt given when the report was sent.",
+            }
+        }
+    },
 }
 
 # --- Logging ---------------------------------------------------------------------

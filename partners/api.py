@@ -12,8 +12,7 @@ from django.http import HttpResponse
 from django.utils.translation import gettext_lazy
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema, inline_serializer
-from rest_framework import serializers
+from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework.authentication import BaseAuthentication
 from rest_framework.exceptions import AuthenticationFailed, NotFound
 from rest_framework.permissions import BasePermission
@@ -22,7 +21,9 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from backend.schema import ANY_REQUEST_ERRORS, error_responses, wire_schema
 from partners.models import PartnerToken, Release
+from partners.schema import MONTH, RELEASE
 from partners.stats import StatsError, month_start
 from partners.tokens import token_authenticate
 
@@ -82,6 +83,14 @@ class PartnerView(APIView):
     permission_classes = [IsPartner]
     renderer_classes = [JSONRenderer, CSVRenderer]
 
+    def handle_exception(self, exc):
+        """Errors are JSON, whatever was asked for: the CSV renderer only passes a release's stored bytes on
+        (an error rendered by it was the error object's keys run together, as text/csv)."""
+        response = super().handle_exception(exc)
+        self.request.accepted_renderer = JSONRenderer()
+        self.request.accepted_media_type = JSONRenderer.media_type
+        return response
+
 
 RELEASE_EXAMPLE = {
     "release": "2026-12",
@@ -139,18 +148,29 @@ CSV_EXAMPLE = (
     "reports_by_category,2026-12-01,2026-12-31,phone_threat,,,,41,12\r\n"
     "reports_by_governorate,2026-10-01,2026-12-31,,IQ-BG,IQG08,,57,12\r\n"
 )
-UNAUTHORIZED = OpenApiResponse(
-    inline_serializer("PartnerError", fields={"error": serializers.CharField(), "detail": serializers.CharField()}),
-    description="No valid token: missing, wrong, expired or revoked alike.",
-    examples=[
-        OpenApiExample(
-            "Unauthorized",
-            value={
-                "error": "invalid_token",
-                "detail": "A valid partner token is needed: Authorization: Token <token>.",
-            },
-        )
-    ],
+WWW_AUTHENTICATE = OpenApiParameter(
+    "WWW-Authenticate",
+    str,
+    OpenApiParameter.HEADER,
+    required=True,
+    response=[401],
+    enum=["Token"],
+    description="The scheme to send: Authorization: Token <token>.",
+)
+RELEASE_ITEM = wire_schema(
+    "ReleaseListItem",
+    {
+        "type": "object",
+        "additionalProperties": False,
+        "required": ["release", "built", "sha256", "json", "csv"],
+        "properties": {
+            "release": {"type": "string", "pattern": "^[0-9]{4}-(0[1-9]|1[0-2])$", "description": "YYYY-MM."},
+            "built": {"type": "string", "format": "date"},
+            "sha256": {"type": "string", "pattern": "^[0-9a-f]{64}$", "description": "Of the release's JSON."},
+            "json": {"type": "string", "description": "Its address, as JSON."},
+            "csv": {"type": "string", "description": "Its address, as CSV with an HXL hashtag row."},
+        },
+    },
 )
 
 
@@ -161,32 +181,22 @@ class ReleasesView(PartnerView):
         operation_id="stats_releases_list",
         summary="Published monthly releases, newest first",
         responses={
-            200: inline_serializer(
-                "ReleaseListItem",
-                fields={
-                    "release": serializers.CharField(),
-                    "built": serializers.DateField(),
-                    "sha256": serializers.CharField(),
-                    "json": serializers.CharField(),
-                    "csv": serializers.CharField(),
-                },
-                many=True,
-            ),
-            401: UNAUTHORIZED,
+            200: RELEASE_ITEM(many=True),
+            **error_responses("invalid_token", *ANY_REQUEST_ERRORS),
         },
+        parameters=[WWW_AUTHENTICATE],
         examples=[
             OpenApiExample(
-                "Two releases",
+                "One release",
                 response_only=True,
-                value=[
-                    {
-                        "release": "2026-12",
-                        "built": "2027-01-03",
-                        "sha256": "9f2c…",
-                        "json": "/api/v1/stats/releases/2026-12/",
-                        "csv": "/api/v1/stats/releases/2026-12/?format=csv",
-                    }
-                ],
+                status_codes=["200"],
+                value={
+                    "release": "2026-12",
+                    "built": "2027-01-03",
+                    "sha256": "9f2c6e1d0b7a4c3e5f8a2d1b9c0e7f6a5d4c3b2a1f0e9d8c7b6a5f4e3d2c1b0a",
+                    "json": "/api/v1/stats/releases/2026-12/",
+                    "csv": "/api/v1/stats/releases/2026-12/?format=csv",
+                },
             )
         ],
     )
@@ -227,16 +237,22 @@ class ReleaseView(PartnerView):
     @extend_schema(
         operation_id="stats_release",
         summary="One month's release, as JSON or as CSV with an HXL hashtag row",
+        description="`month` is YYYY-MM; a month with no release (or not a month) is a 404.",
+        parameters=[
+            OpenApiParameter(
+                "month", str, OpenApiParameter.PATH, pattern=MONTH["pattern"], description="The release's month."
+            ),
+            WWW_AUTHENTICATE,
+        ],
         responses={
             (200, "application/json"): OpenApiResponse(
-                OpenApiTypes.OBJECT,
+                RELEASE,
                 examples=[OpenApiExample("A quarter's last month", value=RELEASE_EXAMPLE)],
             ),
             (200, "text/csv"): OpenApiResponse(
                 OpenApiTypes.STR, examples=[OpenApiExample("CSV with HXL", value=CSV_EXAMPLE)]
             ),
-            401: UNAUTHORIZED,
-            404: OpenApiResponse(description="No release for that month (or not a month)."),
+            **error_responses("invalid_token", *ANY_REQUEST_ERRORS),
         },
     )
     def get(self, request: Request, month: str) -> HttpResponse:

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.utils.translation import gettext_lazy, ngettext
-from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema, extend_schema_view, inline_serializer
-from rest_framework import serializers, status
+from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
+from rest_framework import status
 from rest_framework.exceptions import APIException, Throttled, ValidationError
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
@@ -15,9 +15,10 @@ from rest_framework.views import APIView
 
 from accounts.selectors import intake_keys_offered
 from backend import budgets
-from backend.crypto.encoding import b64url_encode
-from backend.crypto.hpke import AEAD_NAME, KDF_NAME, Suite
-from backend.pow import PowError, Proof, pow_challenge_issue, pow_required, pow_verify
+from backend.crypto.encoding import b64url_encode, b64url_length
+from backend.crypto.hpke import AEAD_NAME, KDF_NAME
+from backend.pow import PowError, Proof, pow_challenge_issue, pow_check_shape, pow_required, pow_verify
+from backend.schema import ANY_REQUEST_ERRORS, RETRY_AFTER, error_responses
 from reports.envelope import Envelope, parse_content, parse_report_envelope
 from reports.intake import (
     IntakeError,
@@ -30,10 +31,21 @@ from reports.intake import (
 )
 from reports.models import Report
 from reports.parsers import BoundedJSONParser
-
-
-def _b64_len(raw_bytes: int) -> int:
-    return (raw_bytes + 2) // 3 * 4
+from reports.schema import (
+    EVIDENCE,
+    EXAMPLE_CHALLENGE,
+    EXAMPLE_CIPHERTEXT,
+    EXAMPLE_REPLY,
+    EXAMPLE_X25519_KEY,
+    FOLLOW_UP,
+    INTAKE_KEY,
+    POW_CHALLENGE,
+    RECEIPT,
+    REPORT_ENVELOPE,
+    REPORT_STATUS,
+    STORED,
+    WITHDRAWN,
+)
 
 
 def _header_text(raw: str) -> str:
@@ -90,10 +102,13 @@ class PublicView(APIView):
     parser_classes = [BoundedJSONParser]
 
     def proof(self, data: object) -> Proof | None:
-        """The verified (not yet spent) proof of work in `data["pow"]`, when the server asks for one."""
-        if not pow_required():
-            return None
+        """The verified (not yet spent) proof of work in `data["pow"]`, when the server asks for one. When it
+        does not, a `pow` member sent anyway is ignored, but only if it has a proof's shape."""
         try:
+            if not pow_required():
+                if isinstance(data, dict) and "pow" in data:
+                    pow_check_shape(data["pow"])
+                return None
             return pow_verify(data.get("pow") if isinstance(data, dict) else None)
         except PowError as exc:
             raise ValidationError({"pow": str(exc)}) from None
@@ -113,23 +128,28 @@ class ReceiptView(PublicView):
             raise UnknownReceipt()
         return report
 
+    def handle_exception(self, exc):
+        """A 401 says which scheme to send (RFC 9110 section 15.5.2): Receipt."""
+        response = super().handle_exception(exc)
+        if isinstance(exc, UnknownReceipt):
+            response["WWW-Authenticate"] = "Receipt"
+        return response
 
-RECEIPT_HEADER = OpenApiParameter(
-    "Authorization", str, OpenApiParameter.HEADER, required=True, description="Receipt 1234-5678-9012-3456-7890"
+
+# The receipt is sent as `Authorization: Receipt <receipt>` (settings.SPECTACULAR_SETTINGS: securitySchemes).
+RECEIPT_AUTH = [{"Receipt": []}]
+WWW_AUTHENTICATE_RECEIPT = OpenApiParameter(
+    "WWW-Authenticate",
+    str,
+    OpenApiParameter.HEADER,
+    required=True,
+    response=[401],
+    enum=["Receipt"],
+    description="The scheme to send: Authorization: Receipt <receipt>.",
 )
-CONTENT_REQUEST = inline_serializer(
-    "EncryptedContent", fields={"key_id": serializers.CharField(), "ciphertext": serializers.CharField()}
-)
-
-
-class IntakeKeySerializer(serializers.Serializer):
-    """Schema of one intake key in wire format v1 (documentation only)."""
-
-    key_id = serializers.CharField()
-    kem = serializers.ChoiceField(choices=[suite.value for suite in Suite])
-    kdf = serializers.ChoiceField(choices=[KDF_NAME])
-    aead = serializers.ChoiceField(choices=[AEAD_NAME])
-    public_key = serializers.CharField(help_text="base64url, unpadded")
+# Errors each kind of operation can answer, besides those of any request.
+BODY_ERRORS = ("parse_error", "invalid", "payload_too_large", "unsupported_media_type")
+RECEIPT_ERRORS = ("unknown_receipt", "throttled")
 
 
 def intake_keys_document(keys) -> list[dict]:
@@ -151,20 +171,24 @@ class IntakeKeysView(PublicView):
 
     @extend_schema(
         operation_id="intake_keys_list",
-        responses={200: IntakeKeySerializer(many=True)},
+        description="The intake keys to encrypt to, newest first (may be empty: then send nothing).",
+        responses={
+            200: OpenApiResponse(INTAKE_KEY(many=True), description="Cache-Control: public, max-age=300."),
+            **error_responses(*ANY_REQUEST_ERRORS),
+        },
         examples=[
             OpenApiExample(
                 "One X25519 key",
-                value=[
-                    {
-                        "key_id": "ik-3f9a0c1d2b4e",
-                        "kem": "X25519",
-                        "kdf": KDF_NAME,
-                        "aead": AEAD_NAME,
-                        "public_key": "base64url of 32 bytes",
-                    }
-                ],
+                # drf-spectacular lists a list's example: the value is one item.
+                value={
+                    "key_id": "ik-3f9a0c1d2b4e",
+                    "kem": "X25519",
+                    "kdf": KDF_NAME,
+                    "aead": AEAD_NAME,
+                    "public_key": EXAMPLE_X25519_KEY,
+                },
                 response_only=True,
+                status_codes=["200"],
             )
         ],
     )
@@ -178,14 +202,8 @@ class PowView(PublicView):
     @extend_schema(
         operation_id="pow_challenge",
         responses={
-            200: inline_serializer(
-                "PowChallenge",
-                fields={
-                    "challenge": serializers.CharField(),
-                    "difficulty": serializers.IntegerField(),
-                    "expires_at": serializers.DateTimeField(),
-                },
-            )
+            200: OpenApiResponse(POW_CHALLENGE, description="Cache-Control: no-store."),
+            **error_responses(*ANY_REQUEST_ERRORS),
         },
         description="Find a decimal nonce with SHA-256(challenge bytes || nonce) starting with `difficulty` zero "
         'bits; send it once as "pow". Difficulty 0: no proof needed.',
@@ -193,8 +211,15 @@ class PowView(PublicView):
             OpenApiExample(
                 "Challenge",
                 response_only=True,
-                value={"challenge": "q2oN3D8lTQ2SPQ0h4cH1Tw", "difficulty": 18, "expires_at": "2026-11-21T10:10:00Z"},
-            )
+                status_codes=["200"],
+                value={"challenge": EXAMPLE_CHALLENGE, "difficulty": 18, "expires_at": "2026-11-21T10:10:00Z"},
+            ),
+            OpenApiExample(
+                "No proof needed",
+                response_only=True,
+                status_codes=["200"],
+                value={"challenge": "", "difficulty": 0, "expires_at": "2026-11-21T10:10:00Z"},
+            ),
         ],
     )
     def get(self, request: Request) -> Response:
@@ -209,26 +234,17 @@ class PowView(PublicView):
 class ReportsView(ReceiptView):
     """POST submits (no receipt yet); DELETE withdraws (receipt)."""
 
-    max_body_bytes = _b64_len(settings.SANAD_MAX_REPORT_BYTES) + 16 * 1024
+    max_body_bytes = b64url_length(settings.SANAD_MAX_REPORT_BYTES) + 16 * 1024
 
     @extend_schema(
         operation_id="report_submit",
-        request=inline_serializer(
-            "ReportEnvelope",
-            fields={
-                "version": serializers.IntegerField(),
-                "key_id": serializers.CharField(),
-                "ciphertext": serializers.CharField(),
-                "triage": serializers.DictField(),
-                "reply_public_key": serializers.CharField(required=False),
-                "pow": serializers.DictField(required=False),
-            },
-        ),
+        description="Submit a report. The answer comes once the report is committed; the receipt is in it only.",
+        request=REPORT_ENVELOPE,
         responses={
-            201: inline_serializer(
-                "Receipt", fields={"receipt": serializers.CharField(), "status": serializers.CharField()}
-            )
+            201: OpenApiResponse(RECEIPT, description="Cache-Control: no-store."),
+            **error_responses(*BODY_ERRORS, *ANY_REQUEST_ERRORS, "duplicate", "throttled"),
         },
+        parameters=[RETRY_AFTER],
         examples=[
             OpenApiExample(
                 "Envelope",
@@ -236,7 +252,7 @@ class ReportsView(ReceiptView):
                 value={
                     "version": 1,
                     "key_id": "ik-3f9a0c1d2b4e",
-                    "ciphertext": "base64url HPKE output",
+                    "ciphertext": EXAMPLE_CIPHERTEXT,
                     "triage": {
                         "category": "phone_threat",
                         "governorate": "IQ-DQ",
@@ -247,8 +263,8 @@ class ReportsView(ReceiptView):
                         "language": "ar",
                         "indicators": [{"type": "phone", "value": "0770 123 4567"}],
                     },
-                    "reply_public_key": "base64url of 32 bytes",
-                    "pow": {"challenge": "q2oN3D8lTQ2SPQ0h4cH1Tw", "nonce": "193847"},
+                    "reply_public_key": EXAMPLE_X25519_KEY,
+                    "pow": {"challenge": EXAMPLE_CHALLENGE, "nonce": "193847"},
                 },
             ),
             OpenApiExample(
@@ -256,17 +272,6 @@ class ReportsView(ReceiptView):
                 value={"receipt": "1234-5678-9012-3456-7890", "status": "received"},
                 response_only=True,
                 status_codes=["201"],
-            ),
-            OpenApiExample(
-                "Bad field",
-                value={
-                    "error": "invalid",
-                    "detail": {
-                        "triage.governorate": "Must be an ISO 3166-2:IQ code (e.g. IQ-BG) or a country code for abroad."
-                    },
-                },
-                response_only=True,
-                status_codes=["400"],
             ),
         ],
     )
@@ -290,9 +295,11 @@ class ReportsView(ReceiptView):
 
     @extend_schema(
         operation_id="report_withdraw",
-        parameters=[RECEIPT_HEADER],
-        responses={200: inline_serializer("Withdrawn", fields={"status": serializers.CharField()})},
-        examples=[OpenApiExample("Withdrawn", value={"status": "withdrawn"}, response_only=True)],
+        description="Withdraw the report: what it said is deleted at once; from then on the receipt gets 401.",
+        auth=RECEIPT_AUTH,
+        parameters=[RETRY_AFTER, WWW_AUTHENTICATE_RECEIPT],
+        responses={200: WITHDRAWN, **error_responses(*RECEIPT_ERRORS, *ANY_REQUEST_ERRORS)},
+        examples=[OpenApiExample("Withdrawn", value={"status": "withdrawn"}, response_only=True, status_codes=["200"])],
     )
     def delete(self, request: Request) -> Response:
         report_withdraw(report=self.report(request))
@@ -302,26 +309,18 @@ class ReportsView(ReceiptView):
 class ReportStatusView(ReceiptView):
     @extend_schema(
         operation_id="report_status",
-        parameters=[RECEIPT_HEADER],
+        auth=RECEIPT_AUTH,
+        parameters=[RETRY_AFTER, WWW_AUTHENTICATE_RECEIPT],
         responses={
-            200: inline_serializer(
-                "ReportStatus",
-                fields={
-                    "status": serializers.ChoiceField(choices=["received", "in_review", "closed"]),
-                    "updated": serializers.DateField(),
-                    "replies": serializers.ListField(child=serializers.CharField()),
-                },
-            )
+            200: OpenApiResponse(REPORT_STATUS, description="Cache-Control: no-store."),
+            **error_responses(*RECEIPT_ERRORS, *ANY_REQUEST_ERRORS),
         },
         examples=[
             OpenApiExample(
                 "In review, one reply",
                 response_only=True,
-                value={
-                    "status": "in_review",
-                    "updated": "2026-11-21",
-                    "replies": ["base64url HPKE to reply_public_key"],
-                },
+                status_codes=["200"],
+                value={"status": "in_review", "updated": "2026-11-21", "replies": [EXAMPLE_REPLY]},
             )
         ],
     )
@@ -357,32 +356,37 @@ class _EncryptedContentView(ReceiptView):
         return Response({"status": "stored"}, status=status.HTTP_201_CREATED)
 
 
-def _content_schema(operation_id: str):
+def _content_schema(operation_id: str, request, description: str):
     return extend_schema(
         operation_id=operation_id,
-        parameters=[RECEIPT_HEADER],
-        request=CONTENT_REQUEST,
+        description=description,
+        auth=RECEIPT_AUTH,
+        parameters=[RETRY_AFTER, WWW_AUTHENTICATE_RECEIPT],
+        request=request,
         examples=[
             OpenApiExample(
                 "Encrypted",
                 request_only=True,
-                value={"key_id": "ik-3f9a0c1d2b4e", "ciphertext": "base64url HPKE output"},
+                value={"key_id": "ik-3f9a0c1d2b4e", "ciphertext": EXAMPLE_CIPHERTEXT},
             ),
             OpenApiExample("Stored", response_only=True, status_codes=["201"], value={"status": "stored"}),
         ],
-        responses={201: inline_serializer(f"{operation_id}_stored", fields={"status": serializers.CharField()})},
+        responses={
+            201: STORED,
+            **error_responses(*RECEIPT_ERRORS, *BODY_ERRORS, *ANY_REQUEST_ERRORS, "duplicate", "too_many"),
+        },
     )
 
 
-@extend_schema_view(post=_content_schema("followup_add"))
+@extend_schema_view(post=_content_schema("followup_add", FOLLOW_UP, "Add a follow-up to the report."))
 class FollowUpsView(_EncryptedContentView):
-    max_body_bytes = _b64_len(settings.SANAD_MAX_FOLLOWUP_BYTES) + 1024
+    max_body_bytes = b64url_length(settings.SANAD_MAX_FOLLOWUP_BYTES) + 1024
     max_raw_bytes_setting = "SANAD_MAX_FOLLOWUP_BYTES"
     add = staticmethod(followup_add)
 
 
-@extend_schema_view(post=_content_schema("evidence_add"))
+@extend_schema_view(post=_content_schema("evidence_add", EVIDENCE, "Add an evidence file to the report."))
 class EvidenceView(_EncryptedContentView):
-    max_body_bytes = _b64_len(settings.SANAD_MAX_EVIDENCE_BYTES) + 1024
+    max_body_bytes = b64url_length(settings.SANAD_MAX_EVIDENCE_BYTES) + 1024
     max_raw_bytes_setting = "SANAD_MAX_EVIDENCE_BYTES"
     add = staticmethod(evidence_add)

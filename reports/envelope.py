@@ -19,19 +19,21 @@ from rest_framework.exceptions import ValidationError
 from accounts.models import SharedKey
 from accounts.selectors import intake_keys_offered
 from backend.crypto import hpke
-from backend.crypto.blind_index import BlindIndexer
+from backend.crypto.blind_index import INDICATOR_TYPES, BlindIndexer
 from backend.crypto.encoding import b64url_decode
 from backend.crypto.errors import CryptoError, InvalidIndicator
 from backend.places import LANGUAGES, PLACES
 from reports.vocabulary import FLAGS, Category
 
+WIRE_VERSION = 1  # the JSON integer 1 exactly: not 1.0, true or "1"
 ENVELOPE_FIELDS = {"version", "key_id", "ciphertext", "triage", "reply_public_key", "pow"}
 CONTENT_FIELDS = {"key_id", "ciphertext", "pow"}  # pow: when the server asks for it, as for reports
 TRIAGE_REQUIRED = {"category", "governorate", "incident_month", "immediate_danger", "needs_relocation", "language"}
 TRIAGE_FIELDS = TRIAGE_REQUIRED | {"flags", "indicators"}
 MAX_INDICATORS = 20
 EARLIEST_MONTH = date(2000, 1, 1)
-_MONTH = re.compile(r"\A([0-9]{4})-(0[1-9]|1[0-2])\Z")  # ASCII digits only
+MONTH_PATTERN = "([0-9]{4})-(0[1-9]|1[0-2])"  # ASCII digits only
+_MONTH = re.compile(rf"\A{MONTH_PATTERN}\Z")
 
 
 @dataclass
@@ -155,7 +157,7 @@ def _indicators(errors: _Errors, value: object, indexer: BlindIndexer) -> list[t
             # Translators: a JSON object as it must be sent; keep it exactly as it is.
             errors[name] = _('Must be {"type": "phone"|"telegram", "value": str}.')
             continue
-        if item["type"] not in ("phone", "telegram"):
+        if item["type"] not in INDICATOR_TYPES:
             # Translators: "phone" and "telegram" are values to send; keep them in Latin letters.
             errors[f"{name}.type"] = _('Must be "phone" or "telegram".')
             continue
@@ -211,8 +213,7 @@ def _triage(errors: _Errors, data: object) -> Triage | None:
 
 
 def _reply_key(errors: _Errors, value: object) -> bytes | None:
-    if value is None:
-        return None
+    """A reporter who wants no replies leaves the member out; null is not a key."""
     try:
         raw = b64url_decode(value, max_bytes=64) if isinstance(value, str) else b""
         hpke.load_reply_public_key(raw)  # refuses low-order points
@@ -228,13 +229,14 @@ def parse_report_envelope(data: object, *, max_bytes: int) -> Envelope:
     if not errors.require_object(data, "body"):
         errors.raise_if_any()
     errors.unknown(data, ENVELOPE_FIELDS)
-    if data.get("version") != 1 or isinstance(data.get("version"), bool):
+    # type() rather than isinstance(): True is an int to Python, and 1.0 == 1.
+    if type(data.get("version")) is not int or data["version"] != WIRE_VERSION:
         # Translators: 1 is the number of the wire format version to send.
         errors["version"] = _("Must be 1.")
     key = _key(errors, data.get("key_id"))
     ciphertext = _ciphertext(errors, data.get("ciphertext"), key, max_bytes)
     triage = _triage(errors, data.get("triage"))
-    reply_key = _reply_key(errors, data.get("reply_public_key"))
+    reply_key = _reply_key(errors, data["reply_public_key"]) if "reply_public_key" in data else None
     errors.raise_if_any()
     return Envelope(key=key, ciphertext=ciphertext, triage=triage, reply_public_key=reply_key, pow=data.get("pow"))
 

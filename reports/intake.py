@@ -161,6 +161,7 @@ def report_withdraw(*, report: Report) -> None:
 # Looked up in place of a malformed receipt, so that it costs what a wrong one does.
 _DUMMY_RECEIPT = "0000-0000-0000-0000-0000"
 
+IN_REVIEW = "in_review"  # what the reporter sees from triage until the report is closed
 STATUS_FOR_STATE = {
     ReportState.PENDING: "received",
     ReportState.PARKED: "received",  # not triaged yet: a lead is looking at why
@@ -180,4 +181,4 @@ def report_for_receipt(text: str) -> Report | None:
 
 def reporter_status(report: Report) -> str:
     """What the reporter sees: received until triaged, in_review from then on, closed at the end."""
-    return STATUS_FOR_STATE.get(report.state, "in_review")
+    return STATUS_FOR_STATE.get(report.state, IN_REVIEW)

@@ -1,13 +1,14 @@
-"""A JSON parser that refuses oversized bodies with 413 before reading them."""
+"""A JSON parser that refuses oversized bodies with 413 before reading them, and any charset but UTF-8 with 415."""
 
 from __future__ import annotations
 
 import json
 
+from django.utils.http import parse_header_parameters
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from rest_framework import status
-from rest_framework.exceptions import APIException, ParseError
+from rest_framework.exceptions import APIException, ParseError, UnsupportedMediaType
 from rest_framework.parsers import JSONParser
 
 
@@ -22,9 +23,17 @@ def _refuse_constant(name: str):
 
 
 class BoundedJSONParser(JSONParser):
-    """Reads at most `view.max_body_bytes`; strict JSON (no NaN/Infinity)."""
+    """Reads at most `view.max_body_bytes`; strict JSON (no NaN/Infinity) in UTF-8, the only charset
+    accepted (RFC 8259 section 8.1): a body declared in another is refused, not read as UTF-8."""
 
     def parse(self, stream, media_type=None, parser_context=None):
+        params = parse_header_parameters(media_type or "")[1]
+        if params.get("charset", "utf-8").lower() != "utf-8":
+            raise UnsupportedMediaType(
+                media_type,
+                # Translators: "Content-Type: application/json; charset=utf-8" is an HTTP header to send: keep it.
+                detail=_("Only UTF-8 JSON is accepted: Content-Type: application/json; charset=utf-8."),
+            )
         view = (parser_context or {}).get("view")
         limit = getattr(view, "max_body_bytes", 64 * 1024)
         request = (parser_context or {}).get("request")

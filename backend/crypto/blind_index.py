@@ -36,7 +36,9 @@ _DOMAIN = b"sanad/blind-index/v1"
 _TELEGRAM_USERNAME = re.compile(r"\A[a-z][a-z0-9_]{3,31}\Z")
 _TELEGRAM_INVITE = re.compile(r"\A[A-Za-z0-9_-]{8,64}\Z")
 _TELEGRAM_HOSTS = {"t.me", "telegram.me", "telegram.dog"}
-_MAX_INDICATOR_LEN = 256
+MAX_INDICATOR_LENGTH = 256  # characters of an indicator's value as sent
+# The wire format's indicator types (a telegram value may turn out to be the kind telegram_invite).
+INDICATOR_TYPES = ("phone", "telegram")
 # InvalidIndicator messages are shown to reporters (a 400 naming the indicator). They are marked with
 # gettext_noop: the exception keeps the English text, and the API edge (reports.envelope) translates it
 # into the request's language.
@@ -57,7 +59,7 @@ def planned_bits(expected_rows: int) -> int:
 
 def normalise_phone(value: str, default_region: str = DEFAULT_PHONE_REGION) -> str:
     """E.164 form ('+9647701234567'); Iraq is assumed for numbers without a country code."""
-    if not isinstance(value, str) or not value.strip() or len(value) > _MAX_INDICATOR_LEN:
+    if not isinstance(value, str) or not value.strip() or len(value) > MAX_INDICATOR_LENGTH:
         raise InvalidIndicator(gettext_noop("Not a phone number."))
     try:
         number = phonenumbers.parse(value, default_region)
@@ -72,7 +74,7 @@ def normalise_phone(value: str, default_region: str = DEFAULT_PHONE_REGION) -> s
 
 def normalise_telegram(value: str) -> tuple[str, str]:
     """(kind, value): a lower-cased username, or a private invite hash (case kept)."""
-    if not isinstance(value, str) or not value.strip() or len(value) > _MAX_INDICATOR_LEN:
+    if not isinstance(value, str) or not value.strip() or len(value) > MAX_INDICATOR_LENGTH:
         raise InvalidIndicator(gettext_noop("Not a Telegram username or link."))
     text = value.strip()
     if text.startswith("@"):

@@ -6,7 +6,19 @@ import re
 
 from backend.crypto.errors import MalformedEncoding
 
-_ALPHABET = re.compile(r"\A[A-Za-z0-9_-]*={0,2}\Z")
+# What b64url_decode accepts, character by character (padded or not); the API schema's pattern too.
+B64URL_CHARACTERS = "[A-Za-z0-9_-]*={0,2}"
+_ALPHABET = re.compile(rf"\A{B64URL_CHARACTERS}\Z")
+
+
+def b64url_length(raw_bytes: int, *, padded: bool = True) -> int:
+    """Characters of the base64url encoding of `raw_bytes` bytes, with or without its padding."""
+    return (raw_bytes + 2) // 3 * 4 if padded else (raw_bytes * 4 + 2) // 3
+
+
+def b64url_check_characters(text: str) -> bool:
+    """Whether `text` is made only of base64url's characters, with at most two "=" of padding at its end."""
+    return _ALPHABET.match(text) is not None
 
 
 def b64url_encode(data: bytes) -> str:
@@ -21,7 +33,8 @@ def b64url_decode(text: str, *, max_bytes: int | None = None) -> bytes:
     if max_bytes is not None and len(text) > (max_bytes * 4) // 3 + 4:
         raise MalformedEncoding("Too long.")
     stripped = text.rstrip("=")
-    if len(stripped) % 4 == 1:
+    # Padding, if any, is exactly what the encoding needs ("AAAAAA==", not "AAAAAA=" or "AAAAAAA==").
+    if len(stripped) % 4 == 1 or (stripped != text and len(text) % 4 != 0):
         raise MalformedEncoding("Not base64url.")
     try:
         raw = base64.urlsafe_b64decode(stripped + "=" * (-len(stripped) % 4))

@@ -18,6 +18,14 @@ def test_malformed_is_refused(text):
         b64url_decode(text)
 
 
+@pytest.mark.parametrize("text", ["Zg=", "Zg===", "Zm8==", "Zm9v=", "Zm9v==", "="])
+def test_padding_must_be_exactly_what_the_encoding_needs(text):
+    """Found by the schema's limits (issue 16): a 32-byte key with two "=" was taken, one character longer
+    than the schema said a key can be."""
+    with pytest.raises(MalformedEncoding):
+        b64url_decode(text)
+
+
 def test_non_canonical_trailing_bits_are_refused():
     assert b64url_decode("Zg") == b"f"
     with pytest.raises(MalformedEncoding):

@@ -115,6 +115,9 @@ BAD_INPUTS = {
     "unknown top-level field": ({"extra": 1}, "extra"),
     "version 2": ({"version": 2}, "version"),
     "version true": ({"version": True}, "version"),
+    "version 1.0": ({"version": 1.0}, "version"),
+    "version the string 1": ({"version": "1"}, "version"),
+    "version null": ({"version": None}, "version"),
     "key id missing": ({"key_id": None}, "key_id"),
     "unknown key id": ({"key_id": "ik-000000000000"}, "key_id"),
     "ciphertext not base64url": ({"ciphertext": "not/base64+"}, "ciphertext"),
@@ -164,6 +167,17 @@ BAD_INPUTS = {
         "triage.indicators",
     ),
     "reply key wrong length": ({"reply_public_key": "AAAA"}, "reply_public_key"),
+    "reply key null": ({"reply_public_key": None}, "reply_public_key"),
+    "category null": ({"triage": _triage(category=None)}, "triage.category"),
+    "month null": ({"triage": _triage(incident_month=None)}, "triage.incident_month"),
+    "flags null": ({"triage": _triage(flags=None)}, "triage.flags"),
+    "a null flag": ({"triage": _triage(flags=[None])}, "triage.flags"),
+    "indicators null": ({"triage": _triage(indicators=None)}, "triage.indicators"),
+    "indicator value null": (
+        {"triage": _triage(indicators=[{"type": "phone", "value": None}])},
+        "triage.indicators[0].value",
+    ),
+    "ciphertext null": ({"ciphertext": None}, "ciphertext"),
     "reply key low order point": ({"reply_public_key": "A" * 43}, "reply_public_key"),
 }
 
