@@ -28,6 +28,7 @@ from reports.intake import (
     report_withdraw,
     reporter_status,
 )
+from reports.intake_writes import proof_spent, spent_refusal
 from reports.models import Report
 from reports.parsers import BoundedJSONParser
 
@@ -94,9 +95,13 @@ class PublicView(APIView):
         if not pow_required():
             return None
         try:
-            return pow_verify(data.get("pow") if isinstance(data, dict) else None)
+            proof = pow_verify(data.get("pow") if isinstance(data, dict) else None)
         except PowError as exc:
             raise ValidationError({"pow": str(exc)}) from None
+        # A replay is refused here, at the cost of one lookup, not after its body was parsed, sealed and written.
+        if proof_spent(proof):
+            raise IntakeRefused(spent_refusal())
+        return proof
 
 
 class ReceiptView(PublicView):
