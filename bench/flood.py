@@ -1,7 +1,11 @@
 """Honest reporters under a junk flood: do their reports get through, how fast, and what does junk cost the server?
 
-    .venv/bin/python bench/flood.py [--baseline 45] [--junk-each 4] [--flood 90] [--honest-rate 0.5]
+    .venv/bin/python bench/flood.py [--baseline 40] [--junk-each 4] [--flood 80] [--cost 15] [--honest-rate 0.5]
                                     [--workers 3] [--flood-procs 2] [--flood-connections 64] [--flood-cpus LAST]
+                                    [--seconds N (all phases scaled to about N s, for short trial runs)]
+
+About 3.5 minutes with the defaults (setup included). Needs PostgreSQL (postgres://postgres@127.0.0.1:5432)
+and Redis (db 13). The full output is the result: configuration, each phase's figures, PASS/FAIL per target.
 
 The server runs as production runs it (Dockerfile, docker-compose.yml): gunicorn with config/gunicorn.conf.py
 (--workers, SANAD_WEB_THREADS threads each, access log on), production settings (no SANAD_DEV: DEBUG off)
@@ -25,16 +29,20 @@ connection sending one kind of junk as fast as the server answers:
   receipt_status    GET /api/v1/reports/status/ with a random receipt
   receipt_followup  POST /api/v1/reports/followups/ (a follow-up-sized body) with a random receipt
   receipt_evidence  POST /api/v1/reports/evidence/ (a 64 KiB body) with a random receipt
-Accepted reports to replay come from the honest-only phase. The flood processes are pinned to --flood-cpus
+Accepted reports to replay come from the warm-up. The flood processes are pinned to --flood-cpus
 (default: the last core), so they take at most that share of this machine from the server.
 
-Phases, in order: idle (the server's own CPU at rest, subtracted from the phases' costs); honest only
-(--baseline s: latency without the flood, and the server's cost of an accepted report, its two GETs
-included); junk only, one kind at a time (--junk-each s each: the server's cost of refusing one of that
-kind); honest reporters and the full flood together (--flood s: latency under the flood). Server CPU is
-utime+stime from /proc of the gunicorn master and workers, the PostgreSQL backends connected to bench_flood,
-and Redis (INFO cpu; Redis is shared with anything else using it, so it is an upper bound), over each phase.
-Then every receipt the honest reporters were given is checked: counted in the database (which must hold
+Phases, in order: warm-up (honest reports, whose requests the junk then replays, and 3 s of every kind of
+junk: each worker thread opens its connections); idle (the server's own CPU at rest, subtracted from every
+phase's); 1. honest only (--baseline s at --honest-rate: latency without the flood); 2. junk only, one kind
+at a time (--junk-each s each: the server's CPU per refusal of that kind); 3. honest reporters under the full
+flood (--flood s: latency, success, what each kind got); 4. honest reporters alone, back to back (--cost s:
+the server's CPU per accepted report, its GET intake-keys and GET pow included; at --honest-rate the server
+idles too much to measure it). Server CPU is utime+stime from /proc of the gunicorn master and workers and of
+the PostgreSQL backends connected to bench_flood (not PostgreSQL's shared background processes, such as the
+WAL writer), and Redis' own (INFO cpu; Redis may serve others too, so that part is an upper bound). The
+whole machine's busy time is printed beside it, and what the honest clients and the flood used.
+Then every receipt the honest reporters were given is checked: looked up in the database (which must hold
 those reports and nothing else) and resolved through GET /api/v1/reports/status/.
 
 Targets: 0 honest reports lost; honest POST p99 under 2 s during the flood; each kind of junk (and the
