@@ -1,6 +1,6 @@
 """Honest reporters under a junk flood: do their reports get through, how fast, and what does junk cost the server?
 
-    .venv/bin/python bench/flood.py [--baseline 40] [--junk-each 4] [--flood 80] [--cost 15] [--honest-rate 0.5]
+    .venv/bin/python bench/flood.py [--baseline 40] [--flood 80] [--junk-each 4] [--cost 16] [--rounds 2] [--honest-rate 0.5]
                                     [--workers 3] [--flood-procs 2] [--flood-connections 64] [--flood-cpus LAST]
                                     [--seconds N (all phases scaled to about N s, for short trial runs)]
 
@@ -34,11 +34,14 @@ Accepted reports to replay come from the warm-up. The flood processes are pinned
 
 Phases, in order: warm-up (honest reports, whose requests the junk then replays, and 3 s of every kind of
 junk: each worker thread opens its connections); idle (the server's own CPU at rest, subtracted from every
-phase's); 1. honest only (--baseline s at --honest-rate: latency without the flood); 2. junk only, one kind
-at a time (--junk-each s each: the server's CPU per refusal of that kind); 3. honest reporters under the full
-flood (--flood s: latency, success, what each kind got); 4. honest reporters alone, back to back (--cost s:
-the server's CPU per accepted report, its GET intake-keys and GET pow included; at --honest-rate the server
-idles too much to measure it). Server CPU is utime+stime from /proc of the gunicorn master and workers and of
+phase's); 1. honest only (--baseline s at --honest-rate: latency without the flood); 2. honest reporters
+under the full flood (--flood s: latency, success, what each kind of junk got); 3. --rounds alternating
+rounds (as bench/intake.py alternates, so that the machine's drift hits both alike) of each kind of junk
+alone (--junk-each s per kind in all: the server's CPU per refusal of that kind) and of honest reporters
+alone, back to back (--cost s in all: the server's CPU per accepted report, its GET intake-keys and GET pow
+included; at --honest-rate the server idles too much to measure it). Phase 3 comes after the flood so that
+its burst of reports does not raise the difficulty the honest reporters meet under the flood.
+Server CPU is utime+stime from /proc of the gunicorn master and workers and of
 the PostgreSQL backends connected to bench_flood (not PostgreSQL's shared background processes, such as the
 WAL writer), and Redis' own (INFO cpu; Redis may serve others too, so that part is an upper bound). The
 whole machine's busy time is printed beside it, and what the honest clients and the flood used.
@@ -545,11 +548,12 @@ def verify(base_url: str, records: list[dict]) -> tuple[int, int, int]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--baseline", type=float, default=40.0, help="seconds of honest reporters alone")
-    parser.add_argument("--junk-each", type=float, default=4.0, help="seconds of each kind of junk alone")
+    parser.add_argument("--junk-each", type=float, default=4.0, help="seconds of each kind of junk alone, in all")
     parser.add_argument("--flood", type=float, default=80.0, help="seconds of honest reporters under the flood")
     parser.add_argument("--idle", type=float, default=5.0, help="seconds of the server at rest")
     parser.add_argument("--warmup", type=float, default=8.0, help="seconds of honest reporters, unmeasured, first")
-    parser.add_argument("--cost", type=float, default=15.0, help="seconds of honest reporters back to back")
+    parser.add_argument("--cost", type=float, default=16.0, help="seconds of honest reporters back to back, in all")
+    parser.add_argument("--rounds", type=int, default=2, help="alternating rounds of junk alone and honest alone")
     parser.add_argument("--honest-rate", type=float, default=0.5, help="honest reports a second, in all")
     parser.add_argument("--honest-procs", type=int, default=4)
     parser.add_argument("--workers", type=int, default=3, help="gunicorn workers (production's default: 3)")
@@ -575,6 +579,7 @@ def main() -> None:
         "REDIS_URL": f"redis://127.0.0.1:6379/{REDIS_DB}",
         "SANAD_ALLOWED_HOSTS": "127.0.0.1,testserver",
         "SANAD_SSL_REDIRECT": "0",
+        "SANAD_LOG_LEVEL": "INFO",  # production's default: each refusal is logged, as it would be there
     }
     for name in [name for name in os.environ if name.startswith("SANAD_POW") or name == "SANAD_INTAKE_MAX_PER_MINUTE"]:
         del os.environ[name]  # production's defaults
@@ -602,9 +607,9 @@ def main() -> None:
             f"processes, {args.flood_connections} connections in all, pinned to core(s) {flood_cpus or 'none'}."
         )
         print(
-            f"Phases: warm-up {args.warmup:g} s + 3 s, idle {args.idle:g} s; 1. honest only {args.baseline:g} s; 2. junk only "
-            f"{args.junk_each:g} s per kind x {len(KINDS)}; 3. honest under the full flood {args.flood:g} s; 4. honest "
-            f"back to back {args.cost:g} s."
+            f"Phases: warm-up {args.warmup:g} s + 3 s, idle {args.idle:g} s; 1. honest only {args.baseline:g} s; 2. honest "
+            f"under the full flood {args.flood:g} s; 3. {args.rounds} rounds of junk only ({args.junk_each / args.rounds:g} s "
+            f"per kind x {len(KINDS)}) then honest back to back ({args.cost / args.rounds:g} s)."
         )
         for number in range(args.honest_procs):
             mine, theirs = spawn.Pipe()
@@ -644,29 +649,10 @@ def main() -> None:
         calm_ok = max(1, calm["ok"])
         print(
             f"  server CPU per accepted report at this rate: {baseline['cpu']['server_net'] / calm_ok * 1000:.1f} ms "
-            f"(imprecise: the server idles most of the time; see 4.)"
+            f"(imprecise: the server idles most of the time; see 3.)"
         )
 
-        print(f"\n2. Junk alone, one kind at a time, {args.junk_each:g} s each ({args.flood_connections} connections)")
-        print(f"  {'kind':<17} {'sent/s':>8} {'refused':>8} {'server CPU/request':>19}  status codes")
-        costs, total_cpu, total_answered = {}, 0.0, 0
-        for kind in KINDS:
-            result = bench.phase(args.junk_each, kinds=[kind])
-            tally = result["junk"][kind]
-            answered = sum(count for status, count in tally.items() if isinstance(status, int))
-            refused = sum(count for status, count in tally.items() if isinstance(status, int) and 400 <= status < 500)
-            costs[kind] = result["cpu"]["server_net"] / answered if answered else float("inf")
-            total_cpu += result["cpu"]["server_net"]
-            total_answered += answered
-            codes = ", ".join(f"{status}: {count}" for status, count in sorted(tally.items(), key=str))
-            print(
-                f"  {kind:<17} {answered / result['cpu']['seconds']:8.0f} {refused:8d} {costs[kind] * 1000:16.3f} ms  {codes}"
-            )
-            print(f"    {cpu_line(result['cpu'])}")
-        costs["all kinds"] = total_cpu / total_answered if total_answered else float("inf")
-        print(f"  all kinds (each alone for as long): {costs['all kinds'] * 1000:.3f} ms a request")
-
-        print(f"\n3. Honest reporters under the full flood, {args.flood:g} s")
+        print(f"\n2. Honest reporters under the full flood, {args.flood:g} s")
         flooded = bench.phase(args.flood, honest_rate=args.honest_rate, kinds=KINDS)
         storm = honest_summary("under the flood", flooded["honest"])
         sent = sum(sum(tally.values()) for tally in flooded["junk"].values())
@@ -678,33 +664,68 @@ def main() -> None:
             codes = ", ".join(f"{status}: {count}" for status, count in sorted(tally.items(), key=str))
             print(f"  {kind:<17} {sum(tally.values()):8d} {refused:8d}  {codes}")
         print(f"  {cpu_line(flooded['cpu'])}")
-        if time.monotonic() - started > settings.SANAD_POW_TTL_SECONDS:
-            print("  NOTE: the replayed proofs had expired before the flood ended (shorten the phases)")
 
+        each, fast_each = args.junk_each / args.rounds, args.cost / args.rounds
         print(
-            f"\n4. Honest reporters alone, as fast as the reference client goes ({args.honest_procs} at once), {args.cost:g} s"
+            f"\n3. Server CPU per request: {args.rounds} rounds, each of every kind of junk alone ({each:g} s each, "
+            f"{args.flood_connections} connections), then honest reporters alone back to back, as fast as "
+            f"{args.honest_procs} reference clients go ({fast_each:g} s): rounds alternate so that the machine's "
+            "drift in speed hits both alike"
         )
-        fast = bench.phase(args.cost, honest_rate=float("inf"))
-        rush = honest_summary("back to back", fast["honest"])
-        print(f"  {cpu_line(fast['cpu'])}")
-        cpu, ok = fast["cpu"], max(1, rush["ok"])
-        report_cost = cpu["server_net"] / ok
+        junk_cpu, junk_answered = collections.Counter(), collections.Counter()
+        junk_tally = {kind: collections.Counter() for kind in KINDS}
+        fast_records, fast_cpu = [], collections.Counter()
+        for number in range(1, args.rounds + 1):
+            for kind in KINDS:
+                result = bench.phase(each, kinds=[kind])
+                tally = result["junk"][kind]
+                junk_tally[kind].update(tally)
+                junk_answered[kind] += sum(count for status, count in tally.items() if isinstance(status, int))
+                junk_cpu[kind] += result["cpu"]["server_net"]
+                print(f"    {kind:<17} {cpu_line(result['cpu'])}")
+            fast = bench.phase(fast_each, honest_rate=float("inf"))
+            fast_records += fast["honest"]
+            fast_cpu.update({name: value for name, value in fast["cpu"].items() if isinstance(value, float)})
+            accepted_now = max(1, sum(record["ok"] for record in fast["honest"]))
+            round_report = fast["cpu"]["server_net"] / accepted_now
+            round_junk = sum(junk_cpu.values()) / max(1, sum(junk_answered.values()))
+            print(f"    honest back to back {cpu_line(fast['cpu'])}")
+            print(
+                f"  round {number}: {accepted_now} reports accepted, {round_report * 1000:.2f} ms each; junk so far "
+                f"{round_junk * 1000:.3f} ms a request"
+            )
+        rush = honest_summary("back to back", fast_records)
+        ok = max(1, rush["ok"])
+        report_cost = fast_cpu["server_net"] / ok
         print(
             f"  server CPU per accepted report (its GET intake-keys and GET pow included): {report_cost * 1000:.2f} ms "
-            f"(gunicorn {(cpu['gunicorn'] - cpu['gunicorn_idle']) / ok * 1000:.2f}, "
-            f"PostgreSQL {(cpu['postgres'] - cpu['postgres_idle']) / ok * 1000:.2f}, "
-            f"Redis {(cpu['redis'] - cpu['redis_idle']) / ok * 1000:.2f})"
+            f"(gunicorn {(fast_cpu['gunicorn'] - fast_cpu['gunicorn_idle']) / ok * 1000:.2f}, "
+            f"PostgreSQL {(fast_cpu['postgres'] - fast_cpu['postgres_idle']) / ok * 1000:.2f}, "
+            f"Redis {(fast_cpu['redis'] - fast_cpu['redis_idle']) / ok * 1000:.2f}); honest clients "
+            f"{fast_cpu['honest'] / fast_cpu['seconds']:.2f} cores"
         )
+        costs = {kind: junk_cpu[kind] / junk_answered[kind] if junk_answered[kind] else float("inf") for kind in KINDS}
+        costs["all kinds"] = sum(junk_cpu.values()) / max(1, sum(junk_answered.values()))
+        print(f"  {'kind':<17} {'sent/s':>8} {'refused':>8} {'server CPU/request':>19}  status codes")
+        for kind in KINDS:
+            tally = junk_tally[kind]
+            refused = sum(count for status, count in tally.items() if isinstance(status, int) and 400 <= status < 500)
+            codes = ", ".join(f"{status}: {count}" for status, count in sorted(tally.items(), key=str))
+            rate = junk_answered[kind] / (each * args.rounds)
+            print(f"  {kind:<17} {rate:8.0f} {refused:8d} {costs[kind] * 1000:16.3f} ms  {codes}")
+        print(f"  all kinds (each alone for as long): {costs['all kinds'] * 1000:.3f} ms a request")
+        if time.monotonic() - started > settings.SANAD_POW_TTL_SECONDS:
+            print("  NOTE: the replayed proofs had expired before the junk phases ended (shorten the phases)")
 
-        print("\n5. Every receipt given to an honest reporter")
-        records = warm["honest"] + baseline["honest"] + flooded["honest"] + fast["honest"]
+        print("\n4. Every receipt given to an honest reporter")
+        records = warm["honest"] + baseline["honest"] + flooded["honest"] + fast_records
         given, good, stored = verify(base_url, records)
         print(
             f"  {given} receipts given; {good} found in the database and resolving through GET /api/v1/reports/status/; "
             f"{stored} reports in the database (junk must have stored none)"
         )
 
-        print(f"\nServer CPU to refuse one junk request against accepting one report ({report_cost * 1000:.2f} ms, 4.)")
+        print(f"\nServer CPU to refuse one junk request against accepting one report ({report_cost * 1000:.2f} ms, 3.)")
         for kind, cost in costs.items():
             verdict = "PASS" if cost < COST_TARGET * report_cost else "FAIL"
             print(
