@@ -29,6 +29,8 @@ connection sending one kind of junk as fast as the server answers:
   receipt_status    GET /api/v1/reports/status/ with a random receipt
   receipt_followup  POST /api/v1/reports/followups/ (a follow-up-sized body) with a random receipt
   receipt_evidence  POST /api/v1/reports/evidence/ (a 64 KiB body) with a random receipt
+  held_evidence     (only with --held N: N more connections in phase 2) receipt_evidence, then the
+                    connection held open, silent, for 3 s (a peer that never closes)
 Accepted reports to replay come from the warm-up. The flood processes are pinned to --flood-cpus
 (default: the last core), so they take at most that share of this machine from the server.
 
@@ -89,6 +91,8 @@ KINDS = [
     "receipt_followup",
     "receipt_evidence",
 ]
+HELD = "held_evidence"  # opt-in (--held): receipt_evidence, then the connection held open, silent
+HOLD_SECONDS = 3.0
 P99_TARGET_S = 2.0
 COST_TARGET = 0.2  # junk refused at under this fraction of an accepted report's server CPU
 TICK = os.sysconf("SC_CLK_TCK")
@@ -266,11 +270,14 @@ def _request(method: str, path: str, port: int, body: bytes = b"", headers: dict
     return ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1") + body
 
 
-async def _flood_connection(port: int, requests: list[bytes], tally: collections.Counter, deadline: float) -> None:
+async def _flood_connection(
+    port: int, requests: list[bytes], tally: collections.Counter, deadline: float, hold: bool = False
+) -> None:
     """Send `requests` in turn on one keep-alive connection until `deadline`, counting the status codes. The
     server closes a connection whose request body it did not read (gunicorn): that shows as a failure of the
     next request on it, which is then sent again at once on a new connection; only a failure on a new
-    connection counts (as conn-error)."""
+    connection counts (as conn-error). With `hold`, each answer is followed by HOLD_SECONDS of silence: the
+    connection is held open, nothing sent, nothing read, not closed, whatever the server does meanwhile."""
     reader = writer = None
     index = random.randrange(len(requests))
     while time.monotonic() < deadline:
@@ -292,10 +299,13 @@ async def _flood_connection(port: int, requests: list[bytes], tally: collections
             index += 1
             if time.monotonic() <= deadline:
                 tally[status] += 1
+            if hold:  # neither read nor close, even once the server has said it is done (a silent peer)
+                await asyncio.sleep(max(0.0, min(HOLD_SECONDS, deadline - time.monotonic())))
+                close = True
             if close:
                 writer.close()
                 writer = None
-        except (OSError, asyncio.IncompleteReadError, asyncio.LimitOverrunError, ValueError):
+        except (OSError, asyncio.IncompleteReadError, asyncio.LimitOverrunError, ValueError, TimeoutError):
             if writer is not None:
                 writer.close()
             writer = None
@@ -309,7 +319,10 @@ async def _flood_connection(port: int, requests: list[bytes], tally: collections
 
 async def _flood(port: int, plan: list[tuple[str, list[bytes]]], deadline: float) -> dict[str, collections.Counter]:
     tallies = {kind: collections.Counter() for kind, _ in plan}
-    tasks = [asyncio.create_task(_flood_connection(port, requests, tallies[kind], deadline)) for kind, requests in plan]
+    tasks = [
+        asyncio.create_task(_flood_connection(port, requests, tallies[kind], deadline, hold=kind == HELD))
+        for kind, requests in plan
+    ]
     await asyncio.wait(tasks, timeout=max(0.0, deadline - time.monotonic()) + 1.0)
     for task in tasks:
         task.cancel()
@@ -317,9 +330,9 @@ async def _flood(port: int, plan: list[tuple[str, list[bytes]]], deadline: float
 
 
 def flood_main(conn, port: int, cpus: list[int], material: dict[str, list[bytes]], oversized_kib: int) -> None:
-    """A flood process: on ("run", kinds, connections, start, end), keeps `connections` keep-alive connections
-    busy between the monotonic times start and end, connection i sending kinds[i % len(kinds)]; sends back
-    the status codes counted per kind."""
+    """A flood process: on ("run", kinds, connections, held, start, end), keeps `connections` keep-alive
+    connections busy between the monotonic times start and end, connection i sending kinds[i % len(kinds)],
+    and `held` more of the held kind; sends back the status codes counted per kind."""
     if cpus:
         os.sched_setaffinity(0, cpus)
     body = b'{"version": 1, "ciphertext": "' + b"A" * (oversized_kib * 1024) + b'"}'
@@ -328,9 +341,10 @@ def flood_main(conn, port: int, cpus: list[int], material: dict[str, list[bytes]
         command = conn.recv()
         if command is None:
             return
-        _, kinds, connections, start, end = command
+        _, kinds, connections, held, start, end = command
         time.sleep(max(0.0, start - time.monotonic()))
         plan = [(kinds[i % len(kinds)], material[kinds[i % len(kinds)]]) for i in range(connections)]
+        plan += [(HELD, material["receipt_evidence"])] * held
         tallies = asyncio.run(_flood(port, plan, end))
         conn.send({kind: dict(tally) for kind, tally in tallies.items()})
 
@@ -450,7 +464,7 @@ class Bench:
         self.meter = Meter(server.pid, [p.pid for p, _ in honest], [p.pid for p, _ in flood])
         self.idle_per_s = {"gunicorn": 0.0, "postgres": 0.0, "redis": 0.0}
 
-    def phase(self, seconds: float, *, honest_rate: float = 0.0, kinds: list[str] | None = None) -> dict:
+    def phase(self, seconds: float, *, honest_rate: float = 0.0, kinds: list[str] | None = None, held: int = 0) -> dict:
         start = time.monotonic() + 0.5
         end = start + seconds
         if honest_rate:
@@ -459,7 +473,7 @@ class Bench:
         if kinds:
             per = max(len(kinds), self.args.flood_connections // len(self.flood))
             for _, pipe in self.flood:
-                pipe.send(("run", kinds, per, start, end))
+                pipe.send(("run", kinds, per, held // len(self.flood), start, end))
         time.sleep(max(0.0, start - time.monotonic()))
         before = self.meter.snapshot()
         time.sleep(max(0.0, end - time.monotonic()))
@@ -563,6 +577,9 @@ def main() -> None:
         "--flood-cpus", default=str((os.cpu_count() or 1) - 1), help="cores to pin the flood to ('' : none)"
     )
     parser.add_argument("--oversized-kib", type=int, default=1024)
+    parser.add_argument(
+        "--held", type=int, default=0, help="more flood connections in phase 2, of the held kind (none by default)"
+    )
     parser.add_argument("--seconds", type=float, help="scale every phase to a total of about this (short runs)")
     args = parser.parse_args()
     sys.stdout.reconfigure(line_buffering=True)
@@ -604,7 +621,8 @@ def main() -> None:
             f"{settings.SANAD_POW_MAX_BITS}; intake backstop {settings.SANAD_INTAKE_MAX_PER_MINUTE}/min; wrong receipts "
             f"answered 429 past {settings.SANAD_RECEIPT_FAILURES_PER_MINUTE}/min.\nHonest: {args.honest_procs} processes of "
             f"the reference client, {args.honest_rate:g} reports/s in all (Poisson), not pinned. Flood: {args.flood_procs} "
-            f"processes, {args.flood_connections} connections in all, pinned to core(s) {flood_cpus or 'none'}."
+            f"processes, {args.flood_connections} connections in all"
+            f"{f' (and {args.held} held ones in phase 2)' if args.held else ''}, pinned to core(s) {flood_cpus or 'none'}."
         )
         print(
             f"Phases: warm-up {args.warmup:g} s + 3 s, idle {args.idle:g} s; 1. honest only {args.baseline:g} s; 2. honest "
@@ -653,12 +671,12 @@ def main() -> None:
         )
 
         print(f"\n2. Honest reporters under the full flood, {args.flood:g} s")
-        flooded = bench.phase(args.flood, honest_rate=args.honest_rate, kinds=KINDS)
+        flooded = bench.phase(args.flood, honest_rate=args.honest_rate, kinds=KINDS, held=args.held)
         storm = honest_summary("under the flood", flooded["honest"])
         sent = sum(sum(tally.values()) for tally in flooded["junk"].values())
         print(f"  junk: {sent} requests answered ({sent / flooded['cpu']['seconds']:.0f}/s)")
         print(f"  {'kind':<17} {'sent':>8} {'refused':>8}  status codes")
-        for kind in KINDS:
+        for kind in KINDS + ([HELD] if args.held else []):
             tally = flooded["junk"].get(kind, {})
             refused = sum(count for status, count in tally.items() if isinstance(status, int) and 400 <= status < 500)
             codes = ", ".join(f"{status}: {count}" for status, count in sorted(tally.items(), key=str))
