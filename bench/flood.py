@@ -4,7 +4,7 @@
                                     [--workers 3] [--flood-procs 2] [--flood-connections 64] [--flood-cpus LAST]
                                     [--seconds N (all phases scaled to about N s, for short trial runs)]
 
-About 3.5 minutes with the defaults (setup included). Needs PostgreSQL (postgres://postgres@127.0.0.1:5432)
+About 4 minutes with the defaults, setup included (the run time is printed at the end). Needs PostgreSQL (postgres://postgres@127.0.0.1:5432)
 and Redis (db 13). The full output is the result: configuration, each phase's figures, PASS/FAIL per target.
 
 The server runs as production runs it (Dockerfile, docker-compose.yml): gunicorn with config/gunicorn.conf.py
@@ -583,6 +583,7 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, help="scale every phase to a total of about this (short runs)")
     args = parser.parse_args()
     sys.stdout.reconfigure(line_buffering=True)
+    began = time.monotonic()
     if args.seconds:
         total = args.baseline + args.junk_each * len(KINDS) + args.flood + args.cost
         for name in ("baseline", "junk_each", "flood", "cost"):
@@ -753,7 +754,8 @@ def main() -> None:
         lost = given - good
         print(
             f"  {'PASS' if lost == 0 and stored == given else 'FAIL'}  honest reports lost: {lost} of {given} "
-            f"(target 0); reports stored without a receipt given: {stored - given}"
+            f"(target 0); reports stored without a receipt given: {stored - given} (must be 0: junk stores nothing, and "
+            "an honest POST is answered)"
         )
         p99 = storm["p99"]
         print(
@@ -771,6 +773,7 @@ def main() -> None:
             f"  (no target) honest success rate: {calm['ok']}/{calm['attempted']} without the flood, "
             f"{storm['ok']}/{storm['attempted']} under it"
         )
+        print(f"Run time: {time.monotonic() - began:.0f} s, setup included")
     finally:
         for process, pipe in honest + flood:
             try:
