@@ -180,6 +180,40 @@ def summary(runs: list[dict]) -> dict:
     }
 
 
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def gunicorn_start(environment: dict, workers: int, port: int, extra: list[str] = (), **popen) -> subprocess.Popen:
+    """gunicorn as production runs it (config/gunicorn.conf.py), on 127.0.0.1:`port`, in its own session."""
+    command = [str(Path(sys.executable).with_name("gunicorn")), "-c", "config/gunicorn.conf.py"]
+    command += ["--workers", str(workers), "--bind", f"127.0.0.1:{port}", *extra, "config.wsgi:application"]
+    return subprocess.Popen(command, cwd=ROOT, env=environment, start_new_session=True, **popen)
+
+
+def gunicorn_ready(port: int, seconds: float = 20.0) -> None:
+    """Wait until /healthz answers."""
+    stop = time.monotonic() + seconds
+    while True:
+        try:
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=1)
+            conn.request("GET", "/healthz")
+            conn.getresponse().read()
+            conn.close()
+            return
+        except (OSError, http.client.HTTPException):
+            if time.monotonic() > stop:
+                raise
+            time.sleep(0.2)
+
+
+def gunicorn_stop(server: subprocess.Popen) -> None:
+    os.killpg(server.pid, signal.SIGTERM)
+    server.wait(timeout=30)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--seconds", type=float, default=10, help="measured seconds per endpoint, over all rounds")
@@ -190,33 +224,10 @@ def main() -> None:
     args = parser.parse_args()
 
     setup_database()
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    server = subprocess.Popen(
-        [
-            str(Path(sys.executable).with_name("gunicorn")),
-            "-c",
-            "config/gunicorn.conf.py",
-            "--workers",
-            str(args.workers),
-            "--bind",
-            f"127.0.0.1:{port}",
-            "--access-logfile",
-            "/dev/null",
-            "config.wsgi:application",
-        ],
-        cwd=ROOT,
-        env=env(),
-        start_new_session=True,
-    )
+    port = free_port()
+    server = gunicorn_start(env(), args.workers, port, ["--access-logfile", "/dev/null"])
     try:
-        for _ in range(100):
-            try:
-                http.client.HTTPConnection("127.0.0.1", port, timeout=1).request("GET", "/healthz")
-                break
-            except OSError:
-                time.sleep(0.2)
+        gunicorn_ready(port)
         threads = os.environ.get("SANAD_WEB_THREADS", "8")
         each = args.seconds / args.rounds
         print(
@@ -264,8 +275,7 @@ def main() -> None:
             f"ratio intake / trivial throughput: {ratio:.2f} (target >= 0.50: {'met' if ratio >= 0.5 else 'NOT met'})"
         )
     finally:
-        os.killpg(server.pid, signal.SIGTERM)
-        server.wait(timeout=30)
+        gunicorn_stop(server)
         psql(f"DROP DATABASE IF EXISTS {DB}")
 
 

@@ -29,6 +29,7 @@ from reports.intake import (
     report_withdraw,
     reporter_status,
 )
+from reports.intake_writes import proof_spent, spent_refusal
 from reports.models import Report
 from reports.parsers import BoundedJSONParser
 from reports.schema import (
@@ -109,9 +110,13 @@ class PublicView(APIView):
                 if isinstance(data, dict) and "pow" in data:
                     pow_check_shape(data["pow"])
                 return None
-            return pow_verify(data.get("pow") if isinstance(data, dict) else None)
+            proof = pow_verify(data.get("pow") if isinstance(data, dict) else None)
         except PowError as exc:
             raise ValidationError({"pow": str(exc)}) from None
+        # A replay is refused here, at the cost of one lookup, not after its body was parsed, sealed and written.
+        if proof_spent(proof):
+            raise IntakeRefused(spent_refusal())
+        return proof
 
 
 class ReceiptView(PublicView):

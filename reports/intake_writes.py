@@ -77,6 +77,26 @@ def _duplicate() -> DuplicateCiphertext:
     return DuplicateCiphertext(_DUPLICATE_MESSAGE)
 
 
+def proof_spent(proof: Proof | None) -> bool:
+    """Whether `proof` was spent already: one indexed lookup in plain SQL, so that a replay is refused before
+    its request is parsed, sealed and written. Only a shortcut: the unique digest, written in the same
+    transaction as what it pays for (spend_proof, _fresh_write), still refuses a proof spent meanwhile."""
+    if proof is None:
+        return False
+    meta = SpentChallenge._meta
+    with connection.cursor() as cursor:
+        # Only the model's own table and column names are formatted in; the digest is a parameter.
+        cursor.execute(
+            f"SELECT 1 FROM {meta.db_table} WHERE {meta.get_field('digest').column} = %s",  # nosec B608
+            [proof.digest],
+        )
+        return cursor.fetchone() is not None
+
+
+def spent_refusal() -> IntakeError:
+    return _spent()
+
+
 def find_replays(model, items: list[tuple[bytes, Proof | None]]) -> dict[int, IntakeError]:
     """Which of `items` (ciphertext digest, proof) replay a proof already spent or a ciphertext
     already stored in `model`, with the refusal each gets: two indexed lookups for all of them."""
