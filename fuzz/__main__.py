@@ -46,6 +46,8 @@ def libfuzzer_arguments(name: str, module, arguments: list[str]) -> list[str]:
         extra.append(f"-artifact_prefix={crashes}/")
     if "-max_len" not in given:
         extra.append(f"-max_len={module.MAX_LEN}")
+    if "-dict" not in given and getattr(module, "DICT", None):
+        extra.append(f"-dict={harness.ROOT / 'fuzz' / 'dicts' / module.DICT}")
     if "-timeout" not in given:
         extra.append("-timeout=30")  # seconds for one input: a hang is a finding too
     return [*arguments, *extra]

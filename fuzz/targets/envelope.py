@@ -25,6 +25,7 @@ from reports.parsers import BoundedJSONParser, PayloadTooLarge
 from reports.vocabulary import FLAGS, Category
 
 DECLARED = (ParseError, PayloadTooLarge, ValidationError, Throttled)
+DICT = "json.dict"  # fuzz/dicts/: JSON's tokens and the wire format's names
 MAX_LEN = 16 * 1024
 PATH = "/api/v1/reports/"
 _factory = RequestFactory()

@@ -18,6 +18,7 @@ from backend.pow import CHALLENGE_BYTES, PowError, current_difficulty, leading_z
 from fuzz.harness import CLOCK, pow_clock
 
 DECLARED = (PowError,)
+DICT = "json.dict"  # fuzz/dicts/: JSON's tokens and the wire format's names
 MAX_LEN = 512
 
 
