@@ -17,20 +17,6 @@ import sys
 from fuzz import harness
 from fuzz.targets import TARGETS
 
-# Instrumented for coverage: the project (imported by django.setup() and the targets), and phonenumbers'
-# parser, whose branches typed phone numbers reach.
-INSTRUMENTED = [
-    "accounts",
-    "audit",
-    "backend",
-    "client",
-    "config",
-    "partners",
-    "relocation",
-    "reports",
-    "phonenumbers.phonenumberutil",
-]
-
 
 def libfuzzer_arguments(name: str, module, arguments: list[str]) -> list[str]:
     given = {argument.split("=", 1)[0] for argument in arguments if argument.startswith("-")}
@@ -60,7 +46,7 @@ def main(argv: list[str]) -> None:
     harness.configure_environment()
     import atheris
 
-    with atheris.instrument_imports(include=INSTRUMENTED):
+    with atheris.instrument_imports(include=list(TARGETS[name])):
         import django
 
         django.setup()
