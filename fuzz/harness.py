@@ -6,8 +6,9 @@ that would not be instrumented.
 
 The secrets are fixed so that the committed seeds (a proof of work's MAC, a
 sealed field) verify on every machine. They are derived from public strings,
-so they protect nothing: the settings are dev mode (SANAD_DEV=1, SQLite under
-var/), which production refuses.
+so they protect nothing, and only processes started through this module use
+them: fuzzers and python -m fuzz.make_corpus, in dev mode (SANAD_DEV=1) with
+their own SQLite database under var/.
 """
 
 from __future__ import annotations

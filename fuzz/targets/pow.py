@@ -41,7 +41,7 @@ def test_one_input(data: bytes) -> None:
         return
     raw = b64url_decode(proof["challenge"])
     assert len(raw) == CHALLENGE_BYTES
-    difficulty = raw[CHALLENGE_BYTES - 17]
+    difficulty = raw[24]  # the challenge: 16 random bytes, expiry (8), difficulty (1), then its MAC
     assert difficulty >= current_difficulty() - 1
     assert leading_zero_bits(hashlib.sha256(raw + proof["nonce"].encode("ascii")).digest()) >= difficulty
     assert verified.digest == hashlib.sha256(raw).digest()
