@@ -69,6 +69,12 @@ def _placeholders(body: dict) -> dict:
     return {**body, "key_id": harness.KEY_PLACEHOLDER + suite}
 
 
+def _live(placeholder: str) -> str:
+    key_id = harness.live_key_id(placeholder)
+    assert key_id != placeholder, placeholder
+    return key_id
+
+
 def _json(value) -> bytes:
     return json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
 
@@ -132,12 +138,15 @@ def _reporter_session(x25519_only: bool) -> dict:
 
 
 def _seeds() -> dict[str, dict[str, bytes]]:
+    from accounts.models import SharedKey
     from backend import pow as pow_module
     from backend.crypto import hpke, keywrap
     from backend.crypto.sealed import KeyRing
     from backend.receipts import receipt_new
     from backend.sealed_fields import open_value, seal_value
+    from client import hpke as client_hpke
     from client import vault
+    from client.api import b64e
     from client.pow import solve
     from config.env import parse_key_ring
     from fuzz.targets import sealed as sealed_target
@@ -157,8 +166,17 @@ def _seeds() -> dict[str, dict[str, bytes]]:
     wrong = {"challenge": fresh.challenge, "nonce": str(nonce + 1)}
     seeds: dict[str, dict[str, bytes]] = {}
 
+    # The client pads what it encrypts to 1 KiB at least; HPKE of a short plaintext to the same key makes
+    # seeds whose bytes are mostly triage, where mutations find more than in base64.
+    x25519_key = SharedKey.objects.get(key_id=_live(x25519["envelope"]["key_id"]))
+
+    def short_ciphertext(purpose: str) -> str:
+        info = f"sanad/v1/{purpose}:{x25519_key.key_id}".encode()
+        return b64e(client_hpke.seal("X25519", bytes(x25519_key.public_key), b"{}", info))
+
     envelope = mlkem["envelope"]
     seeds["envelope"] = {
+        "client-x25519-short-ciphertext.json": _json({**x25519["envelope"], "ciphertext": short_ciphertext("report")}),
         "client-mlkem768-x25519.json": _json(envelope),
         "client-x25519.json": _json(x25519["envelope"]),
         "client-x25519-no-reply-key-no-indicators.json": _json(
@@ -179,6 +197,8 @@ def _seeds() -> dict[str, dict[str, bytes]]:
     seeds["content"] = {
         "followup-mlkem768-x25519.json": b"\x00" + _json(mlkem["followup"]),
         "followup-x25519.json": b"\x00" + _json(x25519["followup"]),
+        "followup-x25519-short-ciphertext.json": b"\x00"
+        + _json({**x25519["followup"], "ciphertext": short_ciphertext("followup")}),
         "evidence-mlkem768-x25519.json": b"\x01" + _json(mlkem["evidence"]),
         "evidence-x25519.json": b"\x01" + _json(x25519["evidence"]),
         "evidence-base64-not-canonical.json": b"\x01"

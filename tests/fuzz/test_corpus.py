@@ -57,7 +57,7 @@ def test_client_envelopes_are_accepted(fuzz_settings, intake_keys):
     from reports.api import ReportsView
 
     clients = [path for path in seeds("envelope") if path.name.startswith("client-")]
-    assert len(clients) == 3
+    assert len(clients) == 4
     with harness.pow_clock():
         for path in clients:
             envelope, proof = ReportsView().checked(request_data(ReportsView, path.read_bytes()))
@@ -68,8 +68,8 @@ def test_client_followups_and_evidence_are_accepted(fuzz_settings, intake_keys):
     from fuzz.targets.content import VIEWS
     from fuzz.targets.envelope import request_data
 
-    bodies = [path for path in seeds("content") if path.name.endswith("-x25519.json")]
-    assert len(bodies) == 4
+    bodies = [path for path in seeds("content") if path.name.endswith(("-x25519.json", "-short-ciphertext.json"))]
+    assert len(bodies) == 5
     with harness.pow_clock():
         for path in bodies:
             data = path.read_bytes()
