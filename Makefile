@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 PORT ?= 8000
 SANAD_TEST_VAR ?= var/test
 
-.PHONY: run test lint format install clean messages screenshots web lock
+.PHONY: run test lint format install clean messages screenshots web lock fuzz
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -29,6 +29,18 @@ test: $(VENV)/.installed
 lint: $(VENV)/.installed
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
+
+# Fuzzing (atheris, libFuzzer): each target in fuzz/targets/ for FUZZ_SECONDS, from the committed seeds
+# (fuzz/corpus/) and what earlier runs found (var/fuzz/corpus/); crashes are written to var/fuzz/crashes/.
+# `make fuzz FUZZ_TARGETS=indicator FUZZ_SECONDS=600` runs one longer; FUZZ_ARGS go to libFuzzer as they are.
+FUZZ_SECONDS ?= 60
+FUZZ_TARGETS ?= $(shell $(PY) -c 'from fuzz.targets import TARGETS; print(*TARGETS)')
+fuzz: $(VENV)/.installed
+	@failed=""; for target in $(FUZZ_TARGETS); do \
+		echo "== fuzz $$target ($(FUZZ_SECONDS) s)"; \
+		$(PY) -m fuzz $$target -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 $(FUZZ_ARGS) || failed="$$failed $$target"; \
+	done; \
+	if [ -n "$$failed" ]; then echo "fuzz: failed:$$failed (inputs in var/fuzz/crashes/)" >&2; exit 1; fi
 
 # Rewrites files: run it before committing.
 format: $(VENV)/.installed

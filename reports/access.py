@@ -295,7 +295,22 @@ def _json_object(raw: bytes) -> dict:
     return value if isinstance(value, dict) else {"unreadable": _("The content is not a JSON object.")}
 
 
-def _evidence_header(plaintext: bytes) -> tuple[dict, bytes]:
+def read_report(plaintext: bytes) -> dict:
+    """A decrypted report as its page reads it: a JSON object, whose "indicators" (the page lists them) is a list."""
+    content = _json_object(plaintext)
+    if not isinstance(content.get("indicators", []), list):
+        # Only a client other than Sanad's sends this: the rest is shown, with the problem.
+        return {**content, "indicators": [], "unreadable": _("The content is not the JSON the wire format asks for.")}
+    return content
+
+
+def read_followup(plaintext: bytes) -> dict:
+    """A decrypted follow-up as its page reads it: a JSON object."""
+    return _json_object(plaintext)
+
+
+def read_evidence(plaintext: bytes) -> tuple[dict, bytes]:
+    """A decrypted evidence file: its description (the first line, a JSON object) and its bytes."""
     header, _, body = plaintext.partition(b"\n")
     return _json_object(header), body
 
@@ -319,7 +334,7 @@ def report_open(*, user: StaffUser, report: Report, personal_key: hpke.PrivateKe
     open_key = _opener(user, personal_key)
     try:
         private = open_key(report.intake_key)
-        content = _json_object(
+        content = read_report(
             hpke.decrypt(private, bytes(report.ciphertext), info=hpke.report_info(report.intake_key.key_id))
         )
         opened = OpenedReport(content=content)
@@ -329,12 +344,12 @@ def report_open(*, user: StaffUser, report: Report, personal_key: hpke.PrivateKe
                 bytes(followup.ciphertext),
                 info=hpke.followup_info(followup.intake_key.key_id),
             )
-            opened.followups.append((followup.created_at, _json_object(text)))
+            opened.followups.append((followup.created_at, read_followup(text)))
         for item in report.evidence.select_related("intake_key").order_by("created_at"):
             plain = hpke.decrypt(
                 open_key(item.intake_key), bytes(item.ciphertext), info=hpke.evidence_info(item.intake_key.key_id)
             )
-            opened.evidence.append((item, _evidence_header(plain)[0]))
+            opened.evidence.append((item, read_evidence(plain)[0]))
     except CryptoError:
         raise CannotDecrypt("A ciphertext of this report does not open with its intake key.") from None
     audit_record(
@@ -364,4 +379,4 @@ def evidence_open(*, user: StaffUser, evidence: Evidence, personal_key: hpke.Pri
         obj_id=str(evidence.pk),
         details={"report": str(report.pk)},
     )
-    return _evidence_header(plain)
+    return read_evidence(plain)

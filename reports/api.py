@@ -19,7 +19,7 @@ from backend.crypto.encoding import b64url_encode, b64url_length
 from backend.crypto.hpke import AEAD_NAME, KDF_NAME
 from backend.pow import PowError, Proof, pow_challenge_issue, pow_check_shape, pow_required, pow_verify
 from backend.schema import ANY_REQUEST_ERRORS, RETRY_AFTER, error_responses
-from reports.envelope import Envelope, parse_content, parse_report_envelope
+from reports.envelope import Content, Envelope, parse_content, parse_report_envelope
 from reports.intake import (
     IntakeError,
     evidence_add,
@@ -348,8 +348,7 @@ class _EncryptedContentView(ReceiptView):
 
     def post(self, request: Request) -> Response:
         report = self.report(request)
-        proof = self.proof(request.data)
-        content = parse_content(request.data, max_bytes=getattr(settings, self.max_raw_bytes_setting))
+        content, proof = self.checked(request.data)
         size = len(content.ciphertext)
         if budgets.UPLOAD_BYTES.exceeded(adding=size):
             raise TryLater(wait=60)
@@ -359,6 +358,11 @@ class _EncryptedContentView(ReceiptView):
             raise IntakeRefused(exc) from None
         budgets.UPLOAD_BYTES.spend(size)
         return Response({"status": "stored"}, status=status.HTTP_201_CREATED)
+
+    def checked(self, data: object) -> tuple[Content, Proof | None]:
+        """The validated body and its verified (not yet spent) proof, or the 4xx to answer instead."""
+        proof = self.proof(data)
+        return parse_content(data, max_bytes=getattr(settings, self.max_raw_bytes_setting)), proof
 
 
 def _content_schema(operation_id: str, request, description: str):

@@ -61,6 +61,16 @@ def normalise_phone(value: str, default_region: str = DEFAULT_PHONE_REGION) -> s
     """E.164 form ('+9647701234567'); Iraq is assumed for numbers without a country code."""
     if not isinstance(value, str) or not value.strip() or len(value) > MAX_INDICATOR_LENGTH:
         raise InvalidIndicator(gettext_noop("Not a phone number."))
+    e164 = _e164(value, default_region)
+    # The index is taken of this form, so typed as shown it must give itself again. phonenumbers reads the
+    # first of a national number's leading zeros ("+964 0000 010 567") as a trunk prefix each time, so such
+    # a number would have as many indexes as zeros; no real number has them (Italy's one zero reads back).
+    if _e164(e164, default_region) != e164:
+        raise InvalidIndicator(gettext_noop("Not a possible phone number."))
+    return e164
+
+
+def _e164(value: str, default_region: str) -> str:
     try:
         number = phonenumbers.parse(value, default_region)
     except phonenumbers.NumberParseException:

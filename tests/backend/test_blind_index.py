@@ -31,6 +31,20 @@ def test_impossible_numbers_are_refused(typed):
         normalise_phone(typed)
 
 
+@pytest.mark.parametrize("typed", ["+39 06 1234 5678", "+225 07 07 12 34 56", "+964 0770 123 4567", "0770 123 4567"])
+def test_a_normalised_number_normalises_to_itself(typed):
+    normalised = normalise_phone(typed)
+    assert normalise_phone(normalised) == normalised
+
+
+@pytest.mark.parametrize("typed", ["0000001 0567", "+964 0000 010 567", "+9640000010567"])
+def test_numbers_whose_leading_zeros_shrink_on_each_reading_are_refused(typed):
+    """phonenumbers takes one of these zeros for a trunk prefix each time it reads the number, so its E.164 form
+    would index differently from what was typed (found by fuzz/targets/indicator.py)."""
+    with pytest.raises(InvalidIndicator):
+        normalise_phone(typed)
+
+
 @pytest.mark.parametrize(
     "typed",
     [

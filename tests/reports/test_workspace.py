@@ -517,6 +517,26 @@ def access_ids(user):
     return access.reports_visible_to(user).order_by(*QUEUE_ORDER).values_list("pk", flat=True)
 
 
+@pytest.mark.parametrize("indicators", [b"5", b"true", b'"0770 123 4567"', b'{"type": "phone"}'])
+def test_indicators_that_are_not_a_list_show_as_a_problem_not_a_crash(
+    personas, envelope, submit, staff_login, indicators
+):
+    """The page lists the content's "indicators"; a client other than Sanad's may send a number there, which
+    the page's loop cannot go through (a 500, and the report unreadable). fuzz/targets/content.py renders the page."""
+    from tests.reports.conftest import seal_report
+
+    Coverage.objects.create(user=personas["alice"], governorates=["IQ-DQ"], languages=["ar"])
+    plaintext = b'{"narrative": "the rest is shown", "indicators": ' + indicators + b"}"
+    body = envelope(ciphertext=seal_report(personas["intake"], plaintext))
+    assert submit(body).status_code == 201
+    report = Report.objects.get()
+    report_triage(report_id=report.pk)
+    page = staff_login(Client(), personas["alice"]).get(change_url(report))
+    assert page.status_code == 200
+    text = page.content.decode()
+    assert "the rest is shown" in text and "The content is not the JSON the wire format asks for." in text
+
+
 def test_half_an_emoji_in_the_content_shows_as_a_replacement_character_not_a_crash(
     personas, envelope, submit, staff_login
 ):
