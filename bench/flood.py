@@ -447,11 +447,12 @@ def probe(port: int, material: dict[str, list[bytes]], oversized_kib: int) -> No
 def staff_and_key() -> None:
     """A triage lead holding an intake key, granted to a caseworker (two holders, so the key is offered)."""
     from accounts.roles import KeyPurpose, Role
-    from accounts.services import key_grant_create, shared_key_create, staff_create
+    from accounts.services import key_grant_create, shared_key_create
+    from bench.queue import staff_with_role
 
-    lead = staff_create(username="lead", password=PASSWORD, roles=[Role.TRIAGE_LEAD], password_set_by_owner=True)
-    caseworker = staff_create(username="cw", password=PASSWORD, roles=[Role.CASEWORKER], password_set_by_owner=True)
+    lead = staff_with_role("lead", Role.TRIAGE_LEAD, password=PASSWORD)  # the first holder: bootstrapped
     key = shared_key_create(purpose=KeyPurpose.INTAKE, holder=lead, holder_password=PASSWORD)
+    caseworker = staff_with_role("cw", Role.CASEWORKER, password=PASSWORD, approver=lead)
     key_grant_create(shared_key=key, grantor=lead, grantor_password=PASSWORD, grantee=caseworker)
 
 
