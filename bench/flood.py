@@ -617,6 +617,7 @@ def main() -> None:
     staff_and_key()
     port = free_port()
     base_url = f"http://127.0.0.1:{port}"
+    (ROOT / "var" / "bench").mkdir(parents=True, exist_ok=True)
     log = open(ROOT / "var" / "bench" / "flood-gunicorn.log", "wb")  # noqa: SIM115 - open for the server's life
     server = gunicorn_start(dict(os.environ), args.workers, port, stdout=subprocess.DEVNULL, stderr=log)
     spawn = multiprocessing.get_context("spawn")
