@@ -223,6 +223,19 @@ def _connection_lost() -> bool:
         return True
 
 
+def _database_stalled(exc: Exception) -> bool:
+    """Whether PostgreSQL cancelled a statement for running past this process's time limit or waiting past its
+    lock limit (backend.db_limits). The connection still works, but so would the next statement wait: the
+    batch fails at once, instead of trying each report alone, each up to the limit again."""
+    if not isinstance(exc, OperationalError):
+        return False
+    try:
+        from psycopg import errors
+    except ImportError:  # SQLite only: no such limits
+        return False
+    return isinstance(exc.__cause__, (errors.QueryCanceled, errors.LockNotAvailable))
+
+
 def _fresh_write(batch: list[_Submission]) -> list[Report | Exception]:
     """Write reports that share no ciphertext and no proof with each other."""
     if not batch:
@@ -244,6 +257,8 @@ def _fresh_write(batch: list[_Submission]) -> list[Report | Exception]:
             # The connection died, perhaps during COMMIT: whether the batch was stored is unknown,
             # so nobody may be told "refused" (nor given a receipt). Every caller gets the error.
             raise
+        if _database_stalled(exc):
+            raise  # every caller of the batch gets the error now, after one limit, not one limit per report
         if not isinstance(exc, IntegrityError):
             if len(batch) == 1:
                 raise

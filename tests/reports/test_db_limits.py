@@ -111,3 +111,82 @@ def test_each_kind_of_process_gets_its_own_limit(entry, expected):
     done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60)
     assert done.returncode == 0, done.stderr
     assert done.stdout.split() == [expected, expected, "5"]
+
+
+@pytest.mark.services
+@pytest.mark.django_db(transaction=True)
+def test_a_group_commit_behind_a_lock_fails_together_after_one_limit_not_one_per_report(
+    web_role, personas, envelope, monkeypatch
+):
+    """The followers of a batch that hits the limit are answered when it does: the batch is not tried again
+    report by report, each up to the limit again, while they wait."""
+    import json
+
+    from django.db import connections
+    from django.test import Client
+
+    from reports import intake_writes
+    from tests.reports.conftest import fresh_proof
+
+    first_started, release_first = threading.Event(), threading.Event()
+    real_write = intake_writes.intake_writes._write
+    writes = []
+
+    def write(batch):
+        writes.append(len(batch))
+        if len(writes) == 1:  # hold the first write until the others wait behind it
+            first_started.set()
+            release_first.wait(10)
+        return real_write(batch)
+
+    monkeypatch.setattr(intake_writes.intake_writes, "_write", write)
+    bodies = [envelope() for _ in range(5)]
+    answers: dict[int, object] = {}
+
+    def post(index):
+        try:
+            client = Client(raise_request_exception=False)
+            payload = dict(bodies[index])
+            proof = fresh_proof(client)
+            if proof:
+                payload["pow"] = proof
+            answers[index] = client.post("/api/v1/reports/", data=json.dumps(payload), content_type="application/json")
+        finally:
+            connections.close_all()
+
+    locked, release_lock = threading.Event(), threading.Event()
+
+    def hold_the_table() -> None:
+        with psycopg.connect(_test_database_url()) as holder:
+            holder.execute("LOCK TABLE reports_report IN ACCESS EXCLUSIVE MODE")
+            locked.set()
+            release_lock.wait(timeout=12)
+
+    holder = threading.Thread(target=hold_the_table)
+    holder.start()
+    threads = []
+    try:
+        assert locked.wait(timeout=10)
+        threads.append(threading.Thread(target=post, args=(0,)))
+        threads[0].start()
+        assert first_started.wait(10)
+        threads += [threading.Thread(target=post, args=(n,)) for n in range(1, 5)]
+        for thread in threads[1:]:
+            thread.start()
+        deadline = time.monotonic() + 10
+        while len(intake_writes.intake_writes._pending) < 4 and time.monotonic() < deadline:
+            time.sleep(0.005)
+        started = time.monotonic()
+        release_first.set()
+        for thread in threads:
+            thread.join(timeout=30)
+        waited = time.monotonic() - started
+    finally:
+        release_first.set()
+        release_lock.set()
+        holder.join()
+    assert writes == [1, 4]  # the leader alone, then its four followers together
+    assert sorted(answer.status_code for answer in answers.values()) == [500] * 5
+    # Two limits of one second (the leader's write, then the followers'), not 1 + 4 (each follower alone again).
+    assert waited < 3.5, f"the followers were answered after {waited:.1f} s"
+    assert Report.objects.count() == 0
