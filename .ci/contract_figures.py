@@ -29,6 +29,46 @@ FIGURES = {
 }
 
 
+# The runs .ci/contract makes, and what each must have exercised: the operations (by operationId) that must
+# have run at least one case, and those of them that must have answered 2xx at least once (a valid receipt or
+# token that had gone stale would get a declared 401 everywhere and pass every check while testing little).
+# None: every operation in the schema.
+EXPECTED_RUNS = {
+    "no-receipt": (None, set()),
+    "wrong-receipt": ({"report_status", "followup_add", "evidence_add", "report_withdraw"}, set()),
+    "valid-receipt": (
+        {"report_status", "followup_add", "evidence_add"},
+        {"report_status", "followup_add", "evidence_add"},
+    ),
+    "valid-receipt-withdraw": ({"report_withdraw"}, {"report_withdraw"}),
+    "partner-token": ({"stats_releases_list", "stats_release"}, {"stats_releases_list", "stats_release"}),
+}
+# Events that end a run early or mean schemathesis could not do its work.
+FATAL_EVENTS = {"FatalError", "Interrupted", "NonFatalError"}
+
+
+def run_problems(name: str, path: Path, events: list[tuple[str, dict]], ids: dict, per_operation: dict) -> list[str]:
+    """Why a run cannot be trusted to have tested what it was for (an empty list if it can)."""
+    problems = []
+    exit_file = path.with_suffix(".exit")
+    code = exit_file.read_text().strip() if exit_file.exists() else "missing"
+    if code != "0":
+        problems.append(f"schemathesis exited {code}")
+    kinds = [kind for kind, _ in events]
+    if "EngineFinished" not in kinds:
+        problems.append("the run did not finish (no EngineFinished event)")
+    for kind in sorted(set(kinds) & FATAL_EVENTS):
+        problems.append(f"{kinds.count(kind)} {kind} event(s)")
+    must_run, must_succeed = EXPECTED_RUNS[name]
+    for operation_id in sorted(must_run if must_run is not None else set(ids.values())):
+        statuses = per_operation.get(operation_id, Counter())
+        if not statuses:
+            problems.append(f"no case ran against {operation_id}")
+        elif operation_id in must_succeed and not any(200 <= status < 300 for status in statuses):
+            problems.append(f"{operation_id} never answered 2xx (is the receipt or token still valid?)")
+    return problems
+
+
 def operation_of(operations: dict, request: dict) -> str | None:
     """The schema's operation a request was sent to ("GET /api/v1/stats/releases/{month}/"), if any (checks
     also send methods an operation does not have, to get 405)."""
@@ -51,12 +91,25 @@ def main(directory: str, schema: str, started: str) -> int:
     errors = 0
     by_status: Counter = Counter()
     by_operation: dict[str, Counter] = {}
+    schema_paths = json.loads(Path(schema).read_text(encoding="utf-8"))["paths"]
+    ids = {
+        f"{method.upper()} {template}": operation["operationId"]
+        for template, methods in schema_paths.items()
+        for method, operation in methods.items()
+    }
     runs = sorted(Path(directory).glob("*.ndjson"))
+    problems = [
+        f"{name}: no report (the run is missing)" for name in sorted(set(EXPECTED_RUNS) - {p.stem for p in runs})
+    ]
+    problems += [f"{path.stem}: not a run .ci/contract makes" for path in runs if path.stem not in EXPECTED_RUNS]
     for path in runs:
+        events = []
+        run_operations: dict[str, Counter] = {}
         for line in path.read_text(encoding="utf-8").splitlines():
             event = json.loads(line)
             kind, body = next(iter(event.items()))
-            if kind == "NonFatalError" or (kind == "ScenarioFinished" and body["status"] == "error"):
+            events.append((kind, body))
+            if kind in FATAL_EVENTS or (kind == "ScenarioFinished" and body["status"] == "error"):
                 errors += 1
             if kind != "ScenarioFinished":
                 continue
@@ -74,6 +127,11 @@ def main(directory: str, schema: str, started: str) -> int:
                     operation = operation_of(operations, interaction["request"])
                     if operation:
                         by_operation.setdefault(operation, Counter())[status] += 1
+                        run_operations.setdefault(ids[operation], Counter())[status] += 1
+        if path.stem in EXPECTED_RUNS:
+            problems += [
+                f"{path.stem}: {problem}" for problem in run_problems(path.stem, path, events, ids, run_operations)
+            ]
     junit_tests = junit_failures = junit_errors = 0
     for path in sorted(Path(directory).glob("*.xml")):
         # schemathesis' own report, written by this run: not untrusted XML.
@@ -100,7 +158,11 @@ def main(directory: str, schema: str, started: str) -> int:
     missing = set().union(*FIGURES.values()) - set(checks_run)
     if missing:
         print(f"checks that never ran: {', '.join(sorted(missing))}", file=sys.stderr)
-    ok = not failed and not errors and not junit_failures and not junit_errors and cases and not missing
+    for problem in problems:
+        print(f"run not trusted: {problem}", file=sys.stderr)
+    ok = (
+        not failed and not errors and not junit_failures and not junit_errors and cases and not missing and not problems
+    )
     print("contract: OK" if ok else "contract: FAILED (details in each run's log beside its report)")
     return 0 if ok else 1
 
