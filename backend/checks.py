@@ -3,18 +3,23 @@
 `sanad.E0xx` run with every management command and, in production, at web and
 worker start-up (`config.startup.refuse_unsafe_start`); `sanad.W00x` are
 deployment warnings shown by `check --deploy`. Messages name the setting,
-never its value. sanad.E010-E012 also read a few rows: the keys in the
+never its value. sanad.E013 refuses the fuzzer's published keys outside dev
+mode. sanad.E010-E012 also read a few rows: the keys in the
 environment must open and verify what the database holds (after a restore or
 on a new host), or nothing starts.
 """
 
 from __future__ import annotations
 
+import hashlib
+import re
+
 from django.conf import settings
 from django.core.checks import Error, Tags, Warning, register
 from django.db import DatabaseError, connection, transaction
 
 from backend.crypto.blind_index import planned_bits
+from backend.crypto.encoding import b64url_encode
 from backend.crypto.errors import CryptoError, UnknownKey
 from backend.crypto.sealed import KeyRing, parse_envelope
 
@@ -30,6 +35,24 @@ KNOWN_DEFAULTS = {
     "django-insecure",
     "replace-me",
 }
+# The fuzzer's keys are derived from these public strings (fuzz/harness.py): anyone can compute them, so a
+# process outside dev mode that was given one refuses to start (sanad.E013).
+PUBLISHED_KEY_LABEL = "sanad fuzzing only, public: {}"
+PUBLISHED_KEY_NAMES = (
+    "SANAD_SECRET_KEY",
+    "SANAD_BLIND_INDEX_KEY",
+    "SANAD_RECEIPT_KEY",
+    "SANAD_AUDIT_KEY",
+    "fuzz0",
+    "fuzz1",
+)
+
+
+def published_key(name: str) -> bytes:
+    """A key published in this repository, for fuzzing only."""
+    return hashlib.sha256(PUBLISHED_KEY_LABEL.format(name).encode()).digest()
+
+
 MIN_SECRET_KEY_LENGTH = 50
 MIN_KEY_BYTES = 32
 # 32 random bytes have about 30 distinct values; fewer than 16 means a key
@@ -77,6 +100,16 @@ def check_configuration(app_configs=None, **kwargs):
         for k in (settings.SANAD_BLIND_INDEX_KEY, settings.SANAD_RECEIPT_KEY, settings.SANAD_AUDIT_KEY)
         if k is not None
     ]
+    published = {published_key(name) for name in PUBLISHED_KEY_NAMES}
+    published_text = {b64url_encode(key) for key in published}
+    if not settings.SANAD_DEV and (published & set(keys) or any(text in secret for text in published_text)):
+        errors.append(
+            Error(
+                "A secret here is one of the fuzzer's published keys (fuzz/harness.py): anyone can compute it. "
+                "Make every key anew (README: Secrets and rotation).",
+                id="sanad.E013",
+            )
+        )
     if len(set(keys)) != len(keys):
         errors.append(Error("The same key is used for two purposes; every key must be its own.", id="sanad.E005"))
     planned = planned_bits(settings.SANAD_BLIND_INDEX_EXPECTED_ROWS)
@@ -147,7 +180,12 @@ def check_sealing_keys_open_stored_data(app_configs=None, **kwargs):
     for model, field_name in sealed_fields():
         if model._meta.db_table not in tables:
             continue
-        rows = model._default_manager.filter(**{f"{field_name}__isnull": False}).only("pk", field_name)
+        # An empty value (a withdrawn report's triage details) holds no envelope to learn the key from.
+        rows = (
+            model._default_manager.filter(**{f"{field_name}__isnull": False})
+            .exclude(**{field_name: b""})
+            .only("pk", field_name)
+        )
         try:
             with transaction.atomic():
                 samples = {row.pk: row for row in (*rows.order_by("pk")[:1], *rows.order_by("-pk")[:1])}
@@ -156,7 +194,8 @@ def check_sealing_keys_open_stored_data(app_configs=None, **kwargs):
         where = f"{model._meta.label}.{field_name}"
         for row in samples.values():
             try:
-                key_id = parse_envelope(bytes(getattr(row, field_name)))[1]
+                # Read from the database: only its safe characters reach a log line.
+                key_id = re.sub(r"[^A-Za-z0-9_.-]", "?", parse_envelope(bytes(getattr(row, field_name)))[1])
             except CryptoError:
                 continue  # a damaged value says nothing about the keys; reading it fails on its own
             try:

@@ -5,8 +5,8 @@ thread for ever, nor the group-commit followers waiting on it
 (backend.group_commit): web requests get a short `statement_timeout`, Celery
 workers a longer one (their tasks' own hard limit), management commands the
 longest (a backfill or a purge may legitimately run for minutes). The same
-value bounds `idle_in_transaction_session_timeout`, so a process that stalls
-inside a transaction does not keep its locks either. Connection attempts are
+value, but at least a minute, bounds `idle_in_transaction_session_timeout`, so
+a process that stalls inside a transaction does not keep its locks either. Connection attempts are
 bounded separately (`connect_timeout`, in config/settings.py).
 
 Entry points say what they are: config/wsgi.py calls `process_role("web")`,
@@ -21,6 +21,7 @@ from django.db import connections
 from django.db.backends.signals import connection_created
 
 ROLES = ("web", "worker", "command")
+IDLE_IN_TRANSACTION_MIN_SECONDS = 60
 _role = "command"
 
 
@@ -46,12 +47,15 @@ def statement_timeout_seconds() -> int:
 def _limit_session(sender, connection, **kwargs) -> None:
     if connection.vendor != "postgresql":
         return
-    limit = f"{statement_timeout_seconds()}s"
+    seconds = statement_timeout_seconds()
+    # Idle inside a transaction for at least a minute: a password change derives keys (Argon2id, 64 MiB)
+    # between its statements, which a busy host may stretch past the web's statement limit.
+    idle = 0 if seconds == 0 else max(seconds, IDLE_IN_TRANSACTION_MIN_SECONDS)
     with connection.cursor() as cursor:
         cursor.execute(
             "SELECT set_config('statement_timeout', %s, false), "
             "set_config('idle_in_transaction_session_timeout', %s, false)",
-            [limit, limit],
+            [f"{seconds}s", f"{idle}s"],
         )
 
 

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import base64
 import contextlib
-import hashlib
 import os
 from pathlib import Path
 
@@ -30,8 +29,11 @@ KEY_PLACEHOLDER = "@intake:"
 
 
 def _fixed_key(name: str) -> str:
-    digest = hashlib.sha256(f"sanad fuzzing only, public: {name}".encode()).digest()
-    return base64.urlsafe_b64encode(digest).rstrip(b"=").decode("ascii")
+    """A key derived from a public string (backend.checks.published_key): production refuses it (sanad.E013)."""
+    from backend.checks import PUBLISHED_KEY_NAMES, published_key
+
+    assert name in PUBLISHED_KEY_NAMES, name  # noqa: S101  (a new fuzzing key must be refused in production too)
+    return base64.urlsafe_b64encode(published_key(name)).rstrip(b"=").decode("ascii")
 
 
 # Environment of a fuzzing process (and of python -m fuzz.make_corpus): see the module's docstring.

@@ -28,7 +28,7 @@ class BoundedJSONParser(JSONParser):
 
     def parse(self, stream, media_type=None, parser_context=None):
         params = parse_header_parameters(media_type or "")[1]
-        if params.get("charset", "utf-8").lower() != "utf-8":
+        if params.get("charset", "utf-8").strip().strip('"').lower() not in ("utf-8", "utf8"):  # "utf8": a common alias
             raise UnsupportedMediaType(
                 media_type,
                 # Translators: "Content-Type: application/json; charset=utf-8" is an HTTP header to send: keep it.

@@ -101,6 +101,25 @@ def test_the_refusal_stops_a_production_start(settings, sealed_rows):
         refuse_unsafe_start()
 
 
+def test_a_warning_does_not_stop_a_start_but_is_logged_at_it(settings, sealed_rows, caplog):
+    """sanad.W010 (some sealed values no longer open) is said when gunicorn or a worker starts, not only by
+    `manage.py check`."""
+    from accounts.models import StaffUser
+    from backend.sealed_fields import seal_value
+    from config.startup import refuse_unsafe_start
+
+    new = ("k-next", _key())
+    settings.SANAD_SEALING_KEYS = [new, *settings.SANAD_SEALING_KEYS]
+    bob = StaffUser.objects.get(username="bob")
+    StaffUser.objects.filter(pk=bob.pk).update(contact_sealed=seal_value(bob, "contact_sealed", b"bob@example.org"))
+    settings.SANAD_SEALING_KEYS = [new]
+    settings.ALLOWED_HOSTS = ["127.0.0.1"]  # dev mode's own rule (sanad.E007); the test client adds its own host
+    with caplog.at_level("WARNING", logger="sanad.startup"):
+        refuse_unsafe_start()
+    assert any(record.getMessage().startswith("sanad.W010: ") for record in caplog.records)
+    assert not any(key.hex() in caplog.text for _, key in settings.SANAD_SEALING_KEYS)
+
+
 def test_the_audit_key_that_wrote_the_chain_passes(sealed_rows):
     from audit.models import AuditEntry
 
@@ -134,3 +153,27 @@ def test_one_edited_entry_is_left_to_verify_audit_not_a_refusal_to_start(sealed_
 def test_an_empty_chain_passes_any_audit_key(settings, db):
     settings.SANAD_AUDIT_KEY = _key()
     assert check_audit_key_verifies_the_chain() == []
+
+
+def test_the_fuzzers_published_keys_are_refused_outside_dev_mode(settings):
+    """sanad.E013: fuzz/harness.py derives its keys from public strings; a deployment given one refuses."""
+    from backend.checks import check_configuration, published_key
+
+    def refused() -> bool:
+        return any(message.id == "sanad.E013" for message in check_configuration())
+
+    settings.SANAD_DEV = False
+    assert not refused()
+    settings.SANAD_BLIND_INDEX_KEY = published_key("SANAD_BLIND_INDEX_KEY")
+    assert refused()
+    settings.SANAD_DEV = True  # the fuzzer itself runs in dev mode
+    assert not refused()
+
+
+def test_the_fuzzers_published_secret_key_is_refused_outside_dev_mode(settings):
+    from backend.checks import check_configuration, published_key
+    from backend.crypto.encoding import b64url_encode
+
+    settings.SANAD_DEV = False
+    settings.SECRET_KEY = b64url_encode(published_key("SANAD_SECRET_KEY")) * 2  # as fuzz/harness.py makes it
+    assert any(message.id == "sanad.E013" for message in check_configuration())

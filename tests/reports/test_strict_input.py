@@ -26,7 +26,7 @@ def test_a_body_declared_in_another_charset_is_refused_with_415(personas, envelo
     assert Report.objects.count() == 0
 
 
-@pytest.mark.parametrize("charset", ["utf-8", "UTF-8", '"utf-8"'])
+@pytest.mark.parametrize("charset", ["utf-8", "UTF-8", '"utf-8"', "utf8", "UTF8"])
 def test_utf8_may_be_declared(personas, envelope, client, settings, charset):
     settings.SANAD_POW_BASE_BITS = 0
     body = json.dumps(envelope()).encode()
