@@ -331,17 +331,25 @@ def staff_set_roles(
         list(PersonalKey.objects.select_for_update().filter(user=user))
         current = _group_names(user)
         pending = {p.role: p for p in RoleProposal.objects.select_for_update().filter(subject=user, state=_PENDING)}
-        for role, proposal in sorted(pending.items()):
-            if role not in role_values:
-                _close(proposal, RoleProposal.State.CANCELLED, acting_user, reason="roles_changed")
         effective = (current & role_values) | (role_values - DECRYPTING_ROLES)
         to_propose = (role_values & DECRYPTING_ROLES) - current - set(pending)
         if to_propose and not locked.is_active:
             raise AccountError(_("%(username)s is deactivated.") % {"username": user.username})
         user.groups.set(_groups(effective))
+        # Keys first, then the audit chain (each _close below writes an entry), as everywhere else:
+        # the other order could deadlock with a grant or a deactivation.
         for purpose in KeyPurpose:
             if not MAY_HOLD[purpose] & effective:
                 _revoke_grants(user, KeyGrant.objects.filter(holder=user, shared_key__purpose=purpose), force=force)
+        for role, proposal in sorted(pending.items()):
+            if role not in role_values:
+                _close(proposal, RoleProposal.State.CANCELLED, acting_user, reason="roles_changed")
+        if Role.SYSADMIN in current and Role.SYSADMIN not in role_values:
+            # Their proposals lapse, as on deactivation: a key holder would be approving on the word
+            # of someone no longer trusted to manage accounts.
+            made_by = RoleProposal.objects.select_for_update().filter(proposed_by=user, state=_PENDING)
+            for proposal in made_by.order_by("pk"):
+                _close(proposal, RoleProposal.State.CANCELLED, acting_user, reason="proposer_not_sysadmin")
         if not DECRYPTING_ROLES & role_values:
             PersonalKey.objects.filter(user=user).delete()
         audit_record(
