@@ -543,11 +543,14 @@ class RoleProposalAdmin(ReadOnlyModelAdmin):
     def change_view(self, request, object_id, form_url="", extra_context=None):
         proposal = self.get_in_scope_or_404(request, object_id)
         may_approve = proposal.is_open and self._may_approve(request, proposal)
+        subject = StaffUser.objects.get(pk=proposal.subject_id)
         extra = {
-            "approve_form": ApproveRoleForm() if may_approve else None,
+            "may_decide": may_approve,
+            "approve_form": ApproveRoleForm() if may_approve and not subject.must_change_password else None,
             "may_cancel": proposal.is_open and self._sysadmin(request),
             "is_open": proposal.is_open,
             "own": request.user.pk in (proposal.subject_id, proposal.proposed_by_id),
+            "subject_facts": _subject_facts(subject) if proposal.is_open else None,
         }
         return super().change_view(request, str(proposal.pk), form_url, {**(extra_context or {}), **extra})
 
@@ -563,7 +566,10 @@ class RoleProposalAdmin(ReadOnlyModelAdmin):
                 if not form.is_valid():
                     raise services.AccountError(_("Type your password to approve."))
                 services.role_proposal_approve(
-                    proposal=proposal, approver=request.user, approver_password=form.cleaned_data["password"]
+                    proposal=proposal,
+                    approver=request.user,
+                    approver_password=form.cleaned_data["password"],
+                    via="admin",
                 )
                 # Translators: %(role)s is a role's name, %(username)s a member of staff.
                 messages.success(
@@ -581,6 +587,25 @@ class RoleProposalAdmin(ReadOnlyModelAdmin):
         except services.AccountError as exc:
             messages.error(request, str(exc))
         return redirect("admin:accounts_roleproposal_change", proposal.pk)
+
+
+def _subject_facts(subject: StaffUser) -> dict:
+    """What an approver should know of whom a role is for: who made the account and when, whose
+    passwords it has had, and the roles it holds now (from the audit chain, as GranteeField does)."""
+    entries = AuditEntry.objects.filter(object_type="staff", object_id=str(subject.pk))
+    created = entries.filter(action=Action.STAFF_CREATED).order_by("seq").first()
+    resets = entries.filter(action=Action.STAFF_PASSWORD_RESET).order_by("-seq")[:10]
+    return {
+        "subject": subject,
+        # Translators: who created a staff account when it was made on the server's command line.
+        "created_by": (created.actor_name if created.actor_id else _("the server")) if created else None,
+        "joined": subject.date_joined,
+        "resets": [
+            {"by": entry.actor_name if entry.actor_id else _("the server"), "at": entry.at} for entry in resets
+        ],
+        "own_password": not subject.must_change_password,
+        "roles": role_labels(subject.role_names),
+    }
 
 
 class CoverageForm(forms.ModelForm):

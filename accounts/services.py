@@ -43,6 +43,7 @@ from accounts.roles import (
 )
 from accounts.session_store import sessions_end
 from audit.actions import Action
+from audit.models import AuditEntry
 from audit.services import audit_record
 from backend.crypto import hpke, keywrap
 from backend.crypto.errors import CryptoError, WrongPassword
@@ -468,23 +469,93 @@ def _lock_users(*users: StaffUser) -> dict:
     return {u.pk: u for u in StaffUser.objects.select_for_update().filter(pk__in=[u.pk for u in users]).order_by("pk")}
 
 
-def role_proposal_approve(*, proposal: RoleProposal, approver: StaffUser, approver_password: str) -> RoleProposal:
+def _password_failures(user: StaffUser) -> int:
+    """Wrong passwords `user` typed to approve a role or grant a key within the login cool-off time,
+    counted on the audit chain (so across processes, and without the cache)."""
+    since = timezone.now() - settings.AXES_COOLOFF_TIME
+    return AuditEntry.objects.filter(
+        action__in=[Action.ROLE_APPROVAL_FAILED, Action.KEY_GRANT_FAILED], actor_id=str(user.pk), at__gte=since
+    ).count()
+
+
+def _check_password_budget(user: StaffUser) -> None:
+    """Refuse before any password is tried once `user` has typed a wrong one as often as a login allows
+    (AXES_FAILURE_LIMIT) within the cool-off time: a stolen session must not become a password oracle."""
+    if _password_failures(user) >= settings.AXES_FAILURE_LIMIT:
+        minutes = int(settings.AXES_COOLOFF_TIME.total_seconds() // 60)
+        raise AccountError(
+            ngettext(
+                "Too many wrong passwords: try again in %(minutes)d minute.",
+                "Too many wrong passwords: try again in %(minutes)d minutes.",
+                minutes,
+            )
+            % {"minutes": minutes}
+        )
+
+
+def _password_failed(action: Action, user: StaffUser, *, obj_type: str, obj_id: str, details: dict) -> None:
+    """Record a wrong password on the audit chain (ids only, never what was typed), in its own transaction."""
+    with transaction.atomic():
+        audit_record(action, actor=user, obj_type=obj_type, obj_id=obj_id, details=details)
+
+
+def _subject_chose_password(subject: StaffUser) -> None:
+    if subject.must_change_password:
+        raise AccountError(
+            _(
+                "%(username)s has not yet chosen their own password: whoever set the current one could log in "
+                "as them. They must first log in and choose their own password; approve after that."
+            )
+            % {"username": subject.username}
+        )
+
+
+def _proposer_still_sysadmin(proposal: RoleProposal) -> None:
+    """A proposal made by a person counts only while that person is an active sysadmin (the server's
+    command line, proposed_by None, always counts)."""
+    if proposal.proposed_by_id is None:
+        return
+    if not StaffUser.objects.with_role(Role.SYSADMIN).filter(pk=proposal.proposed_by_id).exists():
+        raise RoleNotAllowed(
+            _("Whoever proposed this role is not a system administrator now: it cannot be approved.")
+        )
+
+
+def role_proposal_approve(
+    *, proposal: RoleProposal, approver: StaffUser, approver_password: str, via: str | None = None
+) -> RoleProposal:
     """Give a proposed decrypting role: the second person of the two.
 
     The approver must hold a key of the role's purpose and be one who may grant it (a triage lead
     holding an intake key for a caseworker or triage lead; a relocation coordinator holding a
     relocation key for a coordinator), proved by opening their grant with their password. Never the
-    proposer, never the subject. The proposal must still be open, the subject active, and the role
-    must not conflict with the roles they hold now. WrongPassword (a CryptoError) for a wrong password.
+    proposer, never the subject. The proposal must still be open, its proposer (if a person) still an
+    active sysadmin, the subject active and holding a password of their own choosing, and the role
+    must not conflict with the roles they hold now. WrongPassword (a CryptoError) for a wrong password:
+    audited, and after AXES_FAILURE_LIMIT of them within AXES_COOLOFF_TIME every attempt is refused
+    for a while. `via` ("admin", "command_line") is recorded in the audit entry.
     """
     purpose = ROLE_PURPOSE[proposal.role]
     if approver.pk in (proposal.subject_id, proposal.proposed_by_id):
         raise RoleNotAllowed(_("A role is approved by a second person: neither who proposed it nor who receives it."))
+    _subject_chose_password(StaffUser.objects.get(pk=proposal.subject_id))
+    _check_password_budget(approver)
     # The slow part (Argon2id), outside any lock.
-    _prove_holder(approver, approver_password, purpose)
+    try:
+        _prove_holder(approver, approver_password, purpose)
+    except WrongPassword:
+        _password_failed(
+            Action.ROLE_APPROVAL_FAILED,
+            approver,
+            obj_type="staff",
+            obj_id=str(proposal.subject_id),
+            details={"proposal": str(proposal.pk), "approver": str(approver.pk), "role": proposal.role, "via": via},
+        )
+        raise
     role_proposals_expire(subject=proposal.subject)
     with transaction.atomic():
-        users = _lock_users(approver, proposal.subject)
+        proposer = [proposal.proposed_by] if proposal.proposed_by_id else []
+        users = _lock_users(approver, proposal.subject, *proposer)
         locked = RoleProposal.objects.select_for_update().select_related("subject").get(pk=proposal.pk)
         # Checked again under the locks: a deactivation or role change meanwhile waited, or came first.
         if not _may_approve(users[approver.pk], locked.role):
@@ -495,7 +566,9 @@ def role_proposal_approve(*, proposal: RoleProposal, approver: StaffUser, approv
             )
         if not locked.is_open:
             raise AccountError(_("This proposal is no longer open (approved, cancelled, rejected or expired)."))
+        _proposer_still_sysadmin(locked)
         subject = users[locked.subject_id]
+        _subject_chose_password(subject)
         _give_role(subject, locked)
         locked.state = RoleProposal.State.APPROVED
         locked.decided_by = approver
@@ -510,6 +583,7 @@ def role_proposal_approve(*, proposal: RoleProposal, approver: StaffUser, approv
                 "proposal": str(locked.pk),
                 "role": locked.role,
                 "proposed_by": str(locked.proposed_by_id) if locked.proposed_by_id else None,
+                "via": via,
             },
         )
         sessions_end(subject)
@@ -880,7 +954,18 @@ def key_grant_create(
             _("%(username)s has no role that may hold %(purpose)s keys.")
             % {"username": grantee.username, "purpose": _purpose_word(purpose)}
         )
-    personal = personal_key_unlock(user=grantor, password=grantor_password)
+    _check_password_budget(grantor)
+    try:
+        personal = personal_key_unlock(user=grantor, password=grantor_password)
+    except WrongPassword:
+        _password_failed(
+            Action.KEY_GRANT_FAILED,
+            grantor,
+            obj_type="shared_key",
+            obj_id=shared_key.key_id,
+            details={"grantee": str(grantee.pk), "grantor": str(grantor.pk)},
+        )
+        raise
     private_key = shared_key_unlock(shared_key=shared_key, user=grantor, personal_key=personal)
     try:
         with transaction.atomic():

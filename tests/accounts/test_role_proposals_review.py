@@ -5,20 +5,31 @@ forms' passwords stay out of error reports."""
 
 from __future__ import annotations
 
-import pytest
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
+import datetime
 
-from accounts.models import KeyGrant, RoleProposal
+import pytest
+from django.core.management import call_command
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from accounts.models import KeyGrant, RoleProposal, StaffUser
 from accounts.roles import Role
 from accounts.services import (
     AccountError,
+    RoleNotAllowed,
+    key_grant_create,
     role_proposal_approve,
+    staff_change_password,
     staff_create,
+    staff_reset_password,
     staff_set_roles,
 )
 from audit.models import AuditEntry
-from tests.conftest import PASSWORD
+from audit.verify import verify_chain
+from backend.crypto.errors import WrongPassword
+from tests.conftest import OTHER_PASSWORD, PASSWORD
 
 pytestmark = pytest.mark.django_db
 
@@ -38,6 +49,41 @@ def propose(username, role, *, by, password=PASSWORD, own=True):
 
 def actions_on(user) -> list[str]:
     return list(AuditEntry.objects.filter(object_id=str(user.pk)).order_by("seq").values_list("action", flat=True))
+
+
+# --- M1: never approved while someone else knows the subject's password --------------------------
+
+
+def test_approval_waits_until_the_subject_chose_their_own_password(personas):
+    lead, sam = personas["lead"], personas["sam"]
+    nadia = propose("nadia", Role.CASEWORKER, by=sam, password=TEMPORARY, own=False)
+    with pytest.raises(AccountError, match="must first log in and choose their own password"):
+        role_proposal_approve(proposal=pending_of(nadia), approver=lead, approver_password=PASSWORD)
+    assert StaffUser.objects.get(pk=nadia.pk).role_names == set()
+    assert not AuditEntry.objects.filter(action="role_approval_failed").exists()
+    staff_change_password(user=nadia, old_password=TEMPORARY, new_password=CHOSEN)
+    role_proposal_approve(proposal=pending_of(nadia), approver=lead, approver_password=PASSWORD)
+    assert StaffUser.objects.get(pk=nadia.pk).role_names == {Role.CASEWORKER}
+
+
+def test_the_approve_page_tells_the_approver_about_the_account(personas, staff_login):
+    lead, sam = personas["lead"], personas["sam"]
+    nadia = propose("nadia", Role.CASEWORKER, by=sam, password=TEMPORARY, own=False)
+    client = staff_login(Client(), lead)
+    url = f"/admin/accounts/roleproposal/{pending_of(nadia).pk}/change/"
+    page = client.get(url).content.decode()
+    assert 'id="subject-facts"' in page and "Account created by sam." in page
+    assert f"Joined on {timezone.localtime(nadia.date_joined):%Y-%m-%d}." in page
+    assert "Has NOT yet chosen their own password" in page and "Roles now: none." in page
+    assert "confirm with this person directly" in page
+    # No password field to approve with yet; rejecting stays possible.
+    assert 'id="no-own-password"' in page and "/decide/approve/" not in page and "/decide/reject/" in page
+    staff_change_password(user=nadia, old_password=TEMPORARY, new_password=CHOSEN)
+    staff_reset_password(user=nadia, new_password=TEMPORARY, acting_user=sam)
+    staff_change_password(user=nadia, old_password=TEMPORARY, new_password=CHOSEN + "!")
+    page = client.get(url).content.decode()
+    assert f"Password reset by sam on {timezone.localtime():%Y-%m-%d}." in page
+    assert "Has chosen their own password." in page and "/decide/approve/" in page
 
 
 # --- L1: keys locked before the audit chain --------------------------------------------------------
@@ -70,3 +116,82 @@ def test_losing_the_sysadmin_role_cancels_ones_proposals(personas):
     assert entry.details["reason"] == "proposer_not_sysadmin" and entry.actor_name == "sam"
     with pytest.raises(AccountError, match="no longer open"):
         role_proposal_approve(proposal=proposal, approver=lead, approver_password=PASSWORD)
+
+
+def test_approval_checks_the_proposer_is_still_a_sysadmin(personas):
+    lead = personas["lead"]
+    sid = staff_create(username="sid", password=PASSWORD, roles=[Role.SYSADMIN], password_set_by_owner=True)
+    nadia = propose("nadia", Role.CASEWORKER, by=sid)
+    sid.groups.clear()  # however the role went (a database write, a path that forgot the proposals)
+    with pytest.raises(RoleNotAllowed, match="not a system administrator"):
+        role_proposal_approve(proposal=pending_of(nadia), approver=lead, approver_password=PASSWORD)
+    assert StaffUser.objects.get(pk=nadia.pk).role_names == set()
+
+
+# --- L5: wrong passwords are audited and limited -------------------------------------------------------
+
+
+def test_a_wrong_approval_password_is_audited_and_limited(personas, settings):
+    settings.AXES_FAILURE_LIMIT = 3
+    lead, sam = personas["lead"], personas["sam"]
+    nadia = propose("nadia", Role.CASEWORKER, by=sam)
+    proposal = pending_of(nadia)
+    for _ in range(3):
+        with pytest.raises(WrongPassword):
+            role_proposal_approve(proposal=proposal, approver=lead, approver_password=OTHER_PASSWORD, via="admin")
+    failed = AuditEntry.objects.filter(action="role_approval_failed").order_by("seq")
+    assert failed.count() == 3
+    entry = failed.first()
+    assert entry.actor_name == "lead" and entry.object_id == str(nadia.pk)
+    assert entry.details["proposal"] == str(proposal.pk) and entry.details["approver"] == str(lead.pk)
+    assert OTHER_PASSWORD not in str(entry.details) and PASSWORD not in str(entry.details)
+    # Past the limit, even the right password is not tried.
+    with pytest.raises(AccountError, match="Too many wrong passwords"):
+        role_proposal_approve(proposal=proposal, approver=lead, approver_password=PASSWORD)
+    assert RoleProposal.objects.get(pk=proposal.pk).state == PENDING
+    # The cool-off time over, the old failures no longer count.
+    settings.AXES_COOLOFF_TIME = datetime.timedelta(seconds=0)
+    role_proposal_approve(proposal=proposal, approver=lead, approver_password=PASSWORD)
+    assert verify_chain().ok
+
+
+def test_a_wrong_grant_password_is_audited_and_counts_towards_the_same_limit(personas, settings):
+    settings.AXES_FAILURE_LIMIT = 2
+    lead, bob, intake = personas["lead"], personas["bob"], personas["intake"]
+    with pytest.raises(WrongPassword):
+        key_grant_create(shared_key=intake, grantor=lead, grantor_password=OTHER_PASSWORD, grantee=bob)
+    entry = AuditEntry.objects.get(action="key_grant_failed")
+    assert entry.actor_name == "lead" and entry.object_id == intake.key_id
+    assert entry.details == {"grantee": str(bob.pk), "grantor": str(lead.pk)}
+    nadia = propose("nadia", Role.CASEWORKER, by=personas["sam"])
+    with pytest.raises(WrongPassword):
+        role_proposal_approve(proposal=pending_of(nadia), approver=lead, approver_password=OTHER_PASSWORD)
+    with pytest.raises(AccountError, match="Too many wrong passwords"):
+        key_grant_create(shared_key=intake, grantor=lead, grantor_password=PASSWORD, grantee=bob)
+    assert not KeyGrant.objects.filter(holder=bob).exists()
+
+
+def test_the_admin_says_when_too_many_passwords_were_wrong(personas, staff_login, settings):
+    settings.AXES_FAILURE_LIMIT = 1
+    nadia = propose("nadia", Role.CASEWORKER, by=personas["sam"])
+    lead = staff_login(Client(), personas["lead"])
+    url = f"/admin/accounts/roleproposal/{pending_of(nadia).pk}/decide/approve/"
+    assert "That is not your password." in lead.post(url, {"password": OTHER_PASSWORD}, follow=True).content.decode()
+    assert "Too many wrong passwords" in lead.post(url, {"password": PASSWORD}, follow=True).content.decode()
+    assert AuditEntry.objects.get(action="role_approval_failed").details["via"] == "admin"
+
+
+# --- L7: the audit entry says where the approval came from -----------------------------------------------
+
+
+def test_the_approval_says_whether_it_came_from_the_admin_or_the_command_line(personas, staff_login, tmp_path):
+    lead, sam = personas["lead"], personas["sam"]
+    nadia = propose("nadia", Role.CASEWORKER, by=sam)
+    client = staff_login(Client(), lead)
+    client.post(f"/admin/accounts/roleproposal/{pending_of(nadia).pk}/decide/approve/", {"password": PASSWORD})
+    omar = propose("omar", Role.CASEWORKER, by=sam)
+    password_file = tmp_path / "pw"
+    password_file.write_text(PASSWORD)
+    call_command("approve_role", "omar", "caseworker", approver="lead", password_file=str(password_file))
+    via = {entry.object_id: entry.details["via"] for entry in AuditEntry.objects.filter(action="role_approved")}
+    assert via[str(nadia.pk)] == "admin" and via[str(omar.pk)] == "command_line"
