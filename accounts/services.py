@@ -627,10 +627,12 @@ def role_proposal_reject(*, proposal: RoleProposal, acting_user: StaffUser) -> R
 
 
 def _decide_against(proposal: RoleProposal, state: str, acting_user: StaffUser | None, *, reason: str):
+    # As approval does: one past its time is first recorded as expired, never as cancelled or rejected.
+    role_proposals_expire(subject=proposal.subject)
     with transaction.atomic():
         _lock_user(proposal.subject)
         locked = RoleProposal.objects.select_for_update().get(pk=proposal.pk)
-        if locked.state != _PENDING:
+        if not locked.is_open:
             raise AccountError(_("This proposal is no longer open (approved, cancelled, rejected or expired)."))
         _close(locked, state, acting_user, reason=reason)
     return locked

@@ -21,6 +21,8 @@ from accounts.services import (
     RoleNotAllowed,
     key_grant_create,
     role_proposal_approve,
+    role_proposal_cancel,
+    role_proposal_reject,
     staff_change_password,
     staff_create,
     staff_reset_password,
@@ -126,6 +128,25 @@ def test_approval_checks_the_proposer_is_still_a_sysadmin(personas):
     with pytest.raises(RoleNotAllowed, match="not a system administrator"):
         role_proposal_approve(proposal=pending_of(nadia), approver=lead, approver_password=PASSWORD)
     assert StaffUser.objects.get(pk=nadia.pk).role_names == set()
+
+
+# --- L4: an expired proposal is recorded as expired, never as decided --------------------------------
+
+
+@pytest.mark.parametrize("decision", ["reject", "cancel"])
+def test_an_expired_proposal_is_not_rejected_or_cancelled(personas, decision):
+    lead, sam = personas["lead"], personas["sam"]
+    nadia = propose("nadia", Role.CASEWORKER, by=sam)
+    proposal = pending_of(nadia)
+    RoleProposal.objects.filter(pk=proposal.pk).update(expires_at=timezone.now() - datetime.timedelta(minutes=1))
+    with pytest.raises(AccountError, match="no longer open"):
+        if decision == "reject":
+            role_proposal_reject(proposal=proposal, acting_user=lead)
+        else:
+            role_proposal_cancel(proposal=proposal, acting_user=sam)
+    assert RoleProposal.objects.get(pk=proposal.pk).state == RoleProposal.State.EXPIRED
+    assert "role_proposal_expired" in actions_on(nadia)
+    assert not {"role_proposal_rejected", "role_proposal_cancelled"} & set(actions_on(nadia))
 
 
 # --- L5: wrong passwords are audited and limited -------------------------------------------------------
