@@ -167,6 +167,7 @@ class StaffUserAdmin(ScopedAdminMixin, admin.ModelAdmin):
             *super().get_urls(),
         ]
 
+    @method_decorator(sensitive_post_parameters("password"))
     def add_view(self, request, form_url="", extra_context=None):
         if not self.has_add_permission(request):
             raise Http404("Not found.")
@@ -224,6 +225,7 @@ class StaffUserAdmin(ScopedAdminMixin, admin.ModelAdmin):
         }
         return super().change_view(request, str(user.pk), form_url, {**(extra_context or {}), **extra})
 
+    @method_decorator(sensitive_post_parameters("new_password"))
     def act_view(self, request, object_id, action):
         if request.method != "POST":
             raise Http404("Not found.")
@@ -437,6 +439,7 @@ class SharedKeyAdmin(ReadOnlyModelAdmin):
         }
         return super().change_view(request, str(key.pk), form_url, {**(extra_context or {}), **extra})
 
+    @method_decorator(sensitive_post_parameters("password"))
     def grant_view(self, request, object_id):
         if request.method != "POST":
             raise Http404("Not found.")

@@ -202,6 +202,21 @@ def test_the_admin_says_when_too_many_passwords_were_wrong(personas, staff_login
     assert AuditEntry.objects.get(action="role_approval_failed").details["via"] == "admin"
 
 
+# --- L6: passwords stay out of error reports ---------------------------------------------------------
+
+
+def test_the_forms_passwords_are_kept_out_of_error_reports(personas, staff_login):
+    sam = staff_login(Client(), personas["sam"])
+    alice, bob, intake = personas["alice"], personas["bob"], personas["intake"]
+    added = sam.post("/admin/accounts/staffuser/add/", {"username": "x", "password": "short", "roles": ["auditor"]})
+    assert added.wsgi_request.sensitive_post_parameters == ("password",)
+    reset = sam.post(f"/admin/accounts/staffuser/{alice.pk}/do/reset_password/", {"new_password": "short"})
+    assert reset.wsgi_request.sensitive_post_parameters == ("new_password",)
+    lead = staff_login(Client(), personas["lead"])
+    granted = lead.post(f"/admin/accounts/sharedkey/{intake.pk}/grant/", {"grantee": str(bob.pk), "password": "x"})
+    assert granted.wsgi_request.sensitive_post_parameters == ("password",)
+
+
 # --- L7: the audit entry says where the approval came from -----------------------------------------------
 
 
