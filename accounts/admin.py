@@ -272,6 +272,7 @@ class StaffUserAdmin(ScopedAdminMixin, admin.ModelAdmin):
                 form = StaffResetForm(request.POST)
                 if not form.is_valid():
                     raise services.AccountError(_("Type a new password."))
+                held = DECRYPTING_ROLES & user.role_names
                 lost = services.staff_reset_password(
                     user=user, new_password=form.cleaned_data["new_password"], acting_user=actor
                 )
@@ -288,6 +289,18 @@ class StaffUserAdmin(ScopedAdminMixin, admin.ModelAdmin):
                     )
                     % {"username": user.username, "count": lost},
                 )
+                again = held & {proposal.role for proposal in _pending_of(user)}
+                if again:
+                    messages.warning(
+                        request,
+                        # Translators: %(roles)s lists roles, e.g. "Caseworker"; %(username)s is a member of staff.
+                        _(
+                            "%(username)s no longer acts as %(roles)s: whoever knows the new password could. "
+                            "It is proposed again, and a key holder approves it once %(username)s has chosen "
+                            "their own password."
+                        )
+                        % {"roles": ", ".join(role_labels(again)), "username": user.username},
+                    )
             else:
                 raise Http404("Not found.")
         except services.AccountError as exc:
@@ -337,6 +350,11 @@ def _key_access(user: StaffUser) -> str:
     if not holds:
         pending = getattr(user, "open_proposals", None)  # prefetched on the list
         if pending if pending is not None else _pending_of(user).exists():
+            if user.must_change_password:
+                return _(
+                    "NONE: must first choose their own password (at next login); then their role waits for a "
+                    "key holder's approval"
+                )
             return _("NONE: their role is waiting for a key holder's approval")
         return _("never (role does not decrypt)")
     grants = len(user.key_grants.all())

@@ -384,8 +384,9 @@ def _group_names(user: StaffUser) -> set[str]:
     return set(user.groups.model.objects.filter(user=user).values_list("name", flat=True))
 
 
-def _propose(user: StaffUser, role: str, acting_user: StaffUser | None) -> RoleProposal:
-    """Record a pending proposal (the caller holds the transaction and has checked the role set)."""
+def _propose(user: StaffUser, role: str, acting_user: StaffUser | None, *, reason: str = "") -> RoleProposal:
+    """Record a pending proposal (the caller holds the transaction and has checked the role set);
+    `reason` goes into the audit entry when the proposal is not a plain request (e.g. password_reset)."""
     now = timezone.now()
     proposal = RoleProposal.objects.create(
         subject=user,
@@ -399,7 +400,12 @@ def _propose(user: StaffUser, role: str, acting_user: StaffUser | None) -> RoleP
         actor=acting_user,
         obj_type="staff",
         obj_id=str(user.pk),
-        details={"proposal": str(proposal.pk), "role": role, "expires": f"{proposal.expires_at:%Y-%m-%dT%H:%M}Z"},
+        details={
+            "proposal": str(proposal.pk),
+            "role": role,
+            "expires": f"{proposal.expires_at:%Y-%m-%dT%H:%M}Z",
+            **({"reason": reason} if reason else {}),
+        },
     )
     return proposal
 
@@ -751,7 +757,11 @@ def staff_reset_password(
     when a key holder grants again. The TOTP device goes
     too (a reset usually means a lost phone, and whoever asked for the reset
     must not inherit a working second factor); the user enrols again at their
-    next login. Every session ends. Returns the grants lost.
+    next login. The user leaves every decrypting role, and each is proposed again
+    (by `acting_user`; None is the server's command line): whoever typed the new
+    password could otherwise log in and act in the role, so a key holder must
+    approve it again, which they can only once the user has chosen their own
+    password. Every session ends. Returns the grants lost.
     """
     if acting_user is not None and acting_user.pk == user.pk:
         raise AccountError(
@@ -759,22 +769,36 @@ def staff_reset_password(
             _("Change your own password with your current one (Change password), not by a reset.")
         )
     validate_password(new_password, user=user)
+    role_proposals_expire(subject=user)
     with transaction.atomic():
-        _lock_user(user)
+        locked = _lock_user(user)
         list(PersonalKey.objects.select_for_update().filter(user=user))
+        pending = set(
+            RoleProposal.objects.select_for_update().filter(subject=user, state=_PENDING).values_list("role", flat=True)
+        )
         lost = _revoke_grants(user, KeyGrant.objects.filter(holder=user), force=force)
         PersonalKey.objects.filter(user=user).delete()
         user.set_password(new_password)
         user.must_change_password = True
         user.save(update_fields=["password", "must_change_password"])
         TOTPDevice.objects.filter(user=user).delete()
+        # Whoever typed the new password could log in as the user: a decrypting role (which reads places,
+        # categories and assignees even without a grant) must not come with it. The user leaves it, and it is
+        # proposed again, for a key holder to approve once the user has chosen their own password.
+        current = _group_names(user)
+        removed = current & DECRYPTING_ROLES
+        if removed:
+            user.groups.set(_groups(current - removed))
         audit_record(
             Action.STAFF_PASSWORD_RESET,
             actor=acting_user,
             obj_type="staff",
             obj_id=str(user.pk),
-            details={"grants_lost": lost, "forced": force},
+            details={"grants_lost": lost, "forced": force, "roles_removed": sorted(removed)},
         )
+        if locked.is_active:  # a deactivated user's proposal could never be approved
+            for role in sorted(removed - pending):
+                _propose(user, role, acting_user, reason="password_reset")
         sessions_end(user)
     return lost
 

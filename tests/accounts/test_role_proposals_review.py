@@ -14,11 +14,12 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from accounts.models import KeyGrant, RoleProposal, StaffUser
+from accounts.models import KeyGrant, RoleProposal, SharedKey, StaffSession, StaffUser
 from accounts.roles import Role
 from accounts.services import (
     AccountError,
     RoleNotAllowed,
+    WouldOrphanKey,
     key_grant_create,
     role_proposal_approve,
     role_proposal_cancel,
@@ -51,6 +52,69 @@ def propose(username, role, *, by, password=PASSWORD, own=True):
 
 def actions_on(user) -> list[str]:
     return list(AuditEntry.objects.filter(object_id=str(user.pk)).order_by("seq").values_list("action", flat=True))
+
+
+# --- H1: a reset takes a decrypting role away ----------------------------------------------------
+
+
+def test_a_reset_takes_the_decrypting_role_away_and_proposes_it_again(personas, staff_login):
+    alice, lead, sam = personas["alice"], personas["lead"], personas["sam"]
+    staff_login(Client(), alice)
+    assert StaffSession.objects.filter(user=alice).exists()
+    staff_reset_password(user=alice, new_password=TEMPORARY, acting_user=sam)
+    alice.refresh_from_db()
+    # Whoever typed TEMPORARY could log in as alice: she acts in no decrypting role until approved again.
+    assert alice.role_names == set() and alice.must_change_password
+    assert not StaffUser.objects.caseworkers().filter(pk=alice.pk).exists()
+    assert not StaffSession.objects.filter(user=alice).exists()
+    proposal = pending_of(alice, Role.CASEWORKER)
+    assert proposal.proposed_by_id == sam.pk
+    reset = AuditEntry.objects.get(action="staff_password_reset", object_id=str(alice.pk))
+    assert reset.details["roles_removed"] == [Role.CASEWORKER] and reset.actor_name == "sam"
+    proposed = AuditEntry.objects.filter(action="role_proposed", object_id=str(alice.pk)).order_by("-seq").first()
+    assert proposed.details["reason"] == "password_reset" and proposed.details["proposal"] == str(proposal.pk)
+    # Not approvable while the sysadmin's password is hers; then a key holder approves it again.
+    with pytest.raises(AccountError, match="choose their own password"):
+        role_proposal_approve(proposal=proposal, approver=lead, approver_password=PASSWORD)
+    staff_change_password(user=alice, old_password=TEMPORARY, new_password=CHOSEN)
+    role_proposal_approve(proposal=proposal, approver=lead, approver_password=PASSWORD)
+    assert StaffUser.objects.get(pk=alice.pk).role_names == {Role.CASEWORKER}
+    assert verify_chain().ok
+
+
+def test_the_changepassword_command_proposes_the_role_again_from_the_server(personas, tmp_path, capsys):
+    alice = personas["alice"]
+    new = tmp_path / "new"
+    new.write_text(TEMPORARY)
+    call_command("changepassword", "alice", password_file=str(new))
+    assert StaffUser.objects.get(pk=alice.pk).role_names == set()
+    proposal = pending_of(alice, Role.CASEWORKER)
+    assert proposal.proposed_by_id is None
+    assert "caseworker is proposed again for alice" in capsys.readouterr().out
+
+
+def test_a_reset_of_the_last_holder_is_refused_and_keeps_the_role_unless_forced(personas):
+    lead, sam = personas["lead"], personas["sam"]
+    KeyGrant.objects.filter(holder=personas["alice"]).delete()  # lead is now the intake key's only holder
+    with pytest.raises(WouldOrphanKey):
+        staff_reset_password(user=lead, new_password=TEMPORARY, acting_user=sam)
+    assert StaffUser.objects.get(pk=lead.pk).role_names == {Role.TRIAGE_LEAD}
+    assert not RoleProposal.objects.filter(subject=lead, state=PENDING).exists()
+    assert staff_reset_password(user=lead, new_password=TEMPORARY, acting_user=sam, force=True) == 1
+    assert StaffUser.objects.get(pk=lead.pk).role_names == set()
+    assert pending_of(lead, Role.TRIAGE_LEAD).proposed_by_id == sam.pk
+    assert not SharedKey.objects.get(pk=personas["intake"].pk).active
+
+
+def test_a_reset_leaves_other_roles_and_pending_proposals_as_they_are(personas):
+    sam = personas["sam"]
+    other = staff_create(username="sid", password=PASSWORD, roles=[Role.SYSADMIN], password_set_by_owner=True)
+    staff_reset_password(user=other, new_password=TEMPORARY, acting_user=sam)
+    assert StaffUser.objects.get(pk=other.pk).role_names == {Role.SYSADMIN}
+    assert not RoleProposal.objects.filter(subject=other).exists()
+    nadia = propose("nadia", Role.CASEWORKER, by=sam)
+    staff_reset_password(user=nadia, new_password=TEMPORARY, acting_user=sam)
+    assert RoleProposal.objects.filter(subject=nadia).count() == 1  # the one pending stays, none added
 
 
 # --- M1: never approved while someone else knows the subject's password --------------------------
