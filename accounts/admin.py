@@ -621,9 +621,7 @@ def _subject_facts(subject: StaffUser) -> dict:
         # Translators: who created a staff account when it was made on the server's command line.
         "created_by": (created.actor_name if created.actor_id else _("the server")) if created else None,
         "joined": subject.date_joined,
-        "resets": [
-            {"by": entry.actor_name if entry.actor_id else _("the server"), "at": entry.at} for entry in resets
-        ],
+        "resets": [{"by": entry.actor_name if entry.actor_id else _("the server"), "at": entry.at} for entry in resets],
         "own_password": not subject.must_change_password,
         "roles": role_labels(subject.role_names),
     }

@@ -522,9 +522,7 @@ def _proposer_still_sysadmin(proposal: RoleProposal) -> None:
     if proposal.proposed_by_id is None:
         return
     if not StaffUser.objects.with_role(Role.SYSADMIN).filter(pk=proposal.proposed_by_id).exists():
-        raise RoleNotAllowed(
-            _("Whoever proposed this role is not a system administrator now: it cannot be approved.")
-        )
+        raise RoleNotAllowed(_("Whoever proposed this role is not a system administrator now: it cannot be approved."))
 
 
 def role_proposal_approve(
