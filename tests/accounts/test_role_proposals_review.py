@@ -9,6 +9,7 @@ import datetime
 
 import pytest
 from django.core.management import call_command
+from django.core.management.base import CommandError
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
@@ -130,6 +131,16 @@ def test_approval_waits_until_the_subject_chose_their_own_password(personas):
     staff_change_password(user=nadia, old_password=TEMPORARY, new_password=CHOSEN)
     role_proposal_approve(proposal=pending_of(nadia), approver=lead, approver_password=PASSWORD)
     assert StaffUser.objects.get(pk=nadia.pk).role_names == {Role.CASEWORKER}
+
+
+def test_approve_role_on_the_command_line_waits_for_the_subjects_own_password(personas, tmp_path, capsys):
+    password_file = tmp_path / "pw"
+    password_file.write_text(PASSWORD)
+    call_command("create_staff", "nadia", roles="caseworker", password_file=str(password_file))
+    assert "can be approved only after that" in capsys.readouterr().out
+    with pytest.raises(CommandError, match="choose their own password"):
+        call_command("approve_role", "nadia", "caseworker", approver="lead", password_file=str(password_file))
+    assert StaffUser.objects.get(username="nadia").role_names == set()
 
 
 def test_the_approve_page_tells_the_approver_about_the_account(personas, staff_login):
