@@ -344,13 +344,13 @@ def staff_set_roles(
                 _revoke_grants(user, KeyGrant.objects.filter(holder=user, shared_key__purpose=purpose), force=force)
         for role, proposal in sorted(pending.items()):
             if role not in role_values:
-                _close(proposal, RoleProposal.State.CANCELLED, acting_user, reason="roles_changed")
+                _lapse(proposal, acting_user, reason="roles_changed")
         if Role.SYSADMIN in current and Role.SYSADMIN not in role_values:
             # Their proposals lapse, as on deactivation: a key holder would be approving on the word
             # of someone no longer trusted to manage accounts.
             made_by = RoleProposal.objects.select_for_update().filter(proposed_by=user, state=_PENDING)
             for proposal in made_by.order_by("pk"):
-                _close(proposal, RoleProposal.State.CANCELLED, acting_user, reason="proposer_not_sysadmin")
+                _lapse(proposal, acting_user, reason="proposer_not_sysadmin")
         if not DECRYPTING_ROLES & role_values:
             PersonalKey.objects.filter(user=user).delete()
         audit_record(
@@ -430,6 +430,15 @@ def _close(proposal: RoleProposal, state: str, acting_user: StaffUser | None, *,
         obj_id=str(proposal.subject_id),
         details={"proposal": str(proposal.pk), "role": proposal.role, "reason": reason},
     )
+
+
+def _lapse(proposal: RoleProposal, acting_user: StaffUser | None, *, reason: str) -> None:
+    """End a pending proposal that no longer stands: cancelled, or expired if past its time already
+    (never recorded as cancelled after it had lapsed by itself). The caller holds its row locked."""
+    if proposal.is_open:
+        _close(proposal, RoleProposal.State.CANCELLED, acting_user, reason=reason)
+    else:
+        _close(proposal, RoleProposal.State.EXPIRED, None, reason="expired")
 
 
 def role_proposals_expire(*, subject: StaffUser | None = None, now=None) -> int:
@@ -698,7 +707,7 @@ def staff_deactivate(*, user: StaffUser, acting_user: StaffUser | None = None, f
             models.Q(subject=user) | models.Q(proposed_by=user), state=_PENDING
         )
         for proposal in proposals.order_by("pk"):
-            _close(proposal, RoleProposal.State.CANCELLED, acting_user, reason="deactivated")
+            _lapse(proposal, acting_user, reason="deactivated")
         audit_record(
             Action.STAFF_DEACTIVATED,
             actor=acting_user,

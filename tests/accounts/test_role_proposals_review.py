@@ -27,6 +27,7 @@ from accounts.services import (
     role_proposal_reject,
     staff_change_password,
     staff_create,
+    staff_deactivate,
     staff_reset_password,
     staff_set_roles,
 )
@@ -222,6 +223,19 @@ def test_an_expired_proposal_is_not_rejected_or_cancelled(personas, decision):
     assert RoleProposal.objects.get(pk=proposal.pk).state == RoleProposal.State.EXPIRED
     assert "role_proposal_expired" in actions_on(nadia)
     assert not {"role_proposal_rejected", "role_proposal_cancelled"} & set(actions_on(nadia))
+
+
+def test_deactivation_and_demotion_record_an_expired_proposal_as_expired(personas):
+    sam = personas["sam"]
+    sid = staff_create(username="sid", password=PASSWORD, roles=[Role.SYSADMIN], password_set_by_owner=True)
+    nadia, omar = propose("nadia", Role.CASEWORKER, by=sid), propose("omar", Role.CASEWORKER, by=sam)
+    past = timezone.now() - datetime.timedelta(minutes=1)
+    RoleProposal.objects.filter(subject__in=[nadia, omar]).update(expires_at=past)
+    staff_set_roles(user=sid, roles=[Role.AUDITOR], acting_user=sam)  # sid's proposals lapse
+    staff_deactivate(user=omar, acting_user=sam)
+    for user in (nadia, omar):
+        assert RoleProposal.objects.get(subject=user).state == RoleProposal.State.EXPIRED
+        assert "role_proposal_cancelled" not in actions_on(user)
 
 
 # --- L5: wrong passwords are audited and limited -------------------------------------------------------
