@@ -167,6 +167,7 @@ class StaffUserAdmin(ScopedAdminMixin, admin.ModelAdmin):
             *super().get_urls(),
         ]
 
+    @method_decorator(sensitive_post_parameters("password"))
     def add_view(self, request, form_url="", extra_context=None):
         if not self.has_add_permission(request):
             raise Http404("Not found.")
@@ -224,6 +225,7 @@ class StaffUserAdmin(ScopedAdminMixin, admin.ModelAdmin):
         }
         return super().change_view(request, str(user.pk), form_url, {**(extra_context or {}), **extra})
 
+    @method_decorator(sensitive_post_parameters("new_password"))
     def act_view(self, request, object_id, action):
         if request.method != "POST":
             raise Http404("Not found.")
@@ -270,6 +272,7 @@ class StaffUserAdmin(ScopedAdminMixin, admin.ModelAdmin):
                 form = StaffResetForm(request.POST)
                 if not form.is_valid():
                     raise services.AccountError(_("Type a new password."))
+                held = DECRYPTING_ROLES & user.role_names
                 lost = services.staff_reset_password(
                     user=user, new_password=form.cleaned_data["new_password"], acting_user=actor
                 )
@@ -286,6 +289,18 @@ class StaffUserAdmin(ScopedAdminMixin, admin.ModelAdmin):
                     )
                     % {"username": user.username, "count": lost},
                 )
+                again = held & {proposal.role for proposal in _pending_of(user)}
+                if again:
+                    messages.warning(
+                        request,
+                        # Translators: %(roles)s lists roles, e.g. "Caseworker"; %(username)s is a member of staff.
+                        _(
+                            "%(username)s no longer acts as %(roles)s: whoever knows the new password could. "
+                            "It is proposed again, and a key holder approves it once %(username)s has chosen "
+                            "their own password."
+                        )
+                        % {"roles": ", ".join(role_labels(again)), "username": user.username},
+                    )
             else:
                 raise Http404("Not found.")
         except services.AccountError as exc:
@@ -335,6 +350,11 @@ def _key_access(user: StaffUser) -> str:
     if not holds:
         pending = getattr(user, "open_proposals", None)  # prefetched on the list
         if pending if pending is not None else _pending_of(user).exists():
+            if user.must_change_password:
+                return _(
+                    "NONE: must first choose their own password (at next login); then their role waits for a "
+                    "key holder's approval"
+                )
             return _("NONE: their role is waiting for a key holder's approval")
         return _("never (role does not decrypt)")
     grants = len(user.key_grants.all())
@@ -437,6 +457,7 @@ class SharedKeyAdmin(ReadOnlyModelAdmin):
         }
         return super().change_view(request, str(key.pk), form_url, {**(extra_context or {}), **extra})
 
+    @method_decorator(sensitive_post_parameters("password"))
     def grant_view(self, request, object_id):
         if request.method != "POST":
             raise Http404("Not found.")
@@ -543,11 +564,14 @@ class RoleProposalAdmin(ReadOnlyModelAdmin):
     def change_view(self, request, object_id, form_url="", extra_context=None):
         proposal = self.get_in_scope_or_404(request, object_id)
         may_approve = proposal.is_open and self._may_approve(request, proposal)
+        subject = StaffUser.objects.get(pk=proposal.subject_id)
         extra = {
-            "approve_form": ApproveRoleForm() if may_approve else None,
+            "may_decide": may_approve,
+            "approve_form": ApproveRoleForm() if may_approve and not subject.must_change_password else None,
             "may_cancel": proposal.is_open and self._sysadmin(request),
             "is_open": proposal.is_open,
             "own": request.user.pk in (proposal.subject_id, proposal.proposed_by_id),
+            "subject_facts": _subject_facts(subject) if proposal.is_open else None,
         }
         return super().change_view(request, str(proposal.pk), form_url, {**(extra_context or {}), **extra})
 
@@ -563,7 +587,10 @@ class RoleProposalAdmin(ReadOnlyModelAdmin):
                 if not form.is_valid():
                     raise services.AccountError(_("Type your password to approve."))
                 services.role_proposal_approve(
-                    proposal=proposal, approver=request.user, approver_password=form.cleaned_data["password"]
+                    proposal=proposal,
+                    approver=request.user,
+                    approver_password=form.cleaned_data["password"],
+                    via="admin",
                 )
                 # Translators: %(role)s is a role's name, %(username)s a member of staff.
                 messages.success(
@@ -581,6 +608,23 @@ class RoleProposalAdmin(ReadOnlyModelAdmin):
         except services.AccountError as exc:
             messages.error(request, str(exc))
         return redirect("admin:accounts_roleproposal_change", proposal.pk)
+
+
+def _subject_facts(subject: StaffUser) -> dict:
+    """What an approver should know of whom a role is for: who made the account and when, whose
+    passwords it has had, and the roles it holds now (from the audit chain, as GranteeField does)."""
+    entries = AuditEntry.objects.filter(object_type="staff", object_id=str(subject.pk))
+    created = entries.filter(action=Action.STAFF_CREATED).order_by("seq").first()
+    resets = entries.filter(action=Action.STAFF_PASSWORD_RESET).order_by("-seq")[:10]
+    return {
+        "subject": subject,
+        # Translators: who created a staff account when it was made on the server's command line.
+        "created_by": (created.actor_name if created.actor_id else _("the server")) if created else None,
+        "joined": subject.date_joined,
+        "resets": [{"by": entry.actor_name if entry.actor_id else _("the server"), "at": entry.at} for entry in resets],
+        "own_password": not subject.must_change_password,
+        "roles": role_labels(subject.role_names),
+    }
 
 
 class CoverageForm(forms.ModelForm):

@@ -43,6 +43,7 @@ from accounts.roles import (
 )
 from accounts.session_store import sessions_end
 from audit.actions import Action
+from audit.models import AuditEntry
 from audit.services import audit_record
 from backend.crypto import hpke, keywrap
 from backend.crypto.errors import CryptoError, WrongPassword
@@ -331,17 +332,25 @@ def staff_set_roles(
         list(PersonalKey.objects.select_for_update().filter(user=user))
         current = _group_names(user)
         pending = {p.role: p for p in RoleProposal.objects.select_for_update().filter(subject=user, state=_PENDING)}
-        for role, proposal in sorted(pending.items()):
-            if role not in role_values:
-                _close(proposal, RoleProposal.State.CANCELLED, acting_user, reason="roles_changed")
         effective = (current & role_values) | (role_values - DECRYPTING_ROLES)
         to_propose = (role_values & DECRYPTING_ROLES) - current - set(pending)
         if to_propose and not locked.is_active:
             raise AccountError(_("%(username)s is deactivated.") % {"username": user.username})
         user.groups.set(_groups(effective))
+        # Keys first, then the audit chain (each _close below writes an entry), as everywhere else:
+        # the other order could deadlock with a grant or a deactivation.
         for purpose in KeyPurpose:
             if not MAY_HOLD[purpose] & effective:
                 _revoke_grants(user, KeyGrant.objects.filter(holder=user, shared_key__purpose=purpose), force=force)
+        for role, proposal in sorted(pending.items()):
+            if role not in role_values:
+                _lapse(proposal, acting_user, reason="roles_changed")
+        if Role.SYSADMIN in current and Role.SYSADMIN not in role_values:
+            # Their proposals lapse, as on deactivation: a key holder would be approving on the word
+            # of someone no longer trusted to manage accounts.
+            made_by = RoleProposal.objects.select_for_update().filter(proposed_by=user, state=_PENDING)
+            for proposal in made_by.order_by("pk"):
+                _lapse(proposal, acting_user, reason="proposer_not_sysadmin")
         if not DECRYPTING_ROLES & role_values:
             PersonalKey.objects.filter(user=user).delete()
         audit_record(
@@ -375,8 +384,9 @@ def _group_names(user: StaffUser) -> set[str]:
     return set(user.groups.model.objects.filter(user=user).values_list("name", flat=True))
 
 
-def _propose(user: StaffUser, role: str, acting_user: StaffUser | None) -> RoleProposal:
-    """Record a pending proposal (the caller holds the transaction and has checked the role set)."""
+def _propose(user: StaffUser, role: str, acting_user: StaffUser | None, *, reason: str = "") -> RoleProposal:
+    """Record a pending proposal (the caller holds the transaction and has checked the role set);
+    `reason` goes into the audit entry when the proposal is not a plain request (e.g. password_reset)."""
     now = timezone.now()
     proposal = RoleProposal.objects.create(
         subject=user,
@@ -390,7 +400,12 @@ def _propose(user: StaffUser, role: str, acting_user: StaffUser | None) -> RoleP
         actor=acting_user,
         obj_type="staff",
         obj_id=str(user.pk),
-        details={"proposal": str(proposal.pk), "role": role, "expires": f"{proposal.expires_at:%Y-%m-%dT%H:%M}Z"},
+        details={
+            "proposal": str(proposal.pk),
+            "role": role,
+            "expires": f"{proposal.expires_at:%Y-%m-%dT%H:%M}Z",
+            **({"reason": reason} if reason else {}),
+        },
     )
     return proposal
 
@@ -415,6 +430,15 @@ def _close(proposal: RoleProposal, state: str, acting_user: StaffUser | None, *,
         obj_id=str(proposal.subject_id),
         details={"proposal": str(proposal.pk), "role": proposal.role, "reason": reason},
     )
+
+
+def _lapse(proposal: RoleProposal, acting_user: StaffUser | None, *, reason: str) -> None:
+    """End a pending proposal that no longer stands: cancelled, or expired if past its time already
+    (never recorded as cancelled after it had lapsed by itself). The caller holds its row locked."""
+    if proposal.is_open:
+        _close(proposal, RoleProposal.State.CANCELLED, acting_user, reason=reason)
+    else:
+        _close(proposal, RoleProposal.State.EXPIRED, None, reason="expired")
 
 
 def role_proposals_expire(*, subject: StaffUser | None = None, now=None) -> int:
@@ -460,23 +484,91 @@ def _lock_users(*users: StaffUser) -> dict:
     return {u.pk: u for u in StaffUser.objects.select_for_update().filter(pk__in=[u.pk for u in users]).order_by("pk")}
 
 
-def role_proposal_approve(*, proposal: RoleProposal, approver: StaffUser, approver_password: str) -> RoleProposal:
+def _password_failures(user: StaffUser) -> int:
+    """Wrong passwords `user` typed to approve a role or grant a key within the login cool-off time,
+    counted on the audit chain (so across processes, and without the cache)."""
+    since = timezone.now() - settings.AXES_COOLOFF_TIME
+    return AuditEntry.objects.filter(
+        action__in=[Action.ROLE_APPROVAL_FAILED, Action.KEY_GRANT_FAILED], actor_id=str(user.pk), at__gte=since
+    ).count()
+
+
+def _check_password_budget(user: StaffUser) -> None:
+    """Refuse before any password is tried once `user` has typed a wrong one as often as a login allows
+    (AXES_FAILURE_LIMIT) within the cool-off time: a stolen session must not become a password oracle."""
+    if _password_failures(user) >= settings.AXES_FAILURE_LIMIT:
+        minutes = int(settings.AXES_COOLOFF_TIME.total_seconds() // 60)
+        raise AccountError(
+            ngettext(
+                "Too many wrong passwords: try again in %(minutes)d minute.",
+                "Too many wrong passwords: try again in %(minutes)d minutes.",
+                minutes,
+            )
+            % {"minutes": minutes}
+        )
+
+
+def _password_failed(action: Action, user: StaffUser, *, obj_type: str, obj_id: str, details: dict) -> None:
+    """Record a wrong password on the audit chain (ids only, never what was typed), in its own transaction."""
+    with transaction.atomic():
+        audit_record(action, actor=user, obj_type=obj_type, obj_id=obj_id, details=details)
+
+
+def _subject_chose_password(subject: StaffUser) -> None:
+    if subject.must_change_password:
+        raise AccountError(
+            _(
+                "%(username)s has not yet chosen their own password: whoever set the current one could log in "
+                "as them. They must first log in and choose their own password; approve after that."
+            )
+            % {"username": subject.username}
+        )
+
+
+def _proposer_still_sysadmin(proposal: RoleProposal) -> None:
+    """A proposal made by a person counts only while that person is an active sysadmin (the server's
+    command line, proposed_by None, always counts)."""
+    if proposal.proposed_by_id is None:
+        return
+    if not StaffUser.objects.with_role(Role.SYSADMIN).filter(pk=proposal.proposed_by_id).exists():
+        raise RoleNotAllowed(_("Whoever proposed this role is not a system administrator now: it cannot be approved."))
+
+
+def role_proposal_approve(
+    *, proposal: RoleProposal, approver: StaffUser, approver_password: str, via: str | None = None
+) -> RoleProposal:
     """Give a proposed decrypting role: the second person of the two.
 
     The approver must hold a key of the role's purpose and be one who may grant it (a triage lead
     holding an intake key for a caseworker or triage lead; a relocation coordinator holding a
     relocation key for a coordinator), proved by opening their grant with their password. Never the
-    proposer, never the subject. The proposal must still be open, the subject active, and the role
-    must not conflict with the roles they hold now. WrongPassword (a CryptoError) for a wrong password.
+    proposer, never the subject. The proposal must still be open, its proposer (if a person) still an
+    active sysadmin, the subject active and holding a password of their own choosing, and the role
+    must not conflict with the roles they hold now. WrongPassword (a CryptoError) for a wrong password:
+    audited, and after AXES_FAILURE_LIMIT of them within AXES_COOLOFF_TIME every attempt is refused
+    for a while. `via` ("admin", "command_line") is recorded in the audit entry.
     """
     purpose = ROLE_PURPOSE[proposal.role]
     if approver.pk in (proposal.subject_id, proposal.proposed_by_id):
         raise RoleNotAllowed(_("A role is approved by a second person: neither who proposed it nor who receives it."))
+    _subject_chose_password(StaffUser.objects.get(pk=proposal.subject_id))
+    _check_password_budget(approver)
     # The slow part (Argon2id), outside any lock.
-    _prove_holder(approver, approver_password, purpose)
+    try:
+        _prove_holder(approver, approver_password, purpose)
+    except WrongPassword:
+        _password_failed(
+            Action.ROLE_APPROVAL_FAILED,
+            approver,
+            obj_type="staff",
+            obj_id=str(proposal.subject_id),
+            details={"proposal": str(proposal.pk), "approver": str(approver.pk), "role": proposal.role, "via": via},
+        )
+        raise
     role_proposals_expire(subject=proposal.subject)
     with transaction.atomic():
-        users = _lock_users(approver, proposal.subject)
+        proposer = [proposal.proposed_by] if proposal.proposed_by_id else []
+        users = _lock_users(approver, proposal.subject, *proposer)
         locked = RoleProposal.objects.select_for_update().select_related("subject").get(pk=proposal.pk)
         # Checked again under the locks: a deactivation or role change meanwhile waited, or came first.
         if not _may_approve(users[approver.pk], locked.role):
@@ -487,7 +579,9 @@ def role_proposal_approve(*, proposal: RoleProposal, approver: StaffUser, approv
             )
         if not locked.is_open:
             raise AccountError(_("This proposal is no longer open (approved, cancelled, rejected or expired)."))
+        _proposer_still_sysadmin(locked)
         subject = users[locked.subject_id]
+        _subject_chose_password(subject)
         _give_role(subject, locked)
         locked.state = RoleProposal.State.APPROVED
         locked.decided_by = approver
@@ -502,6 +596,7 @@ def role_proposal_approve(*, proposal: RoleProposal, approver: StaffUser, approv
                 "proposal": str(locked.pk),
                 "role": locked.role,
                 "proposed_by": str(locked.proposed_by_id) if locked.proposed_by_id else None,
+                "via": via,
             },
         )
         sessions_end(subject)
@@ -545,10 +640,12 @@ def role_proposal_reject(*, proposal: RoleProposal, acting_user: StaffUser) -> R
 
 
 def _decide_against(proposal: RoleProposal, state: str, acting_user: StaffUser | None, *, reason: str):
+    # As approval does: one past its time is first recorded as expired, never as cancelled or rejected.
+    role_proposals_expire(subject=proposal.subject)
     with transaction.atomic():
         _lock_user(proposal.subject)
         locked = RoleProposal.objects.select_for_update().get(pk=proposal.pk)
-        if locked.state != _PENDING:
+        if not locked.is_open:
             raise AccountError(_("This proposal is no longer open (approved, cancelled, rejected or expired)."))
         _close(locked, state, acting_user, reason=reason)
     return locked
@@ -610,7 +707,7 @@ def staff_deactivate(*, user: StaffUser, acting_user: StaffUser | None = None, f
             models.Q(subject=user) | models.Q(proposed_by=user), state=_PENDING
         )
         for proposal in proposals.order_by("pk"):
-            _close(proposal, RoleProposal.State.CANCELLED, acting_user, reason="deactivated")
+            _lapse(proposal, acting_user, reason="deactivated")
         audit_record(
             Action.STAFF_DEACTIVATED,
             actor=acting_user,
@@ -667,7 +764,11 @@ def staff_reset_password(
     when a key holder grants again. The TOTP device goes
     too (a reset usually means a lost phone, and whoever asked for the reset
     must not inherit a working second factor); the user enrols again at their
-    next login. Every session ends. Returns the grants lost.
+    next login. The user leaves every decrypting role, and each is proposed again
+    (by `acting_user`; None is the server's command line): whoever typed the new
+    password could otherwise log in and act in the role, so a key holder must
+    approve it again, which they can only once the user has chosen their own
+    password. Every session ends. Returns the grants lost.
     """
     if acting_user is not None and acting_user.pk == user.pk:
         raise AccountError(
@@ -675,22 +776,36 @@ def staff_reset_password(
             _("Change your own password with your current one (Change password), not by a reset.")
         )
     validate_password(new_password, user=user)
+    role_proposals_expire(subject=user)
     with transaction.atomic():
-        _lock_user(user)
+        locked = _lock_user(user)
         list(PersonalKey.objects.select_for_update().filter(user=user))
+        pending = set(
+            RoleProposal.objects.select_for_update().filter(subject=user, state=_PENDING).values_list("role", flat=True)
+        )
         lost = _revoke_grants(user, KeyGrant.objects.filter(holder=user), force=force)
         PersonalKey.objects.filter(user=user).delete()
         user.set_password(new_password)
         user.must_change_password = True
         user.save(update_fields=["password", "must_change_password"])
         TOTPDevice.objects.filter(user=user).delete()
+        # Whoever typed the new password could log in as the user: a decrypting role (which reads places,
+        # categories and assignees even without a grant) must not come with it. The user leaves it, and it is
+        # proposed again, for a key holder to approve once the user has chosen their own password.
+        current = _group_names(user)
+        removed = current & DECRYPTING_ROLES
+        if removed:
+            user.groups.set(_groups(current - removed))
         audit_record(
             Action.STAFF_PASSWORD_RESET,
             actor=acting_user,
             obj_type="staff",
             obj_id=str(user.pk),
-            details={"grants_lost": lost, "forced": force},
+            details={"grants_lost": lost, "forced": force, "roles_removed": sorted(removed)},
         )
+        if locked.is_active:  # a deactivated user's proposal could never be approved
+            for role in sorted(removed - pending):
+                _propose(user, role, acting_user, reason="password_reset")
         sessions_end(user)
     return lost
 
@@ -872,7 +987,18 @@ def key_grant_create(
             _("%(username)s has no role that may hold %(purpose)s keys.")
             % {"username": grantee.username, "purpose": _purpose_word(purpose)}
         )
-    personal = personal_key_unlock(user=grantor, password=grantor_password)
+    _check_password_budget(grantor)
+    try:
+        personal = personal_key_unlock(user=grantor, password=grantor_password)
+    except WrongPassword:
+        _password_failed(
+            Action.KEY_GRANT_FAILED,
+            grantor,
+            obj_type="shared_key",
+            obj_id=shared_key.key_id,
+            details={"grantee": str(grantee.pk), "grantor": str(grantor.pk)},
+        )
+        raise
     private_key = shared_key_unlock(shared_key=shared_key, user=grantor, personal_key=personal)
     try:
         with transaction.atomic():

@@ -34,6 +34,8 @@ class Action(models.TextChoices):
     KEY_CREATED = "key_created", _("Shared key created")
     KEY_RETIRED = "key_retired", _("Shared key retired")
     KEY_GRANTED = "key_granted", _("Shared key granted")
+    # Translators: an event in the audit trail: someone typed a wrong password when granting a key.
+    KEY_GRANT_FAILED = "key_grant_failed", _("Key grant refused: wrong password")
     # Staff
     STAFF_CREATED = "staff_created", _("Staff created")
     STAFF_ROLES_CHANGED = "staff_roles_changed", _("Staff roles changed")
@@ -44,6 +46,8 @@ class Action(models.TextChoices):
     # Decrypting roles: proposed by one member of staff, approved by a key holder (two people)
     ROLE_PROPOSED = "role_proposed", _("Role proposed")
     ROLE_APPROVED = "role_approved", _("Role approved")
+    # Translators: an event in the audit trail: someone typed a wrong password when approving a role.
+    ROLE_APPROVAL_FAILED = "role_approval_failed", _("Role approval refused: wrong password")
     # Translators: an event in the audit trail: the first holder of a kind of key was given their role
     # on the server's command line, since nobody held such a key to approve it.
     ROLE_BOOTSTRAPPED = "role_bootstrapped", _("Role given on the server (first holder)")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from django.test import Client
 
-from accounts.models import KeyGrant, StaffUser, TOTPDevice
+from accounts.models import KeyGrant, RoleProposal, StaffUser, TOTPDevice
 from audit.models import AuditEntry
 from tests.conftest import OTHER_PASSWORD, PASSWORD, enrol
 
@@ -51,6 +51,9 @@ def test_reset_shows_the_key_loss_and_needs_a_new_grant(personas, staff_login):
     )
     page = response.content.decode()
     assert "They lost 1 key grant:" in page and "NONE: must first choose their own password" in page
+    # The role itself goes too, proposed again: whoever typed the new password could otherwise act in it.
+    assert "lice no longer acts as Caseworker" in page and "then their role waits for a key holder" in page
+    assert StaffUser.objects.get(pk=alice.pk).role_names == set()
     assert not KeyGrant.objects.filter(holder=alice).exists()
     assert not TOTPDevice.objects.filter(user=alice).exists()
     assert AuditEntry.objects.filter(action="staff_password_reset", object_id=str(alice.pk)).exists()
@@ -193,9 +196,12 @@ def test_list_pages_take_only_their_declared_filters(personas, staff_login):
 
 
 def test_the_grant_form_says_when_a_colleague_was_reset(personas, staff_login):
-    from accounts.services import staff_change_password, staff_reset_password
+    from accounts.services import role_proposal_approve, staff_change_password, staff_reset_password
 
     staff_reset_password(user=personas["bob"], new_password=NEW_PASSWORD, acting_user=personas["sam"])
     staff_change_password(user=personas["bob"], old_password=NEW_PASSWORD, new_password="bob chose this one himself 3")
+    # The reset took his role away; lead approves it again (now that bob chose his own password).
+    proposal = RoleProposal.objects.get(subject=personas["bob"], state=RoleProposal.State.PENDING)
+    role_proposal_approve(proposal=proposal, approver=personas["lead"], approver_password=PASSWORD)
     page = staff_login(Client(), personas["lead"]).get(f"/admin/accounts/sharedkey/{personas['intake'].pk}/change/")
     assert "bob (password reset by sam on " in page.content.decode()

@@ -163,6 +163,11 @@ def test_admin_reset_loses_key_and_grants_until_granted_again(personas):
     assert bytes(fresh.public_key) != old_public
     with pytest.raises(NotAKeyHolder):
         unlock(alice, password="alice chose this one herself 5", key=intake)
+    # The reset took her role away too: a key holder approves it again, and then grants.
+    with pytest.raises(AccountError):
+        key_grant_create(shared_key=intake, grantor=lead, grantor_password=PASSWORD, grantee=alice)
+    proposal = RoleProposal.objects.get(subject=alice, state=RoleProposal.State.PENDING)
+    role_proposal_approve(proposal=proposal, approver=lead, approver_password=PASSWORD)
     key_grant_create(shared_key=intake, grantor=lead, grantor_password=PASSWORD, grantee=alice)
     assert unlock(alice, password="alice chose this one herself 5", key=intake).raw == unlock(lead, key=intake).raw
 

@@ -149,7 +149,9 @@ def test_never_the_proposer_nor_the_subject(personas):
     # A second lead holding the key may approve either.
     other = make_staff("other-lead", roles=[Role.TRIAGE_LEAD], acting_user=sam, approver=lead)
     key_grant_create(shared_key=personas["intake"], grantor=lead, grantor_password=PASSWORD, grantee=other)
-    role_proposal_approve(proposal=proposal_of(nadia), approver=other, approver_password=PASSWORD)
+    # nadia's proposal came from a lead, not a sysadmin: nobody may approve it.
+    with pytest.raises(RoleNotAllowed, match="not a system administrator"):
+        role_proposal_approve(proposal=proposal_of(nadia), approver=other, approver_password=PASSWORD)
     role_proposal_approve(proposal=proposal_of(lead), approver=other, approver_password=PASSWORD)
     assert StaffUser.objects.get(pk=lead.pk).role_names == {Role.TRIAGE_LEAD, Role.CASEWORKER}
 
@@ -379,12 +381,14 @@ def test_the_audit_chain_records_each_step_with_ids_and_no_password(personas):
     assert [(e.action, e.actor_name) for e in entries] == [
         ("staff_created", "sam"),
         ("role_proposed", "sam"),
+        ("role_approval_failed", "lead"),
         ("role_approved", "lead"),
     ]
     assert entries[0].details["proposed"] == [Role.CASEWORKER] and entries[0].details["roles"] == ""
     for entry in entries[1:]:
         assert entry.details["proposal"] == str(proposal.pk) and entry.details["role"] == Role.CASEWORKER
-    assert entries[2].details["proposed_by"] == str(sam.pk)
+    assert entries[2].details["approver"] == str(lead.pk)
+    assert entries[3].details["proposed_by"] == str(sam.pk)
     for entry in AuditEntry.objects.all():
         assert PASSWORD not in str(entry.details) and OTHER_PASSWORD not in str(entry.details)
     assert verify_chain().ok

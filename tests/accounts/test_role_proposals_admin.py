@@ -10,13 +10,14 @@ from django.test import Client
 
 from accounts.models import RoleProposal, StaffUser
 from accounts.roles import KeyPurpose, Role
-from accounts.services import shared_key_create
+from accounts.services import shared_key_create, staff_change_password
 from audit.models import AuditEntry
 from tests.conftest import OTHER_PASSWORD, PASSWORD, make_staff
 
 pytestmark = pytest.mark.django_db
 
 NEW_PASSWORD = "a brand new long passphrase 9"
+OWN_PASSWORD = "nadia chose this passphrase 3"
 LIST = "/admin/accounts/roleproposal/"
 
 
@@ -62,6 +63,9 @@ def proposed(personas, staff_login):
     )
     assert "is only proposed" in response.content.decode()
     nadia = StaffUser.objects.get(username="nadia")
+    # As at her first login: she chooses her own password (a role is never approved before that).
+    staff_change_password(user=nadia, old_password=NEW_PASSWORD, new_password=OWN_PASSWORD)
+    nadia.refresh_from_db()
     return {**personas, "sam_client": sam, "nadia": nadia, "proposal": RoleProposal.objects.get(subject=nadia)}
 
 

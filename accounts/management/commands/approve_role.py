@@ -27,7 +27,7 @@ class Command(BaseCommand):
             raise CommandError(f"No pending proposal of {role} for {username}.")
         password = read_password(f"Password for {approver}: ", password_file=password_file)
         try:
-            role_proposal_approve(proposal=proposal, approver=approving, approver_password=password)
+            role_proposal_approve(proposal=proposal, approver=approving, approver_password=password, via="command_line")
         except (AccountError, CryptoError) as exc:
             raise CommandError(str(exc)) from None
         self.stdout.write(f"Approved {role} for {username}; their sessions were ended.")

@@ -2,13 +2,15 @@ from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
 from accounts.management.commands._input import read_password, staff_user
+from accounts.models import RoleProposal
 from accounts.services import AccountError, staff_reset_password
 
 
 class Command(BaseCommand):
     help = (
         "Reset a staff user's password without the old one (replaces Django's command). "
-        "The user's personal key and every key grant are lost; a key holder must grant again."
+        "The user's personal key and every key grant are lost; a key holder must grant again. "
+        "A decrypting role is taken away and proposed again: a key holder approves it once more."
     )
 
     def add_arguments(self, parser):
@@ -31,3 +33,8 @@ class Command(BaseCommand):
         except AccountError as exc:
             raise CommandError(str(exc)) from None
         self.stdout.write(f"Password reset for {username}; {lost} key grant(s) lost and must be granted again.")
+        for proposal in RoleProposal.objects.filter(subject=user, state=RoleProposal.State.PENDING).order_by("role"):
+            self.stdout.write(
+                f"{proposal.role} is proposed again for {username} (proposal {proposal.pk}): a key holder approves "
+                f"it once {username} has logged in and chosen their own password."
+            )

@@ -87,3 +87,5 @@ class Command(BaseCommand):
             self.stdout.write(f"Gave {', '.join(sorted(DECRYPTING_ROLES & set(role_list)))} as first holder.")
         if user.must_change_password:
             self.stdout.write(f"{username} chooses their own password at first login (with two-factor set-up).")
+            if pending:
+                self.stdout.write("A proposed role can be approved only after that.")
