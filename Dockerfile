@@ -5,7 +5,8 @@ ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 PIP_NO_CACHE_DIR=1 PIP_DISABLE_
 WORKDIR /app
 RUN useradd --system --uid 10001 --home-dir /app sanad
 COPY requirements.txt .
-RUN pip install --no-cache-dir --require-hashes -r requirements.txt
+# Wheels only: a package built from source would fetch its build tools unpinned and unhashed.
+RUN pip install --no-cache-dir --only-binary :all: --require-hashes -r requirements.txt
 COPY --chown=sanad:sanad . .
 # Production settings, so the files land in STATIC_ROOT (/app/staticfiles) with
 # WhiteNoise's manifest. collectstatic runs no security check and needs no secret.
