@@ -8,7 +8,6 @@ from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.http import Http404
 from rest_framework import status
 from rest_framework.exceptions import NotFound, PermissionDenied
-from rest_framework.negotiation import DefaultContentNegotiation
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
@@ -32,13 +31,3 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
     if response.status_code == status.HTTP_405_METHOD_NOT_ALLOWED:
         response.data["error"] = "method_not_allowed"
     return response
-
-
-class StrictContentNegotiation(DefaultContentNegotiation):
-    """`?format=` names a format the view renders, or is left out. DRF takes an empty one as left out; here it
-    is a 404, as any other format the view does not have is (the schema lists the formats)."""
-
-    def select_renderer(self, request, renderers, format_suffix=None):
-        if format_suffix is None and request.query_params.get(self.settings.URL_FORMAT_OVERRIDE) == "":
-            raise Http404
-        return super().select_renderer(request, renderers, format_suffix)
