@@ -864,9 +864,14 @@ def staff_reset_password(
     with transaction.atomic():
         locked = _lock_user(user)
         list(PersonalKey.objects.select_for_update().filter(user=user))
-        pending = set(
-            RoleProposal.objects.select_for_update().filter(subject=user, state=_PENDING).values_list("role", flat=True)
-        )
+        # Only a proposal still open stands for its role: one that lapsed since role_proposals_expire above is
+        # recorded as expired now, and its role is proposed again like the others.
+        pending = set()
+        for proposal in RoleProposal.objects.select_for_update().filter(subject=user, state=_PENDING).order_by("pk"):
+            if proposal.is_open:
+                pending.add(proposal.role)
+            else:
+                _lapse(proposal, acting_user, reason="expired")
         lost = _revoke_grants(user, KeyGrant.objects.filter(holder=user), force=force)
         PersonalKey.objects.filter(user=user).delete()
         user.set_password(new_password)

@@ -5,6 +5,7 @@ passwords starts again after a right one, and a proposal that lapsed during a re
 
 from __future__ import annotations
 
+import datetime
 import threading
 import time
 
@@ -13,6 +14,7 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db import connections
 from django.test import Client
+from django.utils import timezone
 
 from accounts import services
 from accounts.models import KeyGrant, RoleProposal, StaffUser
@@ -24,6 +26,7 @@ from accounts.services import (
     role_proposal_approve,
     staff_change_password,
     staff_create,
+    staff_reset_password,
 )
 from audit.models import AuditEntry
 from audit.verify import verify_chain
@@ -112,6 +115,26 @@ def test_grant_intake_key_records_a_wrong_password(personas, tmp_path, settings)
     with pytest.raises(CommandError, match="Too many wrong passwords"):
         call_command("grant_intake_key", grantor="lead", grantee="bob", password_file=str(right))
     assert not KeyGrant.objects.filter(holder=personas["bob"]).exists()
+
+
+# --- L-f: a proposal that lapsed during a reset does not stand for its role ----------------------------------
+
+
+def test_a_proposal_that_lapsed_during_a_reset_is_expired_and_the_role_proposed_again(personas, monkeypatch):
+    alice, sam = personas["alice"], personas["sam"]
+    past = timezone.now() - datetime.timedelta(days=30)
+    stale = RoleProposal.objects.create(
+        subject=alice, role=Role.CASEWORKER, proposed_by=sam, proposed_at=past, expires_at=past
+    )
+    # As if it lapsed between role_proposals_expire and the lock.
+    monkeypatch.setattr(services, "role_proposals_expire", lambda **kwargs: 0)
+    staff_reset_password(user=alice, new_password=TEMPORARY, acting_user=sam)
+    stale.refresh_from_db()
+    assert stale.state == RoleProposal.State.EXPIRED
+    fresh = pending_of(alice, Role.CASEWORKER)
+    assert fresh.pk != stale.pk and fresh.is_open
+    assert AuditEntry.objects.filter(action="role_proposal_expired", details__proposal=str(stale.pk)).exists()
+    assert verify_chain().ok
 
 
 # --- M-C: one password attempt per person at a time ------------------------------------------------------------
