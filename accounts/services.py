@@ -260,6 +260,7 @@ def staff_create(
     contact: str | None = None,
     acting_user: StaffUser | None = None,
     password_set_by_owner: bool = False,
+    via: str | None = None,
 ) -> StaffUser:
     """Create a staff user with roles.
 
@@ -271,7 +272,8 @@ def staff_create(
     Unless the password was typed by its owner (`password_set_by_owner`), the
     user must choose their own at first login, and only then gets a personal
     key pair (if a role may decrypt): a key wrapped under a password that an
-    account manager chose would open for that account manager.
+    account manager chose would open for that account manager. `via` ("admin",
+    "command_line") is recorded with `password_set_by_owner` in the audit entry.
     """
     _check_username(username)
     role_values = _check_roles(roles)
@@ -297,7 +299,14 @@ def staff_create(
                 actor=acting_user,
                 obj_type="staff",
                 obj_id=str(user.pk),
-                details={"roles": ",".join(sorted(given)), "proposed": sorted(proposed)},
+                details={
+                    "roles": ",".join(sorted(given)),
+                    "proposed": sorted(proposed),
+                    # Whether the password was typed as the person's own (create_staff --own-password), and
+                    # where: the approve page says so rather than that they chose it themselves.
+                    "own_password": password_set_by_owner,
+                    "via": via,
+                },
             )
             for role in sorted(proposed):
                 _propose(user, role, acting_user)

@@ -22,13 +22,16 @@ from accounts.roles import Role
 from accounts.services import (
     AccountError,
     PasswordAttemptBusy,
+    RoleNotAllowed,
     key_grant_create,
     role_proposal_approve,
     staff_change_password,
     staff_create,
     staff_reset_password,
 )
+from audit.actions import Action
 from audit.models import AuditEntry
+from audit.services import audit_record
 from audit.verify import verify_chain
 from backend.crypto.errors import WrongPassword
 from tests.conftest import OTHER_PASSWORD, PASSWORD
@@ -43,6 +46,62 @@ CHOSEN = "a password only she knows 11"
 def pending_of(user, role=None) -> RoleProposal:
     proposals = RoleProposal.objects.filter(subject=user, state=PENDING)
     return proposals.get(role=role) if role else proposals.get()
+
+
+# --- M-A: the approve page shows what a reset could hide -------------------------------------------
+
+
+def test_the_approve_page_flags_a_proposal_made_by_a_reset_and_shows_the_facts(personas, staff_login):
+    alice, lead, sam = personas["alice"], personas["lead"], personas["sam"]
+    staff_reset_password(user=alice, new_password=TEMPORARY, acting_user=sam)
+    proposal = pending_of(alice, Role.CASEWORKER)
+    # What the resetter could do next, as the login and enrolment pages record it.
+    audit_record(Action.LOGIN_SUCCEEDED, actor=alice, obj_type="staff", obj_id=str(alice.pk))
+    audit_record(Action.TOTP_ENROLLED, actor=alice, obj_type="staff", obj_id=str(alice.pk))
+    staff_change_password(user=alice, old_password=TEMPORARY, new_password=CHOSEN)
+    audit_record(Action.LOGIN_SUCCEEDED, actor=alice, obj_type="staff", obj_id=str(alice.pk))
+    page = staff_login(Client(), lead).get(f"/admin/accounts/roleproposal/{proposal.pk}/change/").content.decode()
+    today = f"{timezone.localtime():%Y-%m-%d}"
+    assert 'id="proposed-by-reset"' in page
+    assert f"This role was removed by a password reset by sam on {today} and is proposed again" in page
+    assert "confirm with the person, in person" in page
+    assert f"A password was chosen at a login to this account on {today}." in page
+    assert f"Two-factor login last set up on {today}." in page
+    assert "2 logins since the last reset." in page
+    assert "Has chosen their own password" not in page
+    # The resetter never approves it: he proposed it, and a sysadmin holds no key.
+    with pytest.raises(RoleNotAllowed):
+        role_proposal_approve(proposal=proposal, approver=sam, approver_password=PASSWORD)
+
+
+def test_a_plain_proposal_is_not_flagged_as_made_by_a_reset(personas, staff_login):
+    nadia = staff_create(
+        username="nadia", password=PASSWORD, roles=[Role.CASEWORKER], acting_user=personas["sam"], via="admin"
+    )
+    staff_change_password(user=nadia, old_password=PASSWORD, new_password=CHOSEN)
+    client = staff_login(Client(), personas["lead"])
+    page = client.get(f"/admin/accounts/roleproposal/{pending_of(nadia).pk}/change/").content.decode()
+    assert 'id="proposed-by-reset"' not in page and "logins since the last reset" not in page
+    assert "No two-factor login set-up is on the audit trail." in page
+    assert "typed at the server prompt" not in page
+
+
+# --- L-b: create_staff --own-password is on the record -------------------------------------------------
+
+
+def test_create_staff_own_password_is_recorded_and_shown(personas, staff_login, tmp_path):
+    password_file = tmp_path / "pw"
+    password_file.write_text(PASSWORD)
+    call_command("create_staff", "nadia", roles="caseworker", password_file=str(password_file), own_password=True)
+    nadia = StaffUser.objects.get(username="nadia")
+    created = AuditEntry.objects.get(action="staff_created", object_id=str(nadia.pk))
+    assert created.details["own_password"] is True and created.details["via"] == "command_line"
+    page = staff_login(Client(), personas["lead"]).get(f"/admin/accounts/roleproposal/{pending_of(nadia).pk}/change/")
+    assert "The first password was typed at the server prompt (create_staff --own-password)." in page.content.decode()
+    assert "No password chosen at a login to this account is on the audit trail." in page.content.decode()
+    sam_made = staff_create(username="omar", password=PASSWORD, roles=[Role.AUDITOR], via="admin")
+    details = AuditEntry.objects.get(action="staff_created", object_id=str(sam_made.pk)).details
+    assert details["own_password"] is False and details["via"] == "admin"
 
 
 # --- M-B: changing one's password is no password oracle ------------------------------------------------
