@@ -570,8 +570,13 @@ def _one_password_attempt(user: StaffUser):
         try:
             yield
         finally:
-            with connection.cursor() as cursor:
-                cursor.execute("SELECT pg_advisory_unlock(%s, %s)", [_ATTEMPT_LOCK_CLASS, second])
+            try:
+                with connection.cursor() as cursor:
+                    cursor.execute("SELECT pg_advisory_unlock(%s, %s)", [_ATTEMPT_LOCK_CLASS, second])
+            except DatabaseError:
+                # E.g. the caller's transaction was aborted meanwhile: a session-level lock would outlive it
+                # on a kept connection and refuse this person's every attempt; closing the connection ends it.
+                connection.close()
         return
     with _local_attempts_guard:
         if key in _local_attempts:

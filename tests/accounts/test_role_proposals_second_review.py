@@ -277,3 +277,31 @@ def test_parallel_wrong_passwords_get_no_more_guesses_than_the_limit(personas, s
     ).count()
     assert failures == outcomes.count("wrong") <= 3
     assert len(tried) <= 3
+
+
+@pytest.mark.services
+@pytest.mark.django_db(transaction=True)
+def test_the_attempt_lock_is_not_left_behind_by_an_aborted_transaction(personas):
+    from django.db import DatabaseError, connection, transaction
+
+    assert connection.vendor == "postgresql", "this needs PostgreSQL's session-level locks"
+    lead = personas["lead"]
+    with pytest.raises(DatabaseError), transaction.atomic():
+        with services._one_password_attempt(lead):
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT 1/0")
+    outcome = []
+
+    def other_request():
+        try:
+            with services._one_password_attempt(lead):
+                outcome.append("ok")
+        except PasswordAttemptBusy:
+            outcome.append("busy")
+        finally:
+            connections.close_all()
+
+    thread = threading.Thread(target=other_request)
+    thread.start()
+    thread.join(30)
+    assert outcome == ["ok"]
