@@ -181,6 +181,7 @@ class StaffUserAdmin(ScopedAdminMixin, admin.ModelAdmin):
                     roles=data["roles"],
                     contact=data["contact"] or None,
                     acting_user=request.user,
+                    via="admin",
                 )
             except services.AccountError as exc:
                 form.add_error(None, str(exc))
@@ -571,7 +572,7 @@ class RoleProposalAdmin(ReadOnlyModelAdmin):
             "may_cancel": proposal.is_open and self._sysadmin(request),
             "is_open": proposal.is_open,
             "own": request.user.pk in (proposal.subject_id, proposal.proposed_by_id),
-            "subject_facts": _subject_facts(subject) if proposal.is_open else None,
+            "subject_facts": _subject_facts(subject, proposal) if proposal.is_open else None,
         }
         return super().change_view(request, str(proposal.pk), form_url, {**(extra_context or {}), **extra})
 
@@ -610,19 +611,48 @@ class RoleProposalAdmin(ReadOnlyModelAdmin):
         return redirect("admin:accounts_roleproposal_change", proposal.pk)
 
 
-def _subject_facts(subject: StaffUser) -> dict:
-    """What an approver should know of whom a role is for: who made the account and when, whose
-    passwords it has had, and the roles it holds now (from the audit chain, as GranteeField does)."""
+def _server_or(entry: AuditEntry) -> str:
+    # Translators: who did something when it was done on the server's command line, not by a person.
+    return entry.actor_name if entry.actor_id else _("the server")
+
+
+def _subject_facts(subject: StaffUser, proposal: RoleProposal) -> dict:
+    """What an approver should know of whom a role is for, from the audit chain (as GranteeField does): who
+    made the account and when, and whether its password was then typed at the server's prompt; whose
+    passwords it has had and when one was last chosen at a login; when two-factor login was last set up;
+    the logins since the last reset; the roles it holds now; and whether this very proposal came from a
+    password reset (the resetter could have logged in as the person, set up their own two-factor login
+    and chosen "her own" password: only the person can say it was them)."""
     entries = AuditEntry.objects.filter(object_type="staff", object_id=str(subject.pk))
     created = entries.filter(action=Action.STAFF_CREATED).order_by("seq").first()
-    resets = entries.filter(action=Action.STAFF_PASSWORD_RESET).order_by("-seq")[:10]
+    resets = list(entries.filter(action=Action.STAFF_PASSWORD_RESET).order_by("-seq")[:10])
+    chosen = entries.filter(action=Action.STAFF_PASSWORD_CHANGED).order_by("-seq").first()
+    enrolled = entries.filter(action=Action.TOTP_ENROLLED).order_by("-seq").first()
+    last_reset = resets[0] if resets else None
+    logins = None
+    if last_reset is not None:
+        logins = entries.filter(action=Action.LOGIN_SUCCEEDED, seq__gt=last_reset.seq).count()
+    proposed = entries.filter(action=Action.ROLE_PROPOSED, details__proposal=str(proposal.pk)).order_by("seq").first()
+    by_reset = None
+    if proposed is not None and proposed.details.get("reason") == "password_reset":
+        reset = entries.filter(action=Action.STAFF_PASSWORD_RESET, seq__lt=proposed.seq).order_by("-seq").first()
+        if reset is not None:
+            by_reset = {"by": _server_or(reset), "at": reset.at}
     return {
         "subject": subject,
-        # Translators: who created a staff account when it was made on the server's command line.
-        "created_by": (created.actor_name if created.actor_id else _("the server")) if created else None,
+        "created_by": _server_or(created) if created else None,
+        # The first password typed on the server as the person's own (create_staff --own-password): the
+        # person may not have been the one typing it.
+        "typed_at_prompt": bool(
+            created and created.details.get("own_password") and created.details.get("via") == "command_line"
+        ),
         "joined": subject.date_joined,
-        "resets": [{"by": entry.actor_name if entry.actor_id else _("the server"), "at": entry.at} for entry in resets],
-        "own_password": not subject.must_change_password,
+        "resets": [{"by": _server_or(entry), "at": entry.at} for entry in resets],
+        "must_change": subject.must_change_password,
+        "password_chosen_at": chosen.at if chosen else None,
+        "totp_enrolled_at": enrolled.at if enrolled else None,
+        "logins_since_reset": logins,
+        "by_reset": by_reset,
         "roles": role_labels(subject.role_names),
     }
 

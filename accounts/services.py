@@ -13,13 +13,16 @@ import datetime
 import hashlib
 import hmac
 import secrets
+import threading
+import zlib
+from contextlib import contextmanager
 
 from django.conf import settings
 from django.contrib.auth.models import Group
 from django.contrib.auth.password_validation import validate_password
 from django.contrib.auth.validators import UnicodeUsernameValidator
 from django.core.exceptions import ValidationError
-from django.db import DatabaseError, models, transaction
+from django.db import DatabaseError, connection, models, transaction
 from django.db.models import ProtectedError
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -257,6 +260,7 @@ def staff_create(
     contact: str | None = None,
     acting_user: StaffUser | None = None,
     password_set_by_owner: bool = False,
+    via: str | None = None,
 ) -> StaffUser:
     """Create a staff user with roles.
 
@@ -268,7 +272,8 @@ def staff_create(
     Unless the password was typed by its owner (`password_set_by_owner`), the
     user must choose their own at first login, and only then gets a personal
     key pair (if a role may decrypt): a key wrapped under a password that an
-    account manager chose would open for that account manager.
+    account manager chose would open for that account manager. `via` ("admin",
+    "command_line") is recorded with `password_set_by_owner` in the audit entry.
     """
     _check_username(username)
     role_values = _check_roles(roles)
@@ -294,7 +299,14 @@ def staff_create(
                 actor=acting_user,
                 obj_type="staff",
                 obj_id=str(user.pk),
-                details={"roles": ",".join(sorted(given)), "proposed": sorted(proposed)},
+                details={
+                    "roles": ",".join(sorted(given)),
+                    "proposed": sorted(proposed),
+                    # Whether the password was typed as the person's own (create_staff --own-password), and
+                    # where: the approve page says so rather than that they chose it themselves.
+                    "own_password": password_set_by_owner,
+                    "via": via,
+                },
             )
             for role in sorted(proposed):
                 _propose(user, role, acting_user)
@@ -484,34 +496,109 @@ def _lock_users(*users: StaffUser) -> dict:
     return {u.pk: u for u in StaffUser.objects.select_for_update().filter(pk__in=[u.pk for u in users]).order_by("pk")}
 
 
+# What a wrong password at approval, key grant or password change is recorded as, and what a right one is:
+# the count of wrong ones starts again after the person's last right one.
+_PASSWORD_FAILURES = (Action.ROLE_APPROVAL_FAILED, Action.KEY_GRANT_FAILED, Action.PASSWORD_CHANGE_FAILED)
+_PASSWORD_SUCCESSES = (Action.ROLE_APPROVED, Action.KEY_GRANTED, Action.STAFF_PASSWORD_CHANGED)
+
+
 def _password_failures(user: StaffUser) -> int:
-    """Wrong passwords `user` typed to approve a role or grant a key within the login cool-off time,
-    counted on the audit chain (so across processes, and without the cache)."""
+    """Wrong passwords `user` typed to approve a role, grant a key or change their password within the
+    login cool-off time and after their last right one there, counted on the audit chain (so across
+    processes, and without the cache)."""
     since = timezone.now() - settings.AXES_COOLOFF_TIME
-    return AuditEntry.objects.filter(
-        action__in=[Action.ROLE_APPROVAL_FAILED, Action.KEY_GRANT_FAILED], actor_id=str(user.pk), at__gte=since
-    ).count()
+    mine = AuditEntry.objects.filter(actor_id=str(user.pk), at__gte=since)
+    last_success = mine.filter(action__in=_PASSWORD_SUCCESSES).order_by("-seq").values_list("seq", flat=True).first()
+    failures = mine.filter(action__in=_PASSWORD_FAILURES)
+    if last_success is not None:
+        failures = failures.filter(seq__gt=last_success)
+    return failures.count()
+
+
+def _too_many_minutes() -> str:
+    minutes = int(settings.AXES_COOLOFF_TIME.total_seconds() // 60)
+    return ngettext(
+        "Too many wrong passwords: try again in %(minutes)d minute.",
+        "Too many wrong passwords: try again in %(minutes)d minutes.",
+        minutes,
+    ) % {"minutes": minutes}
 
 
 def _check_password_budget(user: StaffUser) -> None:
     """Refuse before any password is tried once `user` has typed a wrong one as often as a login allows
     (AXES_FAILURE_LIMIT) within the cool-off time: a stolen session must not become a password oracle."""
     if _password_failures(user) >= settings.AXES_FAILURE_LIMIT:
-        minutes = int(settings.AXES_COOLOFF_TIME.total_seconds() // 60)
-        raise AccountError(
-            ngettext(
-                "Too many wrong passwords: try again in %(minutes)d minute.",
-                "Too many wrong passwords: try again in %(minutes)d minutes.",
-                minutes,
-            )
-            % {"minutes": minutes}
-        )
+        raise AccountError(_too_many_minutes())
 
 
 def _password_failed(action: Action, user: StaffUser, *, obj_type: str, obj_id: str, details: dict) -> None:
     """Record a wrong password on the audit chain (ids only, never what was typed), in its own transaction."""
     with transaction.atomic():
         audit_record(action, actor=user, obj_type=obj_type, obj_id=obj_id, details=details)
+
+
+# The first key of PostgreSQL's two-key advisory locks that stand for "a password attempt of this person".
+_ATTEMPT_LOCK_CLASS = 0x53414E44 & 0x7FFFFFFF  # "SAND"
+_local_attempts: set[str] = set()
+_local_attempts_guard = threading.Lock()
+
+
+class PasswordAttemptBusy(AccountError):
+    """Another password attempt of the same person is being checked right now."""
+
+
+def _attempt_busy() -> PasswordAttemptBusy:
+    return PasswordAttemptBusy(
+        # Translators: someone typed their password twice at once (e.g. two tabs); one is checked at a time.
+        _("Another attempt with your password is being checked at this moment: wait, then try again.")
+    )
+
+
+@contextmanager
+def _one_password_attempt(user: StaffUser):
+    """Hold, for the whole check, the only password attempt of `user` (across processes on PostgreSQL by
+    a session-level advisory lock; within this process elsewhere, enough for development): otherwise
+    parallel requests all pass the budget before any failure is written, and each gets a guess.
+    A second attempt meanwhile is refused at once (PasswordAttemptBusy), not queued."""
+    key = str(user.pk)
+    if connection.vendor == "postgresql":
+        second = zlib.crc32(key.encode()) - 2**31  # a signed int4
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_try_advisory_lock(%s, %s)", [_ATTEMPT_LOCK_CLASS, second])
+            if not cursor.fetchone()[0]:
+                raise _attempt_busy()
+        try:
+            yield
+        finally:
+            try:
+                with connection.cursor() as cursor:
+                    cursor.execute("SELECT pg_advisory_unlock(%s, %s)", [_ATTEMPT_LOCK_CLASS, second])
+            except DatabaseError:
+                # E.g. the caller's transaction was aborted meanwhile: a session-level lock would outlive it
+                # on a kept connection and refuse this person's every attempt; closing the connection ends it.
+                connection.close()
+        return
+    with _local_attempts_guard:
+        if key in _local_attempts:
+            raise _attempt_busy()
+        _local_attempts.add(key)
+    try:
+        yield
+    finally:
+        with _local_attempts_guard:
+            _local_attempts.discard(key)
+
+
+def _password_attempt(user: StaffUser, check, *, action: Action, obj_type: str, obj_id: str, details: dict):
+    """`check()` (which raises WrongPassword for a wrong password), with `user`'s budget of wrong passwords
+    checked first and a wrong one recorded, one attempt of theirs at a time."""
+    with _one_password_attempt(user):
+        _check_password_budget(user)
+        try:
+            return check()
+        except WrongPassword:
+            _password_failed(action, user, obj_type=obj_type, obj_id=obj_id, details=details)
+            raise
 
 
 def _subject_chose_password(subject: StaffUser) -> None:
@@ -552,19 +639,15 @@ def role_proposal_approve(
     if approver.pk in (proposal.subject_id, proposal.proposed_by_id):
         raise RoleNotAllowed(_("A role is approved by a second person: neither who proposed it nor who receives it."))
     _subject_chose_password(StaffUser.objects.get(pk=proposal.subject_id))
-    _check_password_budget(approver)
-    # The slow part (Argon2id), outside any lock.
-    try:
-        _prove_holder(approver, approver_password, purpose)
-    except WrongPassword:
-        _password_failed(
-            Action.ROLE_APPROVAL_FAILED,
-            approver,
-            obj_type="staff",
-            obj_id=str(proposal.subject_id),
-            details={"proposal": str(proposal.pk), "approver": str(approver.pk), "role": proposal.role, "via": via},
-        )
-        raise
+    # The slow part (Argon2id), outside any row lock.
+    _password_attempt(
+        approver,
+        lambda: _prove_holder(approver, approver_password, purpose),
+        action=Action.ROLE_APPROVAL_FAILED,
+        obj_type="staff",
+        obj_id=str(proposal.subject_id),
+        details={"proposal": str(proposal.pk), "approver": str(approver.pk), "role": proposal.role, "via": via},
+    )
     role_proposals_expire(subject=proposal.subject)
     with transaction.atomic():
         proposer = [proposal.proposed_by] if proposal.proposed_by_id else []
@@ -722,9 +805,24 @@ def staff_deactivate(*, user: StaffUser, acting_user: StaffUser | None = None, f
 
 def staff_change_password(*, user: StaffUser, old_password: str, new_password: str) -> None:
     """Change a password the user knows. A fresh personal key pair replaces the old one and
-    every grant is re-wrapped to it, so an old backup plus the old password opens nothing new."""
-    if not user.check_password(old_password):
-        raise WrongPassword("Wrong password.")
+    every grant is re-wrapped to it, so an old backup plus the old password opens nothing new.
+
+    The old password (also the personal key's) is tried within the same budget of wrong passwords as
+    approval and key grant, one attempt at a time, and a wrong one is audited: a stolen session must not
+    become a way to guess it."""
+
+    def check() -> None:
+        if not user.check_password(old_password):
+            raise WrongPassword("Wrong password.")
+
+    _password_attempt(
+        user,
+        check,
+        action=Action.PASSWORD_CHANGE_FAILED,
+        obj_type="staff",
+        obj_id=str(user.pk),
+        details={"user": str(user.pk)},
+    )
     if new_password == old_password:
         # Above all when someone else chose the old one: it must not become the key's password.
         raise AccountError(_("Choose a new password, not the current one."))
@@ -780,9 +878,14 @@ def staff_reset_password(
     with transaction.atomic():
         locked = _lock_user(user)
         list(PersonalKey.objects.select_for_update().filter(user=user))
-        pending = set(
-            RoleProposal.objects.select_for_update().filter(subject=user, state=_PENDING).values_list("role", flat=True)
-        )
+        # Only a proposal still open stands for its role: one that lapsed since role_proposals_expire above is
+        # recorded as expired now, and its role is proposed again like the others.
+        pending = set()
+        for proposal in RoleProposal.objects.select_for_update().filter(subject=user, state=_PENDING).order_by("pk"):
+            if proposal.is_open:
+                pending.add(proposal.role)
+            else:
+                _lapse(proposal, acting_user, reason="expired")
         lost = _revoke_grants(user, KeyGrant.objects.filter(holder=user), force=force)
         PersonalKey.objects.filter(user=user).delete()
         user.set_password(new_password)
@@ -968,6 +1071,20 @@ class SharedKeyOpener:
         return self._opened[shared_key.pk]
 
 
+def key_grant_password_check(*, shared_key: SharedKey, grantor: StaffUser, grantor_password: str, grantee: StaffUser):
+    """Try the grantor's password as key_grant_create does (budget, one attempt at a time, a wrong one
+    audited), and nothing else: for a caller that then grants in a transaction of its own, where a
+    wrong password's audit entry would be rolled back with the rest."""
+    _password_attempt(
+        grantor,
+        lambda: personal_key_unlock(user=grantor, password=grantor_password),
+        action=Action.KEY_GRANT_FAILED,
+        obj_type="shared_key",
+        obj_id=shared_key.key_id,
+        details={"grantee": str(grantee.pk), "grantor": str(grantor.pk)},
+    )
+
+
 def key_grant_create(
     *, shared_key: SharedKey, grantor: StaffUser, grantor_password: str, grantee: StaffUser
 ) -> KeyGrant:
@@ -987,18 +1104,14 @@ def key_grant_create(
             _("%(username)s has no role that may hold %(purpose)s keys.")
             % {"username": grantee.username, "purpose": _purpose_word(purpose)}
         )
-    _check_password_budget(grantor)
-    try:
-        personal = personal_key_unlock(user=grantor, password=grantor_password)
-    except WrongPassword:
-        _password_failed(
-            Action.KEY_GRANT_FAILED,
-            grantor,
-            obj_type="shared_key",
-            obj_id=shared_key.key_id,
-            details={"grantee": str(grantee.pk), "grantor": str(grantor.pk)},
-        )
-        raise
+    personal = _password_attempt(
+        grantor,
+        lambda: personal_key_unlock(user=grantor, password=grantor_password),
+        action=Action.KEY_GRANT_FAILED,
+        obj_type="shared_key",
+        obj_id=shared_key.key_id,
+        details={"grantee": str(grantee.pk), "grantor": str(grantor.pk)},
+    )
     private_key = shared_key_unlock(shared_key=shared_key, user=grantor, personal_key=personal)
     try:
         with transaction.atomic():

@@ -42,6 +42,8 @@ class Action(models.TextChoices):
     STAFF_DEACTIVATED = "staff_deactivated", _("Staff deactivated")
     STAFF_PASSWORD_RESET = "staff_password_reset", _("Staff password reset")
     STAFF_PASSWORD_CHANGED = "staff_password_changed", _("Staff password changed")
+    # Translators: an event in the audit trail: someone typed a wrong current password when changing theirs.
+    PASSWORD_CHANGE_FAILED = "password_change_failed", _("Password change refused: wrong password")
     COVERAGE_CHANGED = "coverage_changed", _("Caseworker coverage changed")
     # Decrypting roles: proposed by one member of staff, approved by a key holder (two people)
     ROLE_PROPOSED = "role_proposed", _("Role proposed")

@@ -161,7 +161,9 @@ def test_the_approve_page_tells_the_approver_about_the_account(personas, staff_l
     staff_change_password(user=nadia, old_password=TEMPORARY, new_password=CHOSEN + "!")
     page = client.get(url).content.decode()
     assert f"Password reset by sam on {timezone.localtime():%Y-%m-%d}." in page
-    assert "Has chosen their own password." in page and "/decide/approve/" in page
+    # Whoever was logged in chose it: the page says when, not that the person did.
+    assert f"A password was chosen at a login to this account on {timezone.localtime():%Y-%m-%d}." in page
+    assert "Has chosen their own password" not in page and "/decide/approve/" in page
 
 
 # --- L1: keys locked before the audit chain --------------------------------------------------------

@@ -63,6 +63,7 @@ class Command(BaseCommand):
                     roles=role_list,
                     contact=contact,
                     password_set_by_owner=own_password,
+                    via="command_line",
                 )
                 pending = list(RoleProposal.objects.filter(subject=user, state=RoleProposal.State.PENDING))
                 if bootstrap:

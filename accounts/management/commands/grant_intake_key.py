@@ -4,7 +4,7 @@ from django.db import transaction
 from accounts.management.commands._input import read_password
 from accounts.models import SharedKey, StaffUser
 from accounts.roles import KeyPurpose
-from accounts.services import AccountError, key_grant_create
+from accounts.services import AccountError, key_grant_create, key_grant_password_check
 from backend.crypto.errors import CryptoError
 
 
@@ -28,6 +28,14 @@ class Command(BaseCommand):
         if not keys:
             raise CommandError(f"{grantor} holds no {'such' if key_id else 'active'} intake key.")
         password = read_password(f"Password for {grantor}: ", password_file=password_file)
+        # The password is tried first, outside the transaction below: a wrong one is recorded on the audit
+        # chain and counted against the grantor's budget, which a rollback would otherwise undo.
+        try:
+            key_grant_password_check(
+                shared_key=keys[0], grantor=users[grantor], grantor_password=password, grantee=users[grantee]
+            )
+        except (AccountError, CryptoError) as exc:
+            raise CommandError(f"{exc} No grant was made.") from None
         # All or nothing: a failure on one key leaves no grant of the others.
         with transaction.atomic():
             for key in keys:
