@@ -8,7 +8,8 @@ import secrets
 
 import pytest
 
-from backend.checks import check_audit_key_verifies_the_chain, check_sealing_keys_open_stored_data
+from audit.checks import check_audit_key_verifies_the_chain
+from backend.checks import check_sealing_keys_open_stored_data
 from backend.crypto.sealed import parse_envelope
 
 
