@@ -34,18 +34,10 @@ from audit.models import AuditEntry
 from audit.services import audit_record
 from audit.verify import verify_chain
 from backend.crypto.errors import WrongPassword
+from tests.accounts.test_role_proposals_review import CHOSEN, TEMPORARY, pending_of
 from tests.conftest import OTHER_PASSWORD, PASSWORD
 
 pytestmark = pytest.mark.django_db
-
-PENDING = RoleProposal.State.PENDING
-TEMPORARY = "a password the sysadmin typed 8"
-CHOSEN = "a password only she knows 11"
-
-
-def pending_of(user, role=None) -> RoleProposal:
-    proposals = RoleProposal.objects.filter(subject=user, state=PENDING)
-    return proposals.get(role=role) if role else proposals.get()
 
 
 # --- M-A: the approve page shows what a reset could hide -------------------------------------------
